@@ -1,0 +1,435 @@
+/**
+ * Rule management: create, update, enable/disable, delete, read, list,
+ * import and export. Every function identifies a rule by its public key,
+ * `ruleId` (the `id` field of the `rules` table).
+ */
+import { paginationOptsValidator, paginationResultValidator } from "convex/server";
+import { compareValues, v, type Value } from "convex/values";
+import { paginator } from "convex-helpers/server/pagination";
+import { internal } from "./_generated/api.js";
+import type { Doc } from "./_generated/dataModel.js";
+import {
+  mutation,
+  query,
+  type MutationCtx,
+  type QueryCtx,
+} from "./_generated/server.js";
+import schema from "./schema.js";
+import {
+  LIMITS,
+  vImportResult,
+  vRule,
+  vRuleExport,
+  vRuleInput,
+  vRulePatch,
+  type ImportError,
+  type RuleInput,
+} from "../shared.js";
+import {
+  validateRuleDefinition,
+  validateRuleId,
+  type RuleDefinition,
+  type RuleDefinitionInput,
+  type RuleProblem,
+} from "../core/ruleValidation.js";
+import { checkLimit, fail } from "./errors.js";
+import { toDefinitionInput, toExport, toRule } from "./ruleDocs.js";
+
+const DEFAULT_LIST_LIMIT = 100;
+
+/**
+ * Creates a rule and returns its `ruleId`. Fails with `INVALID_RULE` (the
+ * message names the field) or `DUPLICATE_RULE_ID`, writing nothing.
+ */
+export const createRule = mutation({
+  args: vRuleInput.fields,
+  returns: v.string(),
+  handler: async (ctx, args) => {
+    const { id, ...input } = args;
+    const ruleId = id ?? crypto.randomUUID();
+    const idProblem = validateRuleId(ruleId);
+    if (idProblem) fail(idProblem.code, idProblem.message, idProblem.field);
+    const definition = definitionOrFail(input);
+    if (await findRuleDoc(ctx, ruleId)) {
+      fail("DUPLICATE_RULE_ID", `id: a rule with id "${ruleId}" already exists`, "id");
+    }
+    await insertRule(ctx, ruleId, definition);
+    return ruleId;
+  },
+});
+
+/**
+ * Changes some fields of a rule. With `expectedVersion`, fails with
+ * `VERSION_CONFLICT` when the rule changed since that version was read.
+ * `null` clears an optional field. Returns the rule as stored.
+ */
+export const updateRule = mutation({
+  args: {
+    ruleId: v.string(),
+    expectedVersion: v.optional(v.number()),
+    ...vRulePatch,
+  },
+  returns: vRule,
+  handler: async (ctx, args) => {
+    const { ruleId, expectedVersion, ...patch } = args;
+    const doc = await getRuleDocOrFail(ctx, ruleId);
+    checkVersion(doc, expectedVersion);
+    const merged: RuleDefinitionInput = toDefinitionInput(doc);
+    for (const [key, value] of Object.entries(patch)) {
+      if (value === undefined) continue;
+      (merged as Record<string, unknown>)[key] = value === null ? undefined : value;
+    }
+    const definition = definitionOrFail(merged);
+    const updated = await writeDefinition(ctx, doc, definition);
+    return toRule(updated);
+  },
+});
+
+/** Enables a rule; a no-op (no new version) when it is already enabled. */
+export const enableRule = mutation({
+  args: { ruleId: v.string(), expectedVersion: v.optional(v.number()) },
+  returns: v.null(),
+  handler: async (ctx, args) => {
+    await setEnabled(ctx, args.ruleId, true, args.expectedVersion);
+    return null;
+  },
+});
+
+/** Disables a rule; a no-op (no new version) when it is already disabled. */
+export const disableRule = mutation({
+  args: { ruleId: v.string(), expectedVersion: v.optional(v.number()) },
+  returns: v.null(),
+  handler: async (ctx, args) => {
+    await setEnabled(ctx, args.ruleId, false, args.expectedVersion);
+    return null;
+  },
+});
+
+/**
+ * Deletes a rule at once, and its executions and logs in background batches
+ * (a rule may have more history than one transaction can delete).
+ */
+export const deleteRule = mutation({
+  args: { ruleId: v.string() },
+  returns: v.null(),
+  handler: async (ctx, args) => {
+    const doc = await getRuleDocOrFail(ctx, args.ruleId);
+    await ctx.db.delete("rules", doc._id);
+    // Only history that exists now: a new rule may reuse the id afterwards.
+    await ctx.scheduler.runAfter(0, internal.history.deleteRuleHistory, {
+      ruleId: args.ruleId,
+      before: Date.now() + 1,
+    });
+    return null;
+  },
+});
+
+/** The rule with this `ruleId`, or null. */
+export const getRule = query({
+  args: { ruleId: v.string() },
+  returns: v.union(vRule, v.null()),
+  handler: async (ctx, args) => {
+    const doc = await findRuleDoc(ctx, args.ruleId);
+    return doc ? toRule(doc) : null;
+  },
+});
+
+/**
+ * Up to `limit` (default 100, at most 1000) rules of one integration and
+ * namespace, optionally only enabled or disabled ones, oldest first.
+ */
+export const getRulesByIntegration = query({
+  args: {
+    integrationId: v.string(),
+    namespace: v.optional(v.string()),
+    enabled: v.optional(v.boolean()),
+    limit: v.optional(v.number()),
+  },
+  returns: v.array(vRule),
+  handler: async (ctx, args) => {
+    const limit = checkLimit(args.limit, DEFAULT_LIST_LIMIT);
+    const namespace = args.namespace ?? "";
+    const { enabled } = args;
+    const docs =
+      enabled === undefined
+        ? await ctx.db
+            .query("rules")
+            .withIndex("by_scope", (q) =>
+              q.eq("integrationId", args.integrationId).eq("namespace", namespace),
+            )
+            .take(limit)
+        : await ctx.db
+            .query("rules")
+            .withIndex("by_scope_enabled", (q) =>
+              q
+                .eq("integrationId", args.integrationId)
+                .eq("namespace", namespace)
+                .eq("enabled", enabled),
+            )
+            .take(limit);
+    return docs.map(toRule);
+  },
+});
+
+/** One page of the rules of an integration and namespace, oldest first. */
+export const listRules = query({
+  args: {
+    integrationId: v.string(),
+    namespace: v.optional(v.string()),
+    paginationOpts: paginationOptsValidator,
+  },
+  returns: paginationResultValidator(vRule),
+  handler: async (ctx, args) => {
+    const result = await pageOfScope(ctx, args);
+    return { ...result, page: result.page.map(toRule) };
+  },
+});
+
+/**
+ * Upserts up to 500 rules by `id`, all or nothing: when any rule is invalid,
+ * fails with `IMPORT_FAILED` listing every problem (`data.errors`) and writes
+ * nothing. Rules whose definition did not change keep their version.
+ */
+export const importRules = mutation({
+  args: { rules: v.array(vRuleInput) },
+  returns: vImportResult,
+  handler: async (ctx, args) => {
+    if (args.rules.length > LIMITS.importBatch) {
+      fail(
+        "INVALID_ARGUMENT",
+        `rules: at most ${LIMITS.importBatch} rules per call, got ${args.rules.length}`,
+        "rules",
+      );
+    }
+    const errors: ImportError[] = [];
+    const planned: Array<{
+      ruleId: string;
+      definition: RuleDefinition;
+      existing: Doc<"rules"> | null;
+    }> = [];
+    const seen = new Set<string>();
+    for (const [index, rule] of args.rules.entries()) {
+      const problem = await planImport(ctx, rule, seen);
+      if ("code" in problem) {
+        errors.push({ index, ...withId(rule.id), ...problem });
+      } else {
+        planned.push(problem);
+      }
+    }
+    if (errors.length > 0) {
+      const first = errors[0];
+      fail(
+        "IMPORT_FAILED",
+        `rules: ${errors.length} of ${args.rules.length} rules are invalid; rules[${first.index}]: ${first.message}`,
+        "rules",
+        { errors },
+      );
+    }
+    const result = { created: 0, updated: 0, unchanged: 0, ruleIds: [] as string[] };
+    for (const { ruleId, definition, existing } of planned) {
+      result.ruleIds.push(ruleId);
+      if (!existing) {
+        await insertRule(ctx, ruleId, definition);
+        result.created++;
+      } else if (sameDefinition(existing, definition)) {
+        result.unchanged++;
+      } else {
+        await writeDefinition(ctx, existing, definition);
+        result.updated++;
+      }
+    }
+    return result;
+  },
+});
+
+/**
+ * One page of rule definitions of an integration and namespace, in exactly
+ * the shape `importRules` accepts.
+ */
+export const exportRules = query({
+  args: {
+    integrationId: v.string(),
+    namespace: v.optional(v.string()),
+    paginationOpts: paginationOptsValidator,
+  },
+  returns: paginationResultValidator(vRuleExport),
+  handler: async (ctx, args) => {
+    const result = await pageOfScope(ctx, args);
+    return { ...result, page: result.page.map(toExport) };
+  },
+});
+
+// --- helpers -------------------------------------------------------------
+
+export async function findRuleDoc(
+  ctx: QueryCtx,
+  ruleId: string,
+): Promise<Doc<"rules"> | null> {
+  return await ctx.db
+    .query("rules")
+    .withIndex("by_rule_id", (q) => q.eq("id", ruleId))
+    .unique();
+}
+
+export async function getRuleDocOrFail(
+  ctx: QueryCtx,
+  ruleId: string,
+): Promise<Doc<"rules">> {
+  const doc = await findRuleDoc(ctx, ruleId);
+  if (!doc) fail("RULE_NOT_FOUND", `ruleId: no rule with id "${ruleId}"`, "ruleId");
+  return doc;
+}
+
+function definitionOrFail(input: RuleDefinitionInput): RuleDefinition {
+  const result = validateRuleDefinition(input);
+  if (!result.ok) {
+    fail(result.problem.code, result.problem.message, result.problem.field);
+  }
+  return result.value;
+}
+
+function checkVersion(doc: Doc<"rules">, expectedVersion: number | undefined) {
+  if (expectedVersion !== undefined && expectedVersion !== doc.version) {
+    fail(
+      "VERSION_CONFLICT",
+      `expectedVersion: rule "${doc.id}" is at version ${doc.version}, not ${expectedVersion}`,
+      "expectedVersion",
+    );
+  }
+}
+
+async function insertRule(
+  ctx: MutationCtx,
+  ruleId: string,
+  definition: RuleDefinition,
+): Promise<void> {
+  const now = Date.now();
+  await ctx.db.insert("rules", {
+    id: ruleId,
+    ...definition,
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+  });
+}
+
+/** Replaces a rule's definition; a new version only when something changed. */
+async function writeDefinition(
+  ctx: MutationCtx,
+  doc: Doc<"rules">,
+  definition: RuleDefinition,
+): Promise<Doc<"rules">> {
+  if (sameDefinition(doc, definition)) return doc;
+  const updated: Doc<"rules"> = {
+    _id: doc._id,
+    _creationTime: doc._creationTime,
+    id: doc.id,
+    ...definition,
+    version: doc.version + 1,
+    createdAt: doc.createdAt,
+    updatedAt: Date.now(),
+  };
+  await ctx.db.replace("rules", doc._id, updated);
+  return updated;
+}
+
+async function setEnabled(
+  ctx: MutationCtx,
+  ruleId: string,
+  enabled: boolean,
+  expectedVersion: number | undefined,
+) {
+  const doc = await getRuleDocOrFail(ctx, ruleId);
+  checkVersion(doc, expectedVersion);
+  if (doc.enabled === enabled) return;
+  await ctx.db.patch("rules", doc._id, {
+    enabled,
+    version: doc.version + 1,
+    updatedAt: Date.now(),
+  });
+}
+
+const DEFINITION_FIELDS = [
+  "name",
+  "description",
+  "enabled",
+  "integrationId",
+  "namespace",
+  "priority",
+  "triggerType",
+  "triggerConfig",
+  "triggerPattern",
+  "conditions",
+  "actions",
+  "metadata",
+] as const satisfies ReadonlyArray<keyof RuleDefinition>;
+
+function sameDefinition(doc: Doc<"rules">, definition: RuleDefinition): boolean {
+  return DEFINITION_FIELDS.every(
+    (field) =>
+      compareValues(doc[field] as Value | undefined, definition[field] as Value | undefined) === 0,
+  );
+}
+
+type PlannedImport = {
+  ruleId: string;
+  definition: RuleDefinition;
+  existing: Doc<"rules"> | null;
+};
+
+async function planImport(
+  ctx: QueryCtx,
+  rule: RuleInput,
+  seen: Set<string>,
+): Promise<PlannedImport | RuleProblem> {
+  const { id, ...input } = rule;
+  const ruleId = id ?? crypto.randomUUID();
+  const idProblem = validateRuleId(ruleId);
+  if (idProblem) return idProblem;
+  if (seen.has(ruleId)) {
+    return {
+      code: "DUPLICATE_RULE_ID",
+      field: "id",
+      message: `id: "${ruleId}" appears more than once in this import`,
+    };
+  }
+  seen.add(ruleId);
+  const result = validateRuleDefinition(input);
+  if (!result.ok) return result.problem;
+  const existing = await findRuleDoc(ctx, ruleId);
+  if (
+    existing &&
+    (existing.integrationId !== result.value.integrationId ||
+      existing.namespace !== result.value.namespace)
+  ) {
+    // An import never moves a rule to another integration or tenant.
+    return {
+      code: "DUPLICATE_RULE_ID",
+      field: "id",
+      message: `id: "${ruleId}" belongs to another integration or namespace`,
+    };
+  }
+  return { ruleId, definition: result.value, existing };
+}
+
+function withId(id: string | undefined): { id?: string } {
+  return id === undefined ? {} : { id };
+}
+
+async function pageOfScope(
+  ctx: QueryCtx,
+  args: {
+    integrationId: string;
+    namespace?: string;
+    paginationOpts: { numItems: number; cursor: string | null };
+  },
+) {
+  const namespace = args.namespace ?? "";
+  return await paginator(ctx.db, schema)
+    .query("rules")
+    .withIndex("by_scope", (q) =>
+      q.eq("integrationId", args.integrationId).eq("namespace", namespace),
+    )
+    .paginate(args.paginationOpts);
+}
+

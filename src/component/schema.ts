@@ -1,0 +1,105 @@
+import { defineSchema, defineTable } from "convex/server";
+import { v } from "convex/values";
+import {
+  vAction,
+  vExecutionStatus,
+  vLogComponent,
+  vLogLevel,
+} from "../shared.js";
+
+/**
+ * A condition node as stored. Condition trees are stored flat, each node
+ * naming its `parent` group: nested storage would spend three levels of
+ * document nesting per group (array, entry, config), so a tree of the allowed
+ * depth (10) would break Convex's 16-level limit. Reads rebuild the tree.
+ */
+export const vStoredCondition = v.object({
+  id: v.string(),
+  type: v.string(),
+  config: v.any(),
+  /** Id of the enclosing group; absent at the top level. */
+  parent: v.optional(v.string()),
+});
+
+export default defineSchema({
+  rules: defineTable({
+    /** Stable public key (caller-given or generated), unique across the component. */
+    id: v.string(),
+    name: v.string(),
+    description: v.optional(v.string()),
+    enabled: v.boolean(),
+    integrationId: v.string(),
+    /** Tenant/workspace scope; "" when the host does not use namespaces. */
+    namespace: v.string(),
+    /** Rules of one event run in ascending priority, then creation order. */
+    priority: v.number(),
+    /** 1 on creation, +1 on every change: optimistic concurrency for editors. */
+    version: v.number(),
+    triggerType: v.string(),
+    triggerConfig: v.any(),
+    /** Event pattern the engine matches and routes on (EventBridge-like). */
+    triggerPattern: v.optional(v.any()),
+    conditions: v.array(vStoredCondition),
+    actions: v.array(vAction),
+    metadata: v.optional(v.any()),
+    createdAt: v.number(),
+    updatedAt: v.number(),
+  })
+    // The seed's index, part of the published contract; never used for
+    // dispatch (it scans a whole integration).
+    // eslint-disable-next-line @convex-dev/no-duplicate-indexes
+    .index("by_integration", ["integrationId"])
+    .index("by_rule_id", ["id"])
+    // Listing is always within one namespace of one integration, in creation
+    // order (by_scope_enabled would put disabled rules first).
+    // eslint-disable-next-line @convex-dev/no-duplicate-indexes
+    .index("by_scope", ["integrationId", "namespace"])
+    .index("by_scope_enabled", ["integrationId", "namespace", "enabled"]),
+
+  ruleExecutions: defineTable({
+    /** The rule's public key (`rules.id`). */
+    ruleId: v.string(),
+    integrationId: v.string(),
+    namespace: v.optional(v.string()),
+    triggered: v.boolean(),
+    conditionsMet: v.boolean(),
+    successful: v.boolean(),
+    status: vExecutionStatus,
+    startTime: v.number(),
+    /** Absent while the execution is running. */
+    endTime: v.optional(v.number()),
+    triggerData: v.any(),
+    resultData: v.optional(v.any()),
+    error: v.optional(v.string()),
+  })
+    // The seed's index, kept for compatibility.
+    // eslint-disable-next-line @convex-dev/no-duplicate-indexes
+    .index("by_rule", ["ruleId"])
+    .index("by_integration", ["integrationId"])
+    // One rule's executions newest first, reading only what is returned; also
+    // lets history cleanup stop at the moment a rule was deleted.
+    .index("by_rule_start", ["ruleId", "startTime"]),
+
+  ruleExecutionLogs: defineTable({
+    executionId: v.id("ruleExecutions"),
+    timestamp: v.number(),
+    level: vLogLevel,
+    message: v.string(),
+    data: v.optional(v.any()),
+    component: vLogComponent,
+    componentId: v.optional(v.string()),
+  }).index("by_execution", ["executionId"]),
+
+  migrations: defineTable({
+    name: v.string(),
+    startedAt: v.number(),
+    /** Absent until the run finishes. */
+    completedAt: v.optional(v.number()),
+    /** Where an interrupted run resumes. */
+    cursor: v.optional(v.string()),
+    processed: v.number(),
+    created: v.number(),
+    updated: v.number(),
+    unmapped: v.number(),
+  }).index("by_name", ["name"]),
+});

@@ -1,0 +1,235 @@
+/**
+ * Validation and normalisation of rule definitions, shared by `createRule`,
+ * `updateRule` and `importRules`. Pure: returns a problem instead of
+ * throwing, so callers decide how to report it.
+ */
+import { getConvexSize, type Value } from "convex/values";
+import {
+  LIMITS,
+  type Action,
+  type ActionInput,
+  type ConditionInput,
+  type ErrorCode,
+} from "../shared.js";
+import {
+  assignConditionIds,
+  findConditionProblem,
+  flattenConditions,
+  idFormatProblem,
+  type StoredCondition,
+} from "./conditions.js";
+import { findPatternProblem } from "./pattern.js";
+import { CONVEX_VALUE_LIMITS, findUnstorable } from "./storable.js";
+
+export type RuleProblem = { code: ErrorCode; field: string; message: string };
+
+/** A rule's definition ready to store (without id, timestamps and version). */
+export type RuleDefinition = {
+  name: string;
+  description?: string;
+  enabled: boolean;
+  integrationId: string;
+  namespace: string;
+  priority: number;
+  triggerType: string;
+  triggerConfig: any;
+  triggerPattern?: any;
+  conditions: StoredCondition[];
+  actions: Action[];
+  metadata?: any;
+};
+
+/** The fields a caller gives; optional ones take their defaults. */
+export type RuleDefinitionInput = {
+  name: string;
+  description?: string;
+  enabled?: boolean;
+  integrationId: string;
+  namespace?: string;
+  priority?: number;
+  triggerType: string;
+  triggerConfig: any;
+  triggerPattern?: any;
+  conditions: ConditionInput[];
+  actions: ActionInput[];
+  metadata?: any;
+};
+
+export type ValidationOptions = {
+  /** Custom condition types the integration declares (client-side check). */
+  customConditionTypes?: ReadonlySet<string>;
+};
+
+export type Validated<T> = { ok: true; value: T } | { ok: false; problem: RuleProblem };
+
+// Levels above a value in the stored rule document: the document itself is
+// level 1, so `triggerConfig` starts at 1 and `conditions[i].config` at 3.
+const TOP_LEVEL_FIELD_DEPTH = 1;
+const ENTRY_CONFIG_DEPTH = 3;
+
+export function validateRuleId(id: unknown): RuleProblem | null {
+  const problem = idFormatProblem(id);
+  return problem ? invalid("id", problem) : null;
+}
+
+/** Validates a complete definition and fills in defaults and ids. */
+export function validateRuleDefinition(
+  input: RuleDefinitionInput,
+  options: ValidationOptions = {},
+): Validated<RuleDefinition> {
+  const problem =
+    nameProblem(input.name) ??
+    descriptionProblem(input.description) ??
+    keyProblem("integrationId", input.integrationId) ??
+    namespaceProblem(input.namespace) ??
+    priorityProblem(input.priority) ??
+    keyProblem("triggerType", input.triggerType) ??
+    storableProblem("triggerConfig", input.triggerConfig, TOP_LEVEL_FIELD_DEPTH) ??
+    patternProblem(input.triggerPattern) ??
+    conditionsProblem(input.conditions, options) ??
+    actionsProblem(input.actions) ??
+    storableProblem("metadata", input.metadata, TOP_LEVEL_FIELD_DEPTH);
+  if (problem) return { ok: false, problem };
+  const definition: RuleDefinition = {
+    name: input.name,
+    enabled: input.enabled ?? true,
+    integrationId: input.integrationId,
+    namespace: input.namespace ?? "",
+    priority: input.priority ?? 0,
+    triggerType: input.triggerType,
+    triggerConfig: input.triggerConfig,
+    conditions: flattenConditions(assignConditionIds(input.conditions)),
+    actions: assignActionIds(input.actions),
+  };
+  if (input.description !== undefined) definition.description = input.description;
+  if (input.triggerPattern !== undefined) definition.triggerPattern = input.triggerPattern;
+  if (input.metadata !== undefined) definition.metadata = input.metadata;
+  const size = getConvexSize(definition as unknown as Value);
+  if (size > CONVEX_VALUE_LIMITS.maxSizeBytes) {
+    return {
+      ok: false,
+      problem: invalid(
+        "rule",
+        `is ${size} bytes, over Convex's document limit of ${CONVEX_VALUE_LIMITS.maxSizeBytes} bytes`,
+      ),
+    };
+  }
+  return { ok: true, value: definition };
+}
+
+function nameProblem(name: unknown): RuleProblem | null {
+  if (typeof name !== "string" || name.trim().length === 0) {
+    return invalid("name", "must not be empty");
+  }
+  if (name.length > LIMITS.nameLength) {
+    return invalid("name", `is longer than ${LIMITS.nameLength} characters`);
+  }
+  return null;
+}
+
+function descriptionProblem(description: unknown): RuleProblem | null {
+  if (description === undefined) return null;
+  if (typeof description !== "string") return invalid("description", "must be a string");
+  if (description.length > LIMITS.descriptionLength) {
+    return invalid(
+      "description",
+      `is longer than ${LIMITS.descriptionLength} characters`,
+    );
+  }
+  return null;
+}
+
+function keyProblem(field: string, value: unknown): RuleProblem | null {
+  const problem = idFormatProblem(value);
+  return problem ? invalid(field, problem) : null;
+}
+
+function namespaceProblem(namespace: unknown): RuleProblem | null {
+  if (namespace === undefined || namespace === "") return null;
+  return keyProblem("namespace", namespace);
+}
+
+function priorityProblem(priority: unknown): RuleProblem | null {
+  if (priority === undefined) return null;
+  return typeof priority === "number" && Number.isFinite(priority)
+    ? null
+    : invalid("priority", "must be a finite number");
+}
+
+function patternProblem(pattern: unknown): RuleProblem | null {
+  if (pattern === undefined) return null;
+  const problem = findPatternProblem(pattern);
+  if (problem) return invalid(problem.field, problem.message);
+  return storableProblem("triggerPattern", pattern, TOP_LEVEL_FIELD_DEPTH);
+}
+
+function conditionsProblem(
+  conditions: ConditionInput[],
+  options: ValidationOptions,
+): RuleProblem | null {
+  const problem = findConditionProblem(conditions, options.customConditionTypes);
+  if (problem) return invalid(problem.field, problem.message);
+  // Stored flat, so every node's config sits at the same depth.
+  const flat = flattenConditions(assignConditionIds(conditions));
+  for (const node of flat) {
+    const stored = storableProblem(
+      `conditions(${node.id}).config`,
+      node.config,
+      ENTRY_CONFIG_DEPTH,
+    );
+    if (stored) return stored;
+  }
+  return null;
+}
+
+function actionsProblem(actions: ActionInput[]): RuleProblem | null {
+  if (actions.length > LIMITS.actions) {
+    return invalid("actions", `has more than ${LIMITS.actions} actions`);
+  }
+  const seen = new Set<string>();
+  for (let i = 0; i < actions.length; i++) {
+    const action = actions[i];
+    const field = `actions[${i}]`;
+    if (action.id !== undefined) {
+      const idProblem = idFormatProblem(action.id);
+      if (idProblem) return invalid(`${field}.id`, idProblem);
+      if (seen.has(action.id)) {
+        return invalid(`${field}.id`, `duplicate action id "${action.id}"`);
+      }
+      seen.add(action.id);
+    }
+    const typeProblem = keyProblem(`${field}.type`, action.type);
+    if (typeProblem) return typeProblem;
+    const stored = storableProblem(`${field}.config`, action.config, ENTRY_CONFIG_DEPTH);
+    if (stored) return stored;
+  }
+  return null;
+}
+
+/** Gives every action without an id the next free `a<n>`, in order. */
+export function assignActionIds(actions: readonly ActionInput[]): Action[] {
+  const used = new Set(actions.flatMap((a) => (a.id === undefined ? [] : [a.id])));
+  let next = 1;
+  return actions.map((action) => {
+    if (action.id !== undefined) {
+      return { id: action.id, type: action.type, config: action.config };
+    }
+    while (used.has(`a${next}`)) next++;
+    used.add(`a${next}`);
+    return { id: `a${next}`, type: action.type, config: action.config };
+  });
+}
+
+function storableProblem(
+  field: string,
+  value: unknown,
+  depthOffset: number,
+): RuleProblem | null {
+  if (value === undefined) return null;
+  const problem = findUnstorable(value, { path: field, depthOffset });
+  return problem ? invalid(problem.path, problem.message) : null;
+}
+
+function invalid(field: string, message: string): RuleProblem {
+  return { code: "INVALID_RULE", field, message: `${field}: ${message}` };
+}

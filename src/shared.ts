@@ -1,0 +1,245 @@
+/**
+ * Validators and types used on both sides of the component boundary: by the
+ * component's functions (args/returns) and by the client that calls them.
+ */
+import { v, type Infer } from "convex/values";
+
+/** Limits enforced on every rule; documented in the README. */
+export const LIMITS = {
+  nameLength: 200,
+  descriptionLength: 2000,
+  idLength: 128,
+  /** Condition nodes (groups and leaves) in one rule. */
+  conditions: 50,
+  actions: 20,
+  /** Nesting of condition groups (a top-level leaf is at depth 1). */
+  conditionDepth: 10,
+  /** Rules per `importRules` call. */
+  importBatch: 500,
+  /** Upper bound of `limit` in bounded list queries. */
+  listLimit: 1000,
+  /** Length of a `matches` regular expression. */
+  regexLength: 256,
+} as const;
+
+/** Stable error codes carried in `ConvexError.data.code`. */
+export const ERROR_CODES = [
+  "INVALID_RULE",
+  "INVALID_ARGUMENT",
+  "RULE_NOT_FOUND",
+  "DUPLICATE_RULE_ID",
+  "VERSION_CONFLICT",
+  "IMPORT_FAILED",
+  "UNAUTHORIZED",
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** The payload of every `ConvexError` this package throws. */
+export type RulesErrorData = {
+  code: ErrorCode;
+  message: string;
+  /** The offending field, as a path like `conditions[2].config.op`. */
+  field?: string;
+  /** `IMPORT_FAILED` only: every invalid rule of the import. */
+  errors?: ImportError[];
+};
+
+/** Operators of a `field` condition (evaluated by the engine). */
+export const FIELD_OPERATORS = [
+  "eq",
+  "neq",
+  "in",
+  "nin",
+  "contains",
+  "not_contains",
+  "starts_with",
+  "ends_with",
+  "matches",
+  "gt",
+  "gte",
+  "lt",
+  "lte",
+  "between",
+  "exists",
+  "not_exists",
+  "is_empty",
+  "is_not_empty",
+  "changed",
+  "changed_to",
+  "changed_from",
+  "before",
+  "after",
+  "within",
+  "every",
+  "some",
+] as const;
+export type FieldOperator = (typeof FIELD_OPERATORS)[number];
+
+/** Condition types the component understands itself. */
+export const GROUP_CONDITION_TYPES = ["all", "any", "not"] as const;
+export type GroupConditionType = (typeof GROUP_CONDITION_TYPES)[number];
+export const FIELD_CONDITION_TYPE = "field";
+
+/**
+ * A condition as callers write it: a group (`all` / `any` / `not`, whose
+ * `config.conditions` holds the children), a `field` comparison, or a custom
+ * type declared by an integration. `id` is generated when omitted.
+ */
+export const vConditionInput = v.object({
+  id: v.optional(v.string()),
+  type: v.string(),
+  config: v.any(),
+});
+export type ConditionInput = {
+  id?: string;
+  type: string;
+  config: any;
+};
+
+/** A condition as stored and returned: every node has its id. */
+export const vCondition = v.object({
+  id: v.string(),
+  type: v.string(),
+  config: v.any(),
+});
+export type Condition = { id: string; type: string; config: any };
+
+export const vActionInput = v.object({
+  id: v.optional(v.string()),
+  type: v.string(),
+  config: v.any(),
+});
+export type ActionInput = Infer<typeof vActionInput>;
+
+export const vAction = v.object({
+  id: v.string(),
+  type: v.string(),
+  config: v.any(),
+});
+export type Action = Infer<typeof vAction>;
+
+/**
+ * The definition of a rule, as `createRule` and `importRules` accept it and
+ * `exportRules` returns it.
+ */
+export const vRuleInput = v.object({
+  /** Stable public key; generated when omitted. */
+  id: v.optional(v.string()),
+  name: v.string(),
+  description: v.optional(v.string()),
+  enabled: v.optional(v.boolean()),
+  integrationId: v.string(),
+  namespace: v.optional(v.string()),
+  priority: v.optional(v.number()),
+  triggerType: v.string(),
+  triggerConfig: v.any(),
+  triggerPattern: v.optional(v.any()),
+  conditions: v.array(vConditionInput),
+  actions: v.array(vActionInput),
+  metadata: v.optional(v.any()),
+});
+export type RuleInput = Infer<typeof vRuleInput>;
+
+/** Fields `updateRule` may change; `null` clears an optional field. */
+export const vRulePatch = {
+  name: v.optional(v.string()),
+  description: v.optional(v.union(v.string(), v.null())),
+  enabled: v.optional(v.boolean()),
+  priority: v.optional(v.number()),
+  triggerType: v.optional(v.string()),
+  triggerConfig: v.optional(v.any()),
+  triggerPattern: v.optional(v.union(v.any(), v.null())),
+  conditions: v.optional(v.array(vConditionInput)),
+  actions: v.optional(v.array(vActionInput)),
+  metadata: v.optional(v.union(v.any(), v.null())),
+};
+
+/** A stored rule as every read returns it. */
+export const vRule = v.object({
+  ruleId: v.string(),
+  name: v.string(),
+  description: v.optional(v.string()),
+  enabled: v.boolean(),
+  integrationId: v.string(),
+  namespace: v.string(),
+  priority: v.number(),
+  version: v.number(),
+  triggerType: v.string(),
+  triggerConfig: v.any(),
+  triggerPattern: v.optional(v.any()),
+  conditions: v.array(vCondition),
+  actions: v.array(vAction),
+  metadata: v.optional(v.any()),
+  createdAt: v.number(),
+  updatedAt: v.number(),
+});
+export type Rule = Infer<typeof vRule>;
+
+/** The rule definition `exportRules` returns: `vRuleInput` with every id set. */
+export const vRuleExport = v.object({
+  id: v.string(),
+  name: v.string(),
+  description: v.optional(v.string()),
+  enabled: v.boolean(),
+  integrationId: v.string(),
+  namespace: v.string(),
+  priority: v.number(),
+  triggerType: v.string(),
+  triggerConfig: v.any(),
+  triggerPattern: v.optional(v.any()),
+  conditions: v.array(vConditionInput),
+  actions: v.array(vActionInput),
+  metadata: v.optional(v.any()),
+});
+export type RuleExport = Infer<typeof vRuleExport>;
+
+export const vImportError = v.object({
+  index: v.number(),
+  id: v.optional(v.string()),
+  code: v.string(),
+  message: v.string(),
+  field: v.optional(v.string()),
+});
+export type ImportError = Infer<typeof vImportError>;
+
+export const vImportResult = v.object({
+  created: v.number(),
+  updated: v.number(),
+  unchanged: v.number(),
+  ruleIds: v.array(v.string()),
+});
+export type ImportResult = Infer<typeof vImportResult>;
+
+export const vExecutionStatus = v.union(
+  v.literal("running"),
+  v.literal("succeeded"),
+  v.literal("failed"),
+  v.literal("skipped"),
+);
+export type ExecutionStatus = Infer<typeof vExecutionStatus>;
+
+export const vLogLevel = v.union(
+  v.literal("info"),
+  v.literal("warn"),
+  v.literal("error"),
+);
+export type LogLevel = Infer<typeof vLogLevel>;
+
+export const vLogComponent = v.union(
+  v.literal("trigger"),
+  v.literal("condition"),
+  v.literal("action"),
+);
+export type LogComponent = Infer<typeof vLogComponent>;
+
+/** One line of an execution's log, as `getExecutionLogs` returns it. */
+export const vExecutionLog = v.object({
+  executionId: v.string(),
+  timestamp: v.number(),
+  level: vLogLevel,
+  message: v.string(),
+  data: v.optional(v.any()),
+  component: vLogComponent,
+  componentId: v.optional(v.string()),
+});
+export type ExecutionLog = Infer<typeof vExecutionLog>;

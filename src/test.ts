@@ -1,0 +1,21 @@
+/// <reference types="vite/client" />
+import type { TestConvex } from "convex-test";
+import type { GenericSchema, SchemaDefinition } from "convex/server";
+import schema from "./component/schema.js";
+
+const modules = import.meta.glob("./component/**/*.ts");
+
+/**
+ * Registers the rules component with a convex-test instance of a host app.
+ *
+ * @param t - The test instance, from `convexTest(hostSchema, hostModules)`.
+ * @param name - The name the host gives the component in `app.use(rules,
+ *   { name })`; "rules" by default.
+ */
+export function register<
+  Schema extends SchemaDefinition<GenericSchema, boolean>,
+>(t: TestConvex<Schema>, name: string = "rules") {
+  t.registerComponent(name, schema, modules);
+}
+
+export default { register, schema, modules };

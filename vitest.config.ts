@@ -1,0 +1,18 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    environment: "edge-runtime",
+    include: ["src/**/*.test.ts", "example/**/*.test.ts"],
+    // Shared test setup, named *.test.ts so Convex never deploys it.
+    exclude: ["**/node_modules/**", "**/setup.test.ts"],
+    server: { deps: { inline: ["convex-test"] } },
+    coverage: {
+      provider: "v8",
+      include: ["src/**/*.ts"],
+      exclude: ["src/**/*.test.ts", "src/**/_generated/**", "src/**/_ignore.ts"],
+      reporter: ["text", "text-summary"],
+      thresholds: { lines: 90 },
+    },
+  },
+});
