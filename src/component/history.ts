@@ -10,11 +10,13 @@ import { internalMutation } from "./_generated/server.js";
 export const HISTORY_DELETE_BATCH = 1000;
 
 /**
- * Deletes the executions of `ruleId` that started before `before`, with
- * their logs, then schedules itself again until none is left.
+ * Deletes the executions of `ruleId` created up to `upTo` (a
+ * `_creationTime`), with their logs, then schedules itself again until none
+ * is left. The bound is the newest execution when the rule was deleted, so a
+ * new rule that reuses the id keeps its own history, whatever the clock says.
  */
 export const deleteRuleHistory = internalMutation({
-  args: { ruleId: v.string(), before: v.number() },
+  args: { ruleId: v.string(), upTo: v.number() },
   returns: v.object({ deleted: v.number(), done: v.boolean() }),
   handler: async (ctx, args) => {
     let budget = HISTORY_DELETE_BATCH;
@@ -22,8 +24,8 @@ export const deleteRuleHistory = internalMutation({
     while (budget > 0) {
       const execution = await ctx.db
         .query("ruleExecutions")
-        .withIndex("by_rule_start", (q) =>
-          q.eq("ruleId", args.ruleId).lt("startTime", args.before),
+        .withIndex("by_rule", (q) =>
+          q.eq("ruleId", args.ruleId).lte("_creationTime", args.upTo),
         )
         .first();
       if (!execution) return { deleted, done: true };

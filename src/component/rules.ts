@@ -67,17 +67,32 @@ export const updateRule = mutation({
   args: {
     ruleId: v.string(),
     expectedVersion: v.optional(v.number()),
+    /**
+     * When given, the rule must belong to this integration: the client
+     * checked the patch against that integration's declarations.
+     */
+    integrationId: v.optional(v.string()),
     ...vRulePatch,
   },
   returns: vRule,
   handler: async (ctx, args) => {
-    const { ruleId, expectedVersion, ...patch } = args;
+    const { ruleId, expectedVersion, integrationId, ...patch } = args;
     const doc = await getRuleDocOrFail(ctx, ruleId);
     checkVersion(doc, expectedVersion);
+    if (integrationId !== undefined && integrationId !== doc.integrationId) {
+      fail(
+        "INVALID_ARGUMENT",
+        `integrationId: rule "${ruleId}" belongs to integration "${doc.integrationId}", not "${integrationId}"`,
+        "integrationId",
+      );
+    }
     const merged: RuleDefinitionInput = toDefinitionInput(doc);
     for (const [key, value] of Object.entries(patch)) {
       if (value === undefined) continue;
-      (merged as Record<string, unknown>)[key] = value === null ? undefined : value;
+      // null clears the optional fields; triggerConfig is required and
+      // v.any(), so null is its value (as createRule accepts it).
+      const clear = value === null && key !== "triggerConfig";
+      (merged as Record<string, unknown>)[key] = clear ? undefined : value;
     }
     const definition = definitionOrFail(merged);
     const updated = await writeDefinition(ctx, doc, definition);
@@ -115,11 +130,17 @@ export const deleteRule = mutation({
   handler: async (ctx, args) => {
     const doc = await getRuleDocOrFail(ctx, args.ruleId);
     await ctx.db.delete("rules", doc._id);
-    // Only history that exists now: a new rule may reuse the id afterwards.
-    await ctx.scheduler.runAfter(0, internal.history.deleteRuleHistory, {
-      ruleId: args.ruleId,
-      before: Date.now() + 1,
-    });
+    const newest = await ctx.db
+      .query("ruleExecutions")
+      .withIndex("by_rule", (q) => q.eq("ruleId", args.ruleId))
+      .order("desc")
+      .first();
+    if (newest) {
+      await ctx.scheduler.runAfter(0, internal.history.deleteRuleHistory, {
+        ruleId: args.ruleId,
+        upTo: newest._creationTime,
+      });
+    }
     return null;
   },
 });

@@ -67,6 +67,13 @@ export type Validated<T> = { ok: true; value: T } | { ok: false; problem: RulePr
 const TOP_LEVEL_FIELD_DEPTH = 1;
 const ENTRY_CONFIG_DEPTH = 3;
 
+/**
+ * Room left in the 1 MiB document for what the definition does not hold:
+ * the id (at most 128 characters), version, timestamps and system fields.
+ */
+export const RULE_DOCUMENT_RESERVE_BYTES = 1024;
+const MAX_DEFINITION_BYTES = CONVEX_VALUE_LIMITS.maxSizeBytes - RULE_DOCUMENT_RESERVE_BYTES;
+
 export function validateRuleId(id: unknown): RuleProblem | null {
   const problem = idFormatProblem(id);
   return problem ? invalid("id", problem) : null;
@@ -105,12 +112,12 @@ export function validateRuleDefinition(
   if (input.triggerPattern !== undefined) definition.triggerPattern = input.triggerPattern;
   if (input.metadata !== undefined) definition.metadata = input.metadata;
   const size = getConvexSize(definition as unknown as Value);
-  if (size > CONVEX_VALUE_LIMITS.maxSizeBytes) {
+  if (size > MAX_DEFINITION_BYTES) {
     return {
       ok: false,
       problem: invalid(
         "rule",
-        `is ${size} bytes, over Convex's document limit of ${CONVEX_VALUE_LIMITS.maxSizeBytes} bytes`,
+        `is ${size} bytes; a rule may hold at most ${MAX_DEFINITION_BYTES} bytes to fit Convex's 1 MiB document limit`,
       ),
     };
   }

@@ -72,13 +72,14 @@ function walk(
     default:
       return { path, message: `has a ${typeof value}, which Convex cannot store` };
   }
+  // Bytes are a leaf, like a string: they add no level of nesting.
+  if (value instanceof ArrayBuffer) return null;
   if (depth + 1 > CONVEX_VALUE_LIMITS.maxDepth) {
     return {
       path,
       message: `nests deeper than Convex's ${CONVEX_VALUE_LIMITS.maxDepth} levels`,
     };
   }
-  if (value instanceof ArrayBuffer) return null;
   if (Array.isArray(value)) {
     if (value.length > CONVEX_VALUE_LIMITS.maxArrayLength) {
       return {

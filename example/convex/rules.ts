@@ -1,0 +1,144 @@
+/**
+ * Rule management for this app: typed helpers used by the app's own code,
+ * and the ready-made API exposed to signed-in workspace admins.
+ */
+import { ConvexError, v } from "convex/values";
+import { Rules, vRule, type RulesOperation } from "convex-rules";
+import { components } from "./_generated/api.js";
+import {
+  internalMutation,
+  mutation,
+  query,
+  type QueryCtx,
+} from "./_generated/server.js";
+import { monday } from "./monday.js";
+
+export const rules = new Rules(components.rules, { integrations: { monday } });
+
+/** The caller's workspace membership; throws when signed out or unknown. */
+async function requireMember(ctx: QueryCtx) {
+  const identity = await ctx.auth.getUserIdentity();
+  if (!identity) {
+    throw new ConvexError({ code: "UNAUTHORIZED", message: "sign in first" });
+  }
+  const member = await ctx.db
+    .query("members")
+    .withIndex("by_token", (q) => q.eq("tokenIdentifier", identity.tokenIdentifier))
+    .unique();
+  if (!member) {
+    throw new ConvexError({ code: "UNAUTHORIZED", message: "not a member of any workspace" });
+  }
+  return member;
+}
+
+/**
+ * Lets admins manage the rules of their own workspace, and viewers read
+ * them. The rule's namespace is the workspace.
+ */
+async function authorize(ctx: QueryCtx, operation: RulesOperation) {
+  const member = await requireMember(ctx);
+  const namespace =
+    "namespace" in operation ? operation.namespace : operation.rule?.namespace;
+  if (namespace !== undefined && namespace !== member.workspaceId) {
+    throw new ConvexError({ code: "UNAUTHORIZED", message: "not your workspace" });
+  }
+  const reads = operation.name === "getRule" || operation.name === "listRules";
+  if (!reads && member.role !== "admin") {
+    throw new ConvexError({ code: "UNAUTHORIZED", message: "admins only" });
+  }
+}
+
+export const { createRule, getRule, listRules, updateRule, deleteRule, enableRule, disableRule } =
+  rules.api({ auth: authorize });
+
+/** Creates "when a status becomes <to>, notify <userId>" on a board. */
+export const createStatusRule = mutation({
+  args: {
+    name: v.string(),
+    boardId: v.string(),
+    columnId: v.string(),
+    to: v.string(),
+    notifyUserId: v.string(),
+  },
+  returns: v.string(),
+  handler: async (ctx, args) => {
+    const member = await requireMember(ctx);
+    await authorize(ctx, {
+      name: "createRule",
+      integrationId: "monday",
+      namespace: member.workspaceId,
+    });
+    return await rules.create(ctx, {
+      name: args.name,
+      integrationId: "monday",
+      namespace: member.workspaceId,
+      triggerType: "status_changed",
+      triggerConfig: { boardId: args.boardId, columnId: args.columnId, to: args.to },
+      actions: [
+        {
+          type: "notify",
+          config: { userId: args.notifyUserId, text: `{{event.pulseName}} is ${args.to}` },
+        },
+      ],
+    });
+  },
+});
+
+/** The enabled monday.com rules of the caller's workspace. */
+export const listActiveRules = query({
+  args: {},
+  returns: v.array(vRule),
+  handler: async (ctx) => {
+    const member = await requireMember(ctx);
+    return await rules.getByIntegration(ctx, {
+      integrationId: "monday",
+      namespace: member.workspaceId,
+      enabled: true,
+    });
+  },
+});
+
+/** Renames a rule, refusing if someone else changed it since `version`. */
+export const renameRule = mutation({
+  args: { ruleId: v.string(), name: v.string(), version: v.number() },
+  returns: v.number(),
+  handler: async (ctx, args) => {
+    const rule = await rules.get(ctx, { ruleId: args.ruleId });
+    await authorize(ctx, { name: "updateRule", ruleId: args.ruleId, rule });
+    const updated = await rules.update(ctx, {
+      ruleId: args.ruleId,
+      expectedVersion: args.version,
+      name: args.name,
+    });
+    return updated.version;
+  },
+});
+
+/** Deletes a rule of the caller's workspace. */
+export const removeRule = mutation({
+  args: { ruleId: v.string() },
+  returns: v.null(),
+  handler: async (ctx, args) => {
+    const rule = await rules.get(ctx, { ruleId: args.ruleId });
+    await authorize(ctx, { name: "deleteRule", ruleId: args.ruleId, rule });
+    await rules.delete(ctx, { ruleId: args.ruleId });
+    return null;
+  },
+});
+
+/**
+ * Adds a member to a workspace. Internal: the app's onboarding (or the
+ * dashboard) calls it, never a browser.
+ */
+export const addMember = internalMutation({
+  args: {
+    tokenIdentifier: v.string(),
+    workspaceId: v.string(),
+    role: v.union(v.literal("admin"), v.literal("viewer")),
+  },
+  returns: v.null(),
+  handler: async (ctx, args) => {
+    await ctx.db.insert("members", args);
+    return null;
+  },
+});

@@ -1,0 +1,170 @@
+/**
+ * Integrations: what a host declares about its trigger, condition and action
+ * types, and the types that make rule definitions checked at compile time.
+ */
+import type { GenericValidator, Infer } from "convex/values";
+import type { FieldOperator } from "../shared.js";
+
+/** An EventBridge-style trigger pattern (see the README). */
+export type TriggerPattern = { [field: string]: PatternValue[] | TriggerPattern };
+export type PatternValue =
+  | string
+  | number
+  | boolean
+  | null
+  | { prefix: string }
+  | { suffix: string }
+  | { "equals-ignore-case": string }
+  | { wildcard: string }
+  | { "anything-but": string | number | boolean | null | Array<string | number | boolean | null> }
+  | { numeric: [string, number] | [string, number, string, number] }
+  | { exists: boolean };
+
+/** A trigger type: the shape of its config and, optionally, the pattern it implies. */
+export type TriggerDefinition<V extends GenericValidator = GenericValidator> = {
+  config: V;
+  /**
+   * Derives the rule's `triggerPattern` from its config, so that dispatch
+   * can route events by it. Used when a rule gives no pattern of its own.
+   */
+  pattern?: (config: Infer<V>) => TriggerPattern | undefined;
+  description?: string;
+};
+
+/** A custom condition type, answered by the host (see the engine docs). */
+export type ConditionDefinition<V extends GenericValidator = GenericValidator> = {
+  config: V;
+  description?: string;
+};
+
+/** An action type: the shape of its config. */
+export type ActionDefinition<V extends GenericValidator = GenericValidator> = {
+  config: V;
+  description?: string;
+};
+
+export type IntegrationDefinition = {
+  triggers: Record<string, TriggerDefinition<any>>;
+  conditions?: Record<string, ConditionDefinition<any>>;
+  actions: Record<string, ActionDefinition<any>>;
+};
+
+export type Integrations = Record<string, IntegrationDefinition>;
+
+/**
+ * Declares an integration. An identity function that keeps the literal
+ * types, so rule definitions can be checked against the declaration.
+ *
+ * @example
+ * ```ts
+ * const monday = defineIntegration({
+ *   triggers: {
+ *     item_created: { config: v.object({ boardId: v.string() }) },
+ *   },
+ *   actions: {
+ *     notify: { config: v.object({ userId: v.string(), text: v.string() }) },
+ *   },
+ * });
+ * ```
+ */
+export function defineIntegration<const I extends IntegrationDefinition>(integration: I): I {
+  return integration;
+}
+
+type Keys<T> = keyof T & string;
+
+type CustomConditionTypes<I extends IntegrationDefinition> =
+  I["conditions"] extends Record<string, ConditionDefinition<any>>
+    ? Keys<I["conditions"]>
+    : never;
+
+/** A `field` condition's config. */
+export type FieldConditionConfig<C = unknown> = {
+  /** Dotted path into the event, with `[n]` indexes: `value.label.text`. */
+  path: string;
+  op: FieldOperator;
+  value?: unknown;
+  valuePath?: string;
+  /** For `every` / `some`: conditions applied to each array element. */
+  conditions?: C[];
+};
+
+/** A condition of a rule of integration `I`. */
+export type ConditionOf<I extends IntegrationDefinition> =
+  | { id?: string; type: "all" | "any"; config: { conditions: ConditionOf<I>[] } }
+  | { id?: string; type: "not"; config: { conditions: [ConditionOf<I>] } }
+  | { id?: string; type: "field"; config: FieldConditionConfig<ConditionOf<I>> }
+  | {
+      [C in CustomConditionTypes<I>]: {
+        id?: string;
+        type: C;
+        config: Infer<NonNullable<I["conditions"]>[C]["config"]>;
+      };
+    }[CustomConditionTypes<I>];
+
+/** An action of a rule of integration `I`. */
+export type ActionOf<I extends IntegrationDefinition> = {
+  [A in Keys<I["actions"]>]: {
+    id?: string;
+    type: A;
+    config: Infer<I["actions"][A]["config"]>;
+  };
+}[Keys<I["actions"]>];
+
+/** A trigger type and its config, of integration `I`. */
+export type TriggerOf<I extends IntegrationDefinition> = {
+  [T in Keys<I["triggers"]>]: {
+    triggerType: T;
+    triggerConfig: Infer<I["triggers"][T]["config"]>;
+  };
+}[Keys<I["triggers"]>];
+
+/** Fields every rule has, whatever its integration. */
+export type RuleCommonFields = {
+  /** Stable public key; generated when omitted. */
+  id?: string;
+  name: string;
+  description?: string;
+  enabled?: boolean;
+  namespace?: string;
+  priority?: number;
+  /** Overrides the pattern the trigger type derives from its config. */
+  triggerPattern?: TriggerPattern;
+  metadata?: unknown;
+};
+
+/** A new rule, typed by the declarations of the integrations. */
+export type RuleDraft<Is extends Integrations> = {
+  [K in Keys<Is>]: RuleCommonFields &
+    TriggerOf<Is[K]> & {
+      integrationId: K;
+      conditions?: ConditionOf<Is[K]>[];
+      actions: ActionOf<Is[K]>[];
+    };
+}[Keys<Is>];
+
+/** The changeable fields of a rule, typed by its integration. */
+export type RulePatch<Is extends Integrations> = {
+  ruleId: string;
+  /** Fails with VERSION_CONFLICT when the rule is no longer at this version. */
+  expectedVersion?: number;
+  name?: string;
+  description?: string | null;
+  enabled?: boolean;
+  priority?: number;
+  triggerPattern?: TriggerPattern | null;
+  metadata?: unknown;
+} & (
+  | { integrationId?: undefined; triggerType?: undefined; triggerConfig?: undefined; conditions?: undefined; actions?: undefined }
+  | {
+      [K in Keys<Is>]: {
+        /** Required to change the trigger, conditions or actions: the rule's integration. */
+        integrationId: K;
+        conditions?: ConditionOf<Is[K]>[];
+        actions?: ActionOf<Is[K]>[];
+      } & (
+        | { triggerType?: undefined; triggerConfig?: undefined }
+        | TriggerOf<Is[K]>
+      );
+    }[Keys<Is>]
+);
