@@ -30,6 +30,7 @@ export const ERROR_CODES = [
   "DUPLICATE_RULE_ID",
   "VERSION_CONFLICT",
   "IMPORT_FAILED",
+  "NOT_REPLAYABLE",
   "UNAUTHORIZED",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -104,10 +105,18 @@ export const vCondition = v.object({
 });
 export type Condition = { id: string; type: string; config: any };
 
+/**
+ * What happens to the rest of an execution's actions when this one fails:
+ * "stop" (the default) skips them, "continue" runs them anyway.
+ */
+export const vOnError = v.union(v.literal("stop"), v.literal("continue"));
+export type OnError = Infer<typeof vOnError>;
+
 export const vActionInput = v.object({
   id: v.optional(v.string()),
   type: v.string(),
   config: v.any(),
+  onError: v.optional(vOnError),
 });
 export type ActionInput = Infer<typeof vActionInput>;
 
@@ -115,6 +124,7 @@ export const vAction = v.object({
   id: v.string(),
   type: v.string(),
   config: v.any(),
+  onError: v.optional(vOnError),
 });
 export type Action = Infer<typeof vAction>;
 
@@ -215,8 +225,125 @@ export const vExecutionStatus = v.union(
   v.literal("succeeded"),
   v.literal("failed"),
   v.literal("skipped"),
+  /** Refused by loop protection: the rule is already in the causing chain. */
+  v.literal("loop_blocked"),
+  /** Only in `execute`'s answer to a redelivered event: nothing ran again. */
+  v.literal("duplicate"),
 );
 export type ExecutionStatus = Infer<typeof vExecutionStatus>;
+
+/** Retries with exponential backoff (and jitter), as @convex-dev/workpool runs them. */
+export const vRetryBehavior = v.object({
+  /** Attempts in all: 1 means no retry. */
+  maxAttempts: v.number(),
+  initialBackoffMs: v.number(),
+  base: v.number(),
+});
+export type RetryBehavior = Infer<typeof vRetryBehavior>;
+
+/** A host function the component calls back, as a function handle. */
+export const vActionHandler = v.object({
+  handle: v.string(),
+  kind: v.union(v.literal("mutation"), v.literal("action")),
+  /** Absent: the engine's default; null: never retried. */
+  retry: v.optional(v.union(vRetryBehavior, v.null())),
+});
+export type ActionHandler = Infer<typeof vActionHandler>;
+
+/** The host functions of one integration, sent by the client with each event. */
+export const vHandlers = v.object({
+  actions: v.record(v.string(), vActionHandler),
+  conditions: v.record(v.string(), v.object({ handle: v.string() })),
+});
+export type Handlers = Infer<typeof vHandlers>;
+
+export const vActionStatus = v.union(
+  v.literal("pending"),
+  v.literal("running"),
+  v.literal("succeeded"),
+  v.literal("failed"),
+  v.literal("skipped"),
+);
+export type ActionStatus = Infer<typeof vActionStatus>;
+
+/** One action of an execution: how it ran (or why it did not). */
+export const vActionRun = v.object({
+  id: v.string(),
+  type: v.string(),
+  onError: vOnError,
+  /** The rule's config for this action, before templates are filled in. */
+  template: v.any(),
+  status: vActionStatus,
+  attempts: v.number(),
+  /** Kept so retries and replays find the handler with no client call in flight. */
+  handler: v.optional(vActionHandler),
+  /** The config after templates were filled in. */
+  config: v.optional(v.any()),
+  startedAt: v.optional(v.number()),
+  endedAt: v.optional(v.number()),
+  result: v.optional(v.any()),
+  error: v.optional(v.string()),
+});
+export type ActionRun = Infer<typeof vActionRun>;
+
+/** What `execute` answers for each rule it considered. */
+export const vExecuteResult = v.object({
+  executionId: v.string(),
+  ruleId: v.string(),
+  status: vExecutionStatus,
+});
+export type ExecuteResult = Infer<typeof vExecuteResult>;
+
+/** Limits of one dispatch; see the README for their defaults. */
+export const vDispatchOptions = v.object({
+  /** Rules one event may run (default 100); the rest are recorded as skipped. */
+  maxRulesPerEvent: v.optional(v.number()),
+  /** Longest causing chain (default 5): deeper events are loop_blocked. */
+  maxDepth: v.optional(v.number()),
+  /** Retry policy of actions whose type sets none. */
+  defaultRetry: v.optional(vRetryBehavior),
+});
+export type DispatchOptions = Infer<typeof vDispatchOptions>;
+
+/** An execution as the queries return it. */
+export const vExecution = v.object({
+  executionId: v.string(),
+  ruleId: v.string(),
+  ruleName: v.string(),
+  ruleVersion: v.number(),
+  integrationId: v.string(),
+  namespace: v.string(),
+  triggerType: v.string(),
+  eventId: v.optional(v.string()),
+  triggered: v.boolean(),
+  conditionsMet: v.boolean(),
+  successful: v.boolean(),
+  status: vExecutionStatus,
+  startTime: v.number(),
+  endTime: v.optional(v.number()),
+  triggerData: v.any(),
+  triggerDataSanitized: v.optional(v.boolean()),
+  explanation: v.optional(v.any()),
+  actions: v.array(
+    v.object({
+      id: v.string(),
+      type: v.string(),
+      onError: vOnError,
+      status: vActionStatus,
+      attempts: v.number(),
+      config: v.optional(v.any()),
+      startedAt: v.optional(v.number()),
+      endedAt: v.optional(v.number()),
+      result: v.optional(v.any()),
+      error: v.optional(v.string()),
+    }),
+  ),
+  causedBy: v.optional(v.string()),
+  chain: v.array(v.string()),
+  resultData: v.optional(v.any()),
+  error: v.optional(v.string()),
+});
+export type Execution = Infer<typeof vExecution>;
 
 export const vLogLevel = v.union(
   v.literal("info"),

@@ -1,12 +1,16 @@
 /// <reference types="vite/client" />
 import type { TestConvex } from "convex-test";
 import type { GenericSchema, SchemaDefinition } from "convex/server";
+import workpool from "@convex-dev/workpool/test";
 import schema from "./component/schema.js";
 
 const modules = import.meta.glob("./component/**/*.ts");
 
 /**
  * Registers the rules component with a convex-test instance of a host app.
+ *
+ * Also registers the component's own workpool (it runs the actions) under
+ * `${name}/workpool`.
  *
  * @param t - The test instance, from `convexTest(hostSchema, hostModules)`.
  * @param name - The name the host gives the component in `app.use(rules,
@@ -16,6 +20,10 @@ export function register<
   Schema extends SchemaDefinition<GenericSchema, boolean>,
 >(t: TestConvex<Schema>, name: string = "rules") {
   t.registerComponent(name, schema, modules);
+  workpool.register(
+    t as unknown as TestConvex<SchemaDefinition<GenericSchema, boolean>>,
+    `${name}/workpool`,
+  );
 }
 
 export default { register, schema, modules };

@@ -4,7 +4,7 @@
  */
 import { ConvexError, v } from "convex/values";
 import { Rules, vRule, type RulesOperation } from "convex-rules";
-import { components } from "./_generated/api.js";
+import { components, internal } from "./_generated/api.js";
 import {
   internalMutation,
   mutation,
@@ -13,7 +13,22 @@ import {
 } from "./_generated/server.js";
 import { monday } from "./monday.js";
 
-export const rules = new Rules(components.rules, { integrations: { monday } });
+/**
+ * The rules engine of this app. The explicit type keeps the app's generated
+ * `api` (referenced by the handlers) from depending on itself.
+ */
+export const rules: Rules<{ monday: typeof monday }> = new Rules(components.rules, {
+  integrations: { monday },
+  handlers: {
+    monday: {
+      actions: {
+        set_status: { mutation: internal.outbox.setStatus },
+        notify: { mutation: internal.outbox.notify },
+        create_update: { mutation: internal.outbox.createUpdate },
+      },
+    },
+  },
+});
 
 /** The caller's workspace membership; throws when signed out or unknown. */
 async function requireMember(ctx: QueryCtx) {

@@ -11,4 +11,12 @@ export default defineSchema({
     workspaceId: v.string(),
     role: v.union(v.literal("admin"), v.literal("viewer")),
   }).index("by_token", ["tokenIdentifier"]),
+
+  /** Requests the monday.com actions would send (see outbox.ts). */
+  outbox: defineTable({
+    type: v.string(),
+    idempotencyKey: v.string(),
+    itemId: v.optional(v.number()),
+    payload: v.record(v.string(), v.string()),
+  }).index("by_idempotency_key", ["idempotencyKey"]),
 });

@@ -149,6 +149,29 @@ describe("Rules client", () => {
     expect(renamed).toMatchObject({ name: "Renamed", version: 3 });
   });
 
+  test("update refuses declared parts it cannot check, and clears a pattern the new trigger does not derive", async () => {
+    const t = setup();
+    const ruleId = await t.mutation(host.create, { rule: prRule });
+    const noIntegration = await errorData(
+      t.mutation(host.update, { patch: { ruleId, actions: [{ type: "merge", config: {} }] } }),
+    );
+    expect(noIntegration).toMatchObject({ code: "INVALID_ARGUMENT", field: "integrationId" });
+    expect(noIntegration.message).toContain("actions");
+    const halfTrigger = await errorData(
+      t.mutation(host.update, {
+        patch: { ruleId, integrationId: "github", triggerType: "push" },
+      }),
+    );
+    expect(halfTrigger).toMatchObject({ code: "INVALID_ARGUMENT", field: "triggerConfig" });
+    expect(((await t.query(host.get, { ruleId })) as RuleDoc).version).toBe(1);
+
+    const switched = (await t.mutation(host.update, {
+      patch: { ruleId, integrationId: "github", triggerType: "push", triggerConfig: { repo: "acme/web" } },
+    })) as RuleDoc;
+    expect(switched.triggerType).toBe("push");
+    expect(switched.triggerPattern).toBeUndefined();
+  });
+
   test("enable, disable, list, export, import and delete go through the component", async () => {
     const t = setup();
     const ids: string[] = [];
@@ -252,6 +275,16 @@ describe("Rules.api", () => {
     expect(page.page.map((r: RuleDoc) => r.ruleId)).toEqual([ruleId]);
     await alice.mutation(host.deleteRule, { ruleId });
     expect(await alice.query(host.getRule, { ruleId })).toBeNull();
+  });
+
+  test("the api's updateRule checks declared parts against the stored rule's integration", async () => {
+    const t = setup().withIdentity({ subject: "tenant-a" });
+    const ruleId = await t.mutation(host.createRule, { ...prRule, namespace: "tenant-a" });
+    const data = await errorData(
+      t.mutation(host.updateRule, { ruleId, actions: [{ type: "send_email", config: {} }] }),
+    );
+    expect(data).toMatchObject({ code: "INVALID_RULE", field: "actions[0].type" });
+    expect((await t.query(host.getRule, { ruleId }))?.version).toBe(1);
   });
 
   test("the api's createRule still checks the declarations at run time", async () => {

@@ -14,8 +14,12 @@ import type { ComponentApi } from "../component/_generated/component.js";
 import {
   vRule,
   vRuleInput,
+  type ExecuteResult,
+  type Execution,
   type ExecutionLog,
+  type ExecutionStatus,
   type ImportError,
+  type RetryBehavior,
   type ImportResult,
   type Rule,
   type RuleExport,
@@ -24,12 +28,19 @@ import {
 } from "../shared.js";
 import { fail } from "../component/errors.js";
 import { checkDeclaredParts } from "./declarations.js";
-import type { Integrations, RuleDraft, RulePatch } from "./integrations.js";
+import { handlesOf } from "./handlers.js";
+import { sanitizeForStorage } from "../core/sanitize.js";
+import type { HandlersOf, Integrations, RuleDraft, RulePatch } from "./integrations.js";
 
+export { NonRetryableError } from "@convex-dev/workpool";
+export { vActionHandlerArgs, vConditionHandlerArgs } from "./handlers.js";
 export {
   defineIntegration,
   type ActionDefinition,
+  type ActionHandler,
   type ActionOf,
+  type ConditionHandler,
+  type HandlersOf,
   type ConditionDefinition,
   type ConditionOf,
   type FieldConditionConfig,
@@ -52,7 +63,13 @@ export {
   vRuleExport,
   vImportResult,
   vExecutionLog,
+  vExecution,
+  vExecuteResult,
   type ErrorCode,
+  type ExecuteResult,
+  type Execution,
+  type ExecutionStatus,
+  type RetryBehavior,
   type ExecutionLog,
   type ImportError,
   type ImportResult,
@@ -81,7 +98,18 @@ export type RunMutationCtx = RunQueryCtx & {
 export type RulesOptions<Is extends Integrations> = {
   /** The integrations rules may use, by integration id. */
   integrations: Is;
+  /** The host functions that run each integration's actions and custom conditions. */
+  handlers?: HandlersOf<Is>;
+  /** Rules one event may run; the rest are recorded as skipped. Default 100. */
+  maxRulesPerEvent?: number;
+  /** Longest chain of events caused by actions before loop protection cuts it. Default 5. */
+  maxDepth?: number;
+  /** Retries of actions whose type sets none. Default 3 attempts, 1 s backoff doubling. */
+  defaultRetry?: RetryBehavior;
 };
+
+/** The largest event `execute` sends; bigger events are truncated with a marker. */
+export const MAX_EVENT_BYTES = 900 * 1024;
 
 /**
  * What the host's `auth` callback of {@link Rules.api} is asked to allow.
@@ -155,6 +183,24 @@ export class Rules<Is extends Integrations> {
    */
   async update(ctx: RunMutationCtx, patch: RulePatch<Is>): Promise<RuleDoc> {
     const args = { ...patch } as Record<string, any>;
+    const declared = ["triggerType", "triggerConfig", "conditions", "actions"].filter(
+      (field) => args[field] !== undefined,
+    );
+    if (declared.length > 0 && args.integrationId === undefined) {
+      // Without it, nothing could check these against the declarations.
+      fail(
+        "INVALID_ARGUMENT",
+        `integrationId: required to change ${declared.join(", ")}`,
+        "integrationId",
+      );
+    }
+    if ((args.triggerType === undefined) !== (args.triggerConfig === undefined)) {
+      fail(
+        "INVALID_ARGUMENT",
+        "triggerConfig: triggerType and triggerConfig change together",
+        args.triggerType === undefined ? "triggerType" : "triggerConfig",
+      );
+    }
     if (args.integrationId !== undefined) {
       const derived = checkDeclaredParts(this.options.integrations, {
         integrationId: args.integrationId,
@@ -163,8 +209,9 @@ export class Rules<Is extends Integrations> {
         conditions: args.conditions,
         actions: args.actions,
       });
-      if (derived !== undefined && args.triggerPattern === undefined) {
-        args.triggerPattern = derived;
+      // A new trigger brings its own pattern (or none): never keep the old one.
+      if (args.triggerType !== undefined && args.triggerPattern === undefined) {
+        args.triggerPattern = derived ?? null;
       }
     }
     const rule = await ctx.runMutation(this.component.rules.updateRule, args as any);
@@ -355,6 +402,158 @@ export class Rules<Is extends Integrations> {
   }
 
   /**
+   * Dispatches an event: runs every enabled rule of the integration and
+   * namespace whose trigger type and pattern match it and whose conditions
+   * hold; actions run afterwards, durably. Returns what happened to each rule
+   * considered. A redelivered `eventId` runs nothing again. Call it from an
+   * action's handler with `causedBy: execution.executionId` so loop
+   * protection can follow the chain.
+   *
+   * @example
+   * ```ts
+   * const results = await rules.execute(ctx, {
+   *   integrationId: "monday",
+   *   triggerType: "status_changed",
+   *   event: body.event,
+   *   eventId: body.event.triggerUuid,
+   * });
+   * ```
+   */
+  async execute<K extends keyof Is & string>(
+    ctx: RunMutationCtx,
+    args: {
+      integrationId: K;
+      triggerType: keyof Is[K]["triggers"] & string;
+      event: unknown;
+      eventId?: string;
+      namespace?: string;
+      causedBy?: string;
+    },
+  ): Promise<Array<ExecuteResult & { ruleId: RuleId; executionId: ExecutionId }>> {
+    const integration = this.options.integrations[args.integrationId];
+    if (!integration || !Object.hasOwn(this.options.integrations, args.integrationId)) {
+      fail(
+        "INVALID_ARGUMENT",
+        `integrationId: "${args.integrationId}" is not a declared integration`,
+        "integrationId",
+      );
+    }
+    // Outside data may break Convex's value rules (a "$type" key, 20 levels
+    // of nesting, megabytes): make it a value the component can receive.
+    const event = sanitizeForStorage(args.event, { maxBytes: MAX_EVENT_BYTES }).value;
+    const { maxRulesPerEvent, maxDepth, defaultRetry } = this.options;
+    const results = await ctx.runMutation(this.component.engine.execute, {
+      ...args,
+      event,
+      handlers: await handlesOf(this.options.handlers?.[args.integrationId], defaultRetry),
+      options: {
+        ...(maxRulesPerEvent === undefined ? {} : { maxRulesPerEvent }),
+        ...(maxDepth === undefined ? {} : { maxDepth }),
+      },
+    });
+    return results as Array<ExecuteResult & { ruleId: RuleId; executionId: ExecutionId }>;
+  }
+
+  /**
+   * Evaluates a saved rule (`ruleId`) or an unsaved one (`rule`) against a
+   * sample event, running nothing and writing nothing: whether the pattern
+   * matches, the condition explanation, and each action's filled-in config.
+   *
+   * @example
+   * ```ts
+   * const report = await rules.testRule(ctx, { ruleId, event: sampleEvent });
+   * if (!report.wouldRun) console.log(report.explanation);
+   * ```
+   */
+  async testRule(
+    ctx: RunQueryCtx,
+    args: ({ ruleId: string; rule?: undefined } | { rule: RuleDraft<Is>; ruleId?: undefined }) & {
+      event: unknown;
+      now?: number;
+    },
+  ) {
+    const integrationId = args.rule?.integrationId;
+    const rule = args.rule ? this.checkedInput(args.rule as RuleInput) : undefined;
+    return await ctx.runQuery(this.component.testRule.testRule, {
+      ...(args.ruleId === undefined ? {} : { ruleId: args.ruleId }),
+      ...(rule === undefined ? {} : { rule }),
+      event: sanitizeForStorage(args.event, { maxBytes: MAX_EVENT_BYTES }).value,
+      ...(args.now === undefined ? {} : { now: args.now }),
+      ...(integrationId === undefined
+        ? {}
+        : { handlers: await handlesOf(this.options.handlers?.[integrationId], undefined) }),
+    });
+  }
+
+  /**
+   * Re-runs the failed actions of a failed execution (and the ones its
+   * failure stopped); actions that succeeded never run again.
+   *
+   * @example
+   * ```ts
+   * await rules.replayExecution(ctx, { executionId });
+   * ```
+   */
+  async replayExecution(
+    ctx: RunMutationCtx,
+    args: { executionId: string },
+  ): Promise<{ executionId: string; status: ExecutionStatus; replayed: string[] }> {
+    return await ctx.runMutation(this.component.actions.replayExecution, args);
+  }
+
+  /**
+   * The latest executions of a rule, newest first (default 50, at most 1000).
+   *
+   * @example
+   * ```ts
+   * const recent = await rules.getRuleExecutions(ctx, { ruleId, limit: 20 });
+   * ```
+   */
+  async getRuleExecutions(
+    ctx: RunQueryCtx,
+    args: { ruleId: string; limit?: number },
+  ): Promise<Execution[]> {
+    return await ctx.runQuery(this.component.executions.getRuleExecutions, args);
+  }
+
+  /**
+   * One execution with its explanation and per-action results, or null.
+   *
+   * @example
+   * ```ts
+   * const execution = await rules.getExecution(ctx, { executionId });
+   * ```
+   */
+  async getExecution(ctx: RunQueryCtx, args: { executionId: string }): Promise<Execution | null> {
+    return await ctx.runQuery(this.component.executions.getExecution, args);
+  }
+
+  /**
+   * One page of an integration's executions in a namespace, newest first,
+   * optionally of one status.
+   *
+   * @example
+   * ```ts
+   * const failures = await rules.listExecutions(ctx, {
+   *   integrationId: "monday",
+   *   status: "failed",
+   *   paginationOpts: { numItems: 25, cursor: null },
+   * });
+   * ```
+   */
+  async listExecutions(
+    ctx: RunQueryCtx,
+    args: {
+      integrationId: string;
+      namespace?: string;
+      status?: ExecutionStatus;
+      paginationOpts: PaginationOptions;
+    },
+  ): Promise<PaginationResult<Execution>> {
+    return await ctx.runQuery(this.component.executions.listExecutions, args);
+  }
+
+  /**
    * Builds host functions that expose rule management to your app's
    * clients, asking `auth` before each operation (the component never sees
    * auth). Throw from `auth` to refuse.
@@ -438,8 +637,9 @@ export class Rules<Is extends Integrations> {
         returns: vRule,
         handler: async (ctx, args) => {
           const ctxAsQuery = ctx as unknown as GenericQueryCtx<DataModel>;
-          await ruleOperation(ctxAsQuery, "updateRule", args.ruleId);
-          return await this.update(ctx, args as RulePatch<Is>);
+          const rule = await ruleOperation(ctxAsQuery, "updateRule", args.ruleId);
+          const integrationId = args.integrationId ?? rule?.integrationId;
+          return await this.update(ctx, { ...args, integrationId } as RulePatch<Is>);
         },
       }),
       deleteRule: mutationGeneric({

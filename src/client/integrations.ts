@@ -2,8 +2,9 @@
  * Integrations: what a host declares about its trigger, condition and action
  * types, and the types that make rule definitions checked at compile time.
  */
+import type { FunctionReference } from "convex/server";
 import type { GenericValidator, Infer } from "convex/values";
-import type { FieldOperator } from "../shared.js";
+import type { FieldOperator, RetryBehavior } from "../shared.js";
 
 /** An EventBridge-style trigger pattern (see the README). */
 export type TriggerPattern = { [field: string]: PatternValue[] | TriggerPattern };
@@ -31,17 +32,36 @@ export type TriggerDefinition<V extends GenericValidator = GenericValidator> = {
   description?: string;
 };
 
-/** A custom condition type, answered by the host (see the engine docs). */
+/** A custom condition type, answered by a host query (see `RulesOptions.handlers`). */
 export type ConditionDefinition<V extends GenericValidator = GenericValidator> = {
   config: V;
   description?: string;
 };
 
-/** An action type: the shape of its config. */
+/** An action type: the shape of its config (its host function: `RulesOptions.handlers`). */
 export type ActionDefinition<V extends GenericValidator = GenericValidator> = {
   config: V;
   description?: string;
 };
+
+/**
+ * The host function that runs an action type: an action or a mutation
+ * taking `vActionHandlerArgs(config)`; its return value is recorded as the
+ * action's result.
+ */
+export type ActionHandler = (
+  | { action: FunctionReference<"action", "public" | "internal"> }
+  | { mutation: FunctionReference<"mutation", "public" | "internal"> }
+) & {
+  /**
+   * Retries of a failed attempt (exponential backoff with jitter); `false`
+   * never retries. Default: the client's `defaultRetry`, else 3 attempts.
+   */
+  retry?: RetryBehavior | false;
+};
+
+/** The host query answering a custom condition: `vConditionHandlerArgs(config)` to a boolean. */
+export type ConditionHandler = { query: FunctionReference<"query", "public" | "internal"> };
 
 export type IntegrationDefinition = {
   triggers: Record<string, TriggerDefinition<any>>;
@@ -118,6 +138,18 @@ export type TriggerOf<I extends IntegrationDefinition> = {
     triggerConfig: Infer<I["triggers"][T]["config"]>;
   };
 }[Keys<I["triggers"]>];
+
+/**
+ * The host functions of each integration's action and custom condition
+ * types. Kept apart from the declarations so that a declaration's type never
+ * depends on the app's generated `api` (which would be circular).
+ */
+export type HandlersOf<Is extends Integrations> = {
+  [K in Keys<Is>]?: {
+    actions?: { [A in Keys<Is[K]["actions"]>]?: ActionHandler };
+    conditions?: { [C in CustomConditionTypes<Is[K]>]?: ConditionHandler };
+  };
+};
 
 /** Fields every rule has, whatever its integration. */
 export type RuleCommonFields = {

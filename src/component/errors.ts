@@ -29,3 +29,14 @@ export function checkLimit(limit: number | undefined, defaultLimit: number): num
   }
   return limit;
 }
+
+/** A readable message for anything thrown, Error or not. */
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (typeof error === "string") return error;
+  try {
+    return JSON.stringify(error) ?? String(error);
+  } catch {
+    return String(error);
+  }
+}

@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { internal } from "./_generated/api.js";
 import { HISTORY_DELETE_BATCH } from "./history.js";
-import { initConvexTest } from "./setup.test.js";
+import { initConvexTest, EXECUTION_DEFAULTS } from "./setup.test.js";
 
 type T = ReturnType<typeof initConvexTest>;
 type Seed = { ruleId: string; startTime: number; logs: number };
@@ -17,6 +17,7 @@ async function seedHistory(t: T, seeds: Seed[]) {
     const ids = [];
     for (const seed of seeds) {
       const executionId = await ctx.db.insert("ruleExecutions", {
+        ...EXECUTION_DEFAULTS,
         ruleId: seed.ruleId,
         integrationId: "monday",
         triggered: true,

@@ -3,7 +3,7 @@ import { ConvexError } from "convex/values";
 import { describe, expect, test } from "vitest";
 import { api } from "./_generated/api.js";
 import type { Id } from "./_generated/dataModel.js";
-import { initConvexTest } from "./setup.test.js";
+import { initConvexTest, EXECUTION_DEFAULTS } from "./setup.test.js";
 import type { ErrorCode, RulesErrorData } from "../shared.js";
 
 type T = ReturnType<typeof initConvexTest>;
@@ -32,6 +32,7 @@ async function seed(t: T, count: number) {
   return await t.run(async (ctx) => {
     const execution = (ruleId: string) =>
       ctx.db.insert("ruleExecutions", {
+        ...EXECUTION_DEFAULTS,
         ruleId,
         integrationId: "monday",
         triggered: true,
@@ -118,6 +119,7 @@ describe("getExecutionLogs", () => {
     const executionId = await t.run(
       async (ctx) =>
         await ctx.db.insert("ruleExecutions", {
+          ...EXECUTION_DEFAULTS,
           ruleId: "r",
           integrationId: "monday",
           triggered: false,

@@ -4,7 +4,7 @@ import { ConvexError } from "convex/values";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { api } from "./_generated/api.js";
 import type { Id } from "./_generated/dataModel.js";
-import { initConvexTest } from "./setup.test.js";
+import { initConvexTest, EXECUTION_DEFAULTS } from "./setup.test.js";
 import type {
   ConditionInput,
   ErrorCode,
@@ -744,6 +744,7 @@ describe("deleteRule", () => {
       const ids: Id<"ruleExecutions">[] = [];
       for (const seed of seeds) {
         const executionId = await ctx.db.insert("ruleExecutions", {
+          ...EXECUTION_DEFAULTS,
           ruleId: seed.ruleId,
           integrationId: "monday",
           triggered: true,

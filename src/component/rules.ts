@@ -34,6 +34,7 @@ import {
 } from "../core/ruleValidation.js";
 import { checkLimit, fail } from "./errors.js";
 import { toDefinitionInput, toExport, toRule } from "./ruleDocs.js";
+import { syncRoutes } from "./routes.js";
 
 const DEFAULT_LIST_LIMIT = 100;
 
@@ -130,6 +131,7 @@ export const deleteRule = mutation({
   handler: async (ctx, args) => {
     const doc = await getRuleDocOrFail(ctx, args.ruleId);
     await ctx.db.delete("rules", doc._id);
+    await syncRoutes(ctx, args.ruleId, null);
     const newest = await ctx.db
       .query("ruleExecutions")
       .withIndex("by_rule", (q) => q.eq("ruleId", args.ruleId))
@@ -325,13 +327,9 @@ async function insertRule(
   definition: RuleDefinition,
 ): Promise<void> {
   const now = Date.now();
-  await ctx.db.insert("rules", {
-    id: ruleId,
-    ...definition,
-    version: 1,
-    createdAt: now,
-    updatedAt: now,
-  });
+  const doc = { id: ruleId, ...definition, version: 1, createdAt: now, updatedAt: now };
+  const _id = await ctx.db.insert("rules", doc);
+  await syncRoutes(ctx, ruleId, { _id, _creationTime: now, ...doc });
 }
 
 /** Replaces a rule's definition; a new version only when something changed. */
@@ -351,6 +349,7 @@ async function writeDefinition(
     updatedAt: Date.now(),
   };
   await ctx.db.replace("rules", doc._id, updated);
+  await syncRoutes(ctx, doc.id, updated);
   return updated;
 }
 
@@ -363,11 +362,9 @@ async function setEnabled(
   const doc = await getRuleDocOrFail(ctx, ruleId);
   checkVersion(doc, expectedVersion);
   if (doc.enabled === enabled) return;
-  await ctx.db.patch("rules", doc._id, {
-    enabled,
-    version: doc.version + 1,
-    updatedAt: Date.now(),
-  });
+  const changes = { enabled, version: doc.version + 1, updatedAt: Date.now() };
+  await ctx.db.patch("rules", doc._id, changes);
+  await syncRoutes(ctx, ruleId, { ...doc, ...changes });
 }
 
 const DEFINITION_FIELDS = [

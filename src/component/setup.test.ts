@@ -1,10 +1,23 @@
 /// <reference types="vite/client" />
 import { convexTest } from "convex-test";
+import workpool from "@convex-dev/workpool/test";
 import schema from "./schema.js";
 
 export const modules = import.meta.glob("./**/*.ts");
 
 /** A convex-test instance of the component alone, with Convex's limits on. */
 export function initConvexTest() {
-  return convexTest({ schema, modules, transactionLimits: true });
+  const t = convexTest({ schema, modules, transactionLimits: true });
+  workpool.register(t, "workpool");
+  return t;
 }
+
+/** Fields a test execution needs besides the ones each test cares about. */
+export const EXECUTION_DEFAULTS = {
+  ruleName: "A rule",
+  ruleVersion: 1,
+  namespace: "",
+  triggerType: "status_changed",
+  actions: [] as never[],
+  chain: [] as string[],
+};

@@ -9,7 +9,12 @@ import {
   isGroupType,
   isPlainObject,
   nestConditions,
+  parseDate,
+  parseDateOperand,
+  parseWindow,
   pathSyntaxProblem,
+  regexProblem,
+  regexSafetyProblem,
   type StoredCondition,
 } from "./conditions.js";
 
@@ -245,7 +250,9 @@ describe("findConditionProblem: field conditions", () => {
     };
     expect(Object.keys(valid).sort()).toEqual([...FIELD_OPERATORS].sort());
     for (const [op, rest] of Object.entries(valid)) {
-      expect(problemOf({ path: "item.x", op, ...rest }), op).toBeNull();
+      // changed/changed_to/changed_from read value... against previousValue...
+      const path = op.startsWith("changed") ? "value.x" : "item.x";
+      expect(problemOf({ path, op, ...rest }), op).toBeNull();
     }
     expect(problemOf({ path: "a", op: "within", value: 86_400_000 })).toBeNull();
   });
@@ -318,7 +325,8 @@ describe("findConditionProblem: field conditions", () => {
         message: `operator "${op}" needs a value or a valuePath`,
       });
       // A valuePath replaces the value, and its operand is not checked.
-      expect(problemOf({ path: "a", op, valuePath: "item.other" })).toBeNull();
+      const path = op === "changed_to" ? "value" : "a";
+      expect(problemOf({ path, op, valuePath: "item.other" })).toBeNull();
     }
     // null is a value.
     expect(problemOf({ path: "a", op: "eq", value: null })).toBeNull();
@@ -363,6 +371,259 @@ describe("findConditionProblem: field conditions", () => {
       field: "conditions[0].config.conditions",
       message: 'only "every" and "some" take nested conditions',
     });
+  });
+});
+
+describe("findConditionProblem: operands", () => {
+  test("changed / changed_to / changed_from need a path under value", () => {
+    for (const op of ["changed", "changed_to", "changed_from"]) {
+      const rest = op === "changed" ? {} : { value: "Done" };
+      for (const path of ["value", "value.label.text", "value[0].id"]) {
+        expect(problemOf({ path, op, ...rest }), path).toBeNull();
+      }
+      for (const path of ["item.status", "values.x", "previousValue.text", "valueX", "a.value"]) {
+        const problem = problemOf({ path, op, ...rest });
+        expect(problem?.field, path).toBe("conditions[0].config.path");
+        expect(problem?.message).toContain('the path must start with "value"');
+        expect(problem?.message).toContain("previousValue");
+      }
+    }
+  });
+
+  test("starts_with / ends_with need a string; between numbers or strings", () => {
+    for (const op of ["starts_with", "ends_with"]) {
+      expect(problemOf({ path: "a", op, value: 1 })?.message).toBe(`operator "${op}" needs a string`);
+      expect(problemOf({ path: "a", op, value: "" })).toBeNull();
+    }
+    expect(problemOf({ path: "a", op: "between", value: [1, null] })?.message).toContain(
+      "numbers or strings",
+    );
+    expect(problemOf({ path: "a", op: "between", value: [1, "9"] })).toBeNull();
+  });
+
+  test("before / after need a date, absolute or relative", () => {
+    for (const op of ["before", "after"]) {
+      for (const value of [
+        "2024-01-01",
+        "2024-01-01T10:00:00Z",
+        "2024-01-01 10:00",
+        "2024-01-01T10:00:00.123+05:30",
+        1763630043.09,
+        1_700_000_000_000,
+        "now",
+        "7 days ago",
+        "in 2 hours",
+        "1 week ago",
+        "in 30 minutes",
+        "3d ago",
+        "in 1h",
+        " Now ",
+      ]) {
+        expect(problemOf({ path: "a", op, value }), String(value)).toBeNull();
+      }
+      for (const value of [
+        "tomorrow",
+        "",
+        "7 days",
+        "in 2 fortnights",
+        "2024-13-01",
+        "2024-02-30",
+        "01/02/2024",
+        "1700000000",
+        true,
+        null,
+        [2024],
+        Infinity,
+      ]) {
+        const problem = problemOf({ path: "a", op, value });
+        expect(problem?.field, String(value)).toBe("conditions[0].config.value");
+        expect(problem?.message).toContain(`operator "${op}" needs a date`);
+      }
+    }
+  });
+
+  test("within needs a window", () => {
+    for (const value of ["7 days", "last 7 days", "next 3 hours", "1 week", "30m", "NEXT 2 D", 0, 5000]) {
+      expect(problemOf({ path: "a", op: "within", value }), String(value)).toBeNull();
+    }
+    for (const value of ["7 days ago", "in 2 hours", "a week", "", "last days", -1, NaN, Infinity]) {
+      expect(problemOf({ path: "a", op: "within", value })?.message, String(value)).toContain(
+        'operator "within" needs a window such as "7 days", "last 7 days", "next 3 hours" or a number of milliseconds',
+      );
+    }
+  });
+
+  test("matches refuses regular expressions prone to catastrophic backtracking", () => {
+    for (const value of [
+      "(a+)+",
+      "(a*)*",
+      "(a|aa)+",
+      "(.*a){20}",
+      "^(a+)+$",
+      "(a?){30}a{30}",
+      "(x+x+)+y",
+      "(\\w+\\s?)+$",
+      "^(([a-z])+.)+[A-Z]([a-z])+$",
+      "(.|\\s)*",
+      "(\\w|\\d)+",
+      "(a|)+",
+      "(?:a|a?)+",
+      "((ab)*c)+",
+      "(?:[a-z]+)*",
+      "([^x]|y)+",
+      "(a{1,3})+",
+    ]) {
+      const problem = problemOf({ path: "a", op: "matches", value });
+      expect(problem?.field, value).toBe("conditions[0].config.value");
+      expect(problem?.message, value).toContain("catastrophic backtracking");
+    }
+  });
+
+  test("matches refuses backreferences", () => {
+    for (const value of ["(a)\\1", "(a)(b)\\2", "(?<x>a)\\k<x>", "\\9"]) {
+      expect(problemOf({ path: "a", op: "matches", value })?.message, value).toContain(
+        "backreferences",
+      );
+    }
+  });
+
+  test("matches accepts ordinary expressions", () => {
+    for (const value of [
+      "^[a-z]+$",
+      "^\\d+(\\.\\d+)?$",
+      "(foo|bar)+",
+      "(?:https?|ftp)://[^ ]+",
+      "(\\d{3}-)+\\d{4}",
+      "(ab)+",
+      "([ab]|c)*",
+      "(?:[^a]|a)+",
+      "^(?:a+)?b",
+      "(x{1,}){1}",
+      "\\(a+\\)+",
+      "[(]a+[)]+",
+      "a{,5}",
+      "\\0\\x41\\u0042\\cJ",
+      "(?<year>\\d{4})-(?<month>\\d{2})",
+      "(?=a)\\w+",
+      "[\\]a-]+",
+      "[^]*",
+      "\\b(cat|dog)s?\\b",
+    ]) {
+      expect(problemOf({ path: "a", op: "matches", value }), value).toBeNull();
+    }
+  });
+});
+
+describe("regexSafetyProblem", () => {
+  test("tells the nested quantifier and the ambiguous alternation apart", () => {
+    expect(regexSafetyProblem("(a+)+")).toContain("contains a quantifier");
+    expect(regexSafetyProblem("(a|aa)+")).toContain("alternatives that can match the same text");
+    expect(regexSafetyProblem("(a)\\1")).toContain("backreferences");
+    expect(regexSafetyProblem("a+b+c*")).toBeNull();
+  });
+
+  test("parses escapes and classes for the first characters of alternatives", () => {
+    // Disjoint first characters pass; overlapping ones fail.
+    expect(regexSafetyProblem("(\\d|x)+")).toBeNull();
+    expect(regexSafetyProblem("(\\d|5)+")).not.toBeNull();
+    expect(regexSafetyProblem("(\\x41|B)+")).toBeNull();
+    expect(regexSafetyProblem("(\\x41|A)+")).not.toBeNull();
+    expect(regexSafetyProblem("(\\u00e9|é)+")).not.toBeNull();
+    expect(regexSafetyProblem("([a-c]|d)+")).toBeNull();
+    expect(regexSafetyProblem("([a-d]|d)+")).not.toBeNull();
+    expect(regexSafetyProblem("([^a]|b)+")).not.toBeNull();
+    expect(regexSafetyProblem("(\\s|\\S)+")).toBeNull();
+    expect(regexSafetyProblem("(\\s| )+")).not.toBeNull();
+    expect(regexSafetyProblem("(\\n|\\t)+")).toBeNull();
+    expect(regexSafetyProblem("(\\cJ|\\n)+")).not.toBeNull();
+    expect(regexSafetyProblem("([\\d-]|-)+")).not.toBeNull();
+    expect(regexSafetyProblem("(^a|b)+")).toBeNull();
+    expect(regexSafetyProblem("(a?b|b)+")).not.toBeNull();
+    expect(regexSafetyProblem("((?:a|b)c|d)+")).toBeNull();
+  });
+
+  test("the check is fast", () => {
+    const started = Date.now();
+    for (let i = 0; i < 1000; i++) regexProblem(`^(?:[a-z0-9]+\\.)${"x".repeat(i % 200)}$`);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  test("property: never throws on valid expressions", () => {
+    const atoms = fc.constantFrom(
+      "a", "b", ".", "\\d", "\\w", "\\s", "[a-c]", "[^x]", "\\.", "\\1", "\\k<n>", "\\b", "^", "$",
+    );
+    const quantifiers = fc.constantFrom("", "", "*", "+", "?", "{2}", "{1,3}", "{2,}", "+?");
+    const { regex } = fc.letrec<{ regex: string }>((tie) => ({
+      regex: fc.oneof(
+        { depthSize: "small" },
+        fc.tuple(atoms, quantifiers).map(([a, q]) => (a === "^" || a === "$" || a === "\\b" ? a : a + q)),
+        fc.tuple(fc.array(tie("regex"), { minLength: 1, maxLength: 3 }), fc.constantFrom("(", "(?:", "(?=", "(?<n>"), quantifiers)
+          .map(([parts, open, q]) => `${open}${parts.join("|")})${open === "(?=" ? "" : q}`),
+        fc.array(tie("regex"), { minLength: 2, maxLength: 3 }).map((parts) => parts.join("")),
+      ),
+    }));
+    fc.assert(
+      fc.property(regex, (source) => {
+        let valid = true;
+        try {
+          new RegExp(source);
+        } catch {
+          valid = false;
+        }
+        fc.pre(valid && source.length <= 256);
+        const problem = regexProblem(source);
+        expect(problem === null || typeof problem === "string").toBe(true);
+        if (/\\[1-9]|\\k</.test(source)) expect(problem).toContain("backreferences");
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe("parseDate / parseDateOperand / parseWindow", () => {
+  test("parseDate: ISO-8601 strings (UTC without a zone) and epoch numbers", () => {
+    expect(parseDate("2024-01-01")).toBe(Date.UTC(2024, 0, 1));
+    expect(parseDate("2024-01-01T10:20:30Z")).toBe(Date.UTC(2024, 0, 1, 10, 20, 30));
+    expect(parseDate("2024-01-01T10:20:30")).toBe(Date.UTC(2024, 0, 1, 10, 20, 30));
+    expect(parseDate("2024-01-01 10:20")).toBe(Date.UTC(2024, 0, 1, 10, 20));
+    expect(parseDate("2024-01-01T10:20:30.5Z")).toBe(Date.UTC(2024, 0, 1, 10, 20, 30, 500));
+    expect(parseDate("2024-01-01T10:20:30.123456Z")).toBe(Date.UTC(2024, 0, 1, 10, 20, 30, 123));
+    expect(parseDate("2024-01-01T10:00:00+02:00")).toBe(Date.UTC(2024, 0, 1, 8));
+    expect(parseDate("2024-01-01T10:00:00-0130")).toBe(Date.UTC(2024, 0, 1, 11, 30));
+    expect(parseDate("2024-02-29")).toBe(Date.UTC(2024, 1, 29));
+    expect(parseDate("0099-01-01")).toBe(new Date("0099-01-01T00:00:00Z").getTime());
+    for (const bad of ["2023-02-29", "2024-00-10", "2024-01-32", "2024-01-01T24:00", "2024-01-01T10:60", "2024-1-1", "x", "", "1700000000"]) {
+      expect(parseDate(bad), bad).toBeUndefined();
+    }
+    expect(parseDate(1763630043.09)).toBeCloseTo(1763630043090, 3);
+    expect(parseDate(1e11 - 1)).toBe((1e11 - 1) * 1000);
+    expect(parseDate(1e11)).toBe(1e11);
+    expect(parseDate(1_700_000_000_000)).toBe(1_700_000_000_000);
+    expect(parseDate(NaN)).toBeUndefined();
+    expect(parseDate(null)).toBeUndefined();
+    expect(parseDate(new Date(5))).toBe(5);
+  });
+
+  test("parseDateOperand: relative dates", () => {
+    expect(parseDateOperand("now")).toEqual({ relative: true, offsetMs: 0 });
+    expect(parseDateOperand("7 days ago")).toEqual({ relative: true, offsetMs: -7 * 86_400_000 });
+    expect(parseDateOperand("in 2 hours")).toEqual({ relative: true, offsetMs: 2 * 3_600_000 });
+    expect(parseDateOperand("in 1 minute")).toEqual({ relative: true, offsetMs: 60_000 });
+    expect(parseDateOperand("2w ago")).toEqual({ relative: true, offsetMs: -14 * 86_400_000 });
+    expect(parseDateOperand("2024-01-01")).toEqual({ relative: false, ms: Date.UTC(2024, 0, 1) });
+    for (const bad of ["7 constructor ago", "in 2 toString", "ago", "in", "7 days", "-1 days ago"]) {
+      expect(parseDateOperand(bad), bad).toBeUndefined();
+    }
+  });
+
+  test("parseWindow", () => {
+    expect(parseWindow("7 days")).toEqual({ ms: 7 * 86_400_000, future: false });
+    expect(parseWindow("last 2 weeks")).toEqual({ ms: 14 * 86_400_000, future: false });
+    expect(parseWindow("next 3 hours")).toEqual({ ms: 3 * 3_600_000, future: true });
+    expect(parseWindow(1000)).toEqual({ ms: 1000, future: false });
+    for (const bad of ["next", "7", "7 years", "7 __proto__", -5, "1 day ago", null]) {
+      expect(parseWindow(bad), String(bad)).toBeUndefined();
+    }
   });
 });
 

@@ -199,7 +199,7 @@ export function findConditionProblem(
           message: `operator "${op}" takes no value`,
         };
       }
-      return null;
+      return changePathProblem(op, config.path, `${field}.config.path`);
     }
     if (!hasOperand) {
       return {
@@ -207,8 +207,11 @@ export function findConditionProblem(
         message: `operator "${op}" needs a value or a valuePath`,
       };
     }
-    if (config.valuePath !== undefined) return null;
-    return operandProblem(op, config.value, `${field}.config.value`);
+    if (config.valuePath === undefined) {
+      const problem = operandProblem(op, config.value, `${field}.config.value`);
+      if (problem) return problem;
+    }
+    return changePathProblem(op, config.path, `${field}.config.path`);
   };
   const customProblem = (
     node: ConditionInput,
@@ -245,37 +248,547 @@ function operandProblem(
     if (!Array.isArray(value) || value.length !== 2) {
       return { field, message: `operator "between" needs [low, high]` };
     }
+    if (!value.every((bound) => typeof bound === "number" || typeof bound === "string")) {
+      return { field, message: `operator "between" needs [low, high], numbers or strings` };
+    }
+  }
+  if (op === "starts_with" || op === "ends_with") {
+    if (typeof value !== "string") {
+      return { field, message: `operator "${op}" needs a string` };
+    }
   }
   if (op === "matches") {
     if (typeof value !== "string") {
       return { field, message: `operator "matches" needs a regular expression string` };
     }
-    if (value.length > LIMITS.regexLength) {
-      return {
-        field,
-        message: `regular expression is longer than ${LIMITS.regexLength} characters`,
-      };
-    }
-    try {
-      new RegExp(value);
-    } catch (error) {
-      return { field, message: `invalid regular expression: ${(error as Error).message}` };
-    }
+    const problem = regexProblem(value);
+    if (problem) return { field, message: problem };
   }
   if (["gt", "gte", "lt", "lte"].includes(op)) {
     if (typeof value !== "number" && typeof value !== "string") {
       return { field, message: `operator "${op}" needs a number or a string` };
     }
   }
-  if (op === "within") {
-    if (typeof value !== "string" && typeof value !== "number") {
+  if (op === "before" || op === "after") {
+    if (parseDateOperand(value) === undefined) {
       return {
         field,
-        message: `operator "within" needs a window such as "7 days" or a number of milliseconds`,
+        message: `operator "${op}" needs a date: an ISO-8601 string like "2024-05-01" or "2024-05-01T12:00:00Z", epoch seconds or milliseconds, "now", "7 days ago" or "in 2 hours", got ${describe(value)}`,
+      };
+    }
+  }
+  if (op === "within") {
+    if (parseWindow(value) === undefined) {
+      return {
+        field,
+        message: `operator "within" needs a window such as "7 days", "last 7 days", "next 3 hours" or a number of milliseconds, got ${describe(value)}`,
       };
     }
   }
   return null;
+}
+
+const CHANGE_OPERATORS = new Set(["changed", "changed_to", "changed_from"]);
+
+/** changed / changed_to / changed_from compare `value...` with `previousValue...`. */
+function changePathProblem(
+  op: string,
+  path: string,
+  field: string,
+): ConditionProblem | null {
+  if (!CHANGE_OPERATORS.has(op)) return null;
+  if (path === "value" || path.startsWith("value.") || path.startsWith("value[")) {
+    return null;
+  }
+  return {
+    field,
+    message: `operator "${op}" compares the event's value with its previousValue: the path must start with "value", like value or value.label.text, and the previous value is read at the same path under previousValue (previousValue.label.text)`,
+  };
+}
+
+function describe(value: unknown): string {
+  const text = JSON.stringify(value);
+  if (text === undefined) return String(value);
+  return text.length > 60 ? `${text.slice(0, 60)}...` : text;
+}
+
+// ---------------------------------------------------------------------------
+// Dates and time windows (shared with the evaluator).
+
+const MINUTE = 60_000;
+const TIME_UNITS = new Map<string, number>();
+for (const [names, ms] of [
+  [["m", "minute", "minutes"], MINUTE],
+  [["h", "hour", "hours"], 60 * MINUTE],
+  [["d", "day", "days"], 24 * 60 * MINUTE],
+  [["w", "week", "weeks"], 7 * 24 * 60 * MINUTE],
+] as const) {
+  for (const name of names) TIME_UNITS.set(name, ms);
+}
+const RELATIVE_DATE = /^(?:(\d+(?:\.\d+)?)\s*([a-z]+)\s+ago|in\s+(\d+(?:\.\d+)?)\s*([a-z]+))$/;
+const WINDOW = /^(?:(last|next)\s+)?(\d+(?:\.\d+)?)\s*([a-z]+)$/;
+const ISO_DATE =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?(?:\s*([Zz])|\s*([+-])(\d{2})(?::?(\d{2}))?)?$/;
+
+/** Epoch numbers below this are seconds (monday.com's `changedAt`), others milliseconds. */
+export const EPOCH_SECONDS_BELOW = 1e11;
+
+/**
+ * A date of event data as epoch milliseconds, or undefined: an ISO-8601
+ * string (date only, or date and time; without a zone it is UTC) or an epoch
+ * number, in seconds below 1e11 and in milliseconds otherwise.
+ */
+export function parseDate(value: unknown): number | undefined {
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) return undefined;
+    return value < EPOCH_SECONDS_BELOW ? value * 1000 : value;
+  }
+  if (typeof value === "string") return parseIsoDate(value);
+  if (value instanceof Date) {
+    const ms = value.getTime();
+    return Number.isNaN(ms) ? undefined : ms;
+  }
+  return undefined;
+}
+
+function parseIsoDate(text: string): number | undefined {
+  if (text.length > 40) return undefined;
+  const m = ISO_DATE.exec(text);
+  if (m === null) return undefined;
+  const year = +m[1];
+  const month = +m[2];
+  const day = +m[3];
+  const hour = m[4] === undefined ? 0 : +m[4];
+  const minute = m[5] === undefined ? 0 : +m[5];
+  const second = m[6] === undefined ? 0 : +m[6];
+  const ms = m[7] === undefined ? 0 : Math.floor(+`0.${m[7]}` * 1000);
+  if (month < 1 || month > 12 || day < 1) return undefined;
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (day > daysInMonth || hour > 23 || minute > 59 || second > 59) return undefined;
+  let offset = 0;
+  if (m[9] !== undefined) {
+    const zoneHours = +m[10];
+    const zoneMinutes = m[11] === undefined ? 0 : +m[11];
+    if (zoneHours > 23 || zoneMinutes > 59) return undefined;
+    offset = (m[9] === "-" ? -1 : 1) * (zoneHours * 60 + zoneMinutes) * MINUTE;
+  }
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute, second, ms);
+  return date.getTime() - offset;
+}
+
+/** A date operand: a fixed instant, or an offset from the evaluation's `now`. */
+export type DateOperand =
+  | { relative: false; ms: number }
+  | { relative: true; offsetMs: number };
+
+/**
+ * The expected side of before/after: what {@link parseDate} accepts, or a
+ * date relative to now: "now", "7 days ago", "in 2 hours" (units minute(s),
+ * hour(s), day(s), week(s), or m/h/d/w).
+ */
+export function parseDateOperand(value: unknown): DateOperand | undefined {
+  if (typeof value === "string") {
+    const text = value.trim().toLowerCase();
+    if (text === "now") return { relative: true, offsetMs: 0 };
+    const m = RELATIVE_DATE.exec(text);
+    if (m !== null) {
+      const ago = m[1] !== undefined;
+      const unit = TIME_UNITS.get(ago ? m[2] : m[4]);
+      if (unit === undefined) return undefined;
+      const amount = +(ago ? m[1] : m[3]) * unit;
+      return { relative: true, offsetMs: ago ? -amount : amount };
+    }
+  }
+  const ms = parseDate(value);
+  return ms === undefined ? undefined : { relative: false, ms };
+}
+
+/** A time window of `within`: the `ms` before now, or after now when `future`. */
+export type TimeWindow = { ms: number; future: boolean };
+
+/**
+ * The window of `within`: "7 days" or "last 7 days" (the past), "next 3
+ * hours" (the future), or a number of milliseconds (the past).
+ */
+export function parseWindow(value: unknown): TimeWindow | undefined {
+  if (typeof value === "number") {
+    return Number.isFinite(value) && value >= 0 ? { ms: value, future: false } : undefined;
+  }
+  if (typeof value !== "string") return undefined;
+  const m = WINDOW.exec(value.trim().toLowerCase());
+  if (m === null) return undefined;
+  const unit = TIME_UNITS.get(m[3]);
+  if (unit === undefined) return undefined;
+  return { ms: +m[2] * unit, future: m[1] === "next" };
+}
+
+// ---------------------------------------------------------------------------
+// Regular expressions: syntax, length, and catastrophic backtracking.
+
+/**
+ * Why `source` may not be the regular expression of `matches`, or null: it
+ * must compile (no flags), be at most LIMITS.regexLength long, and be safe
+ * from catastrophic backtracking (see {@link regexSafetyProblem}).
+ */
+export function regexProblem(source: string): string | null {
+  if (source.length > LIMITS.regexLength) {
+    return `regular expression is longer than ${LIMITS.regexLength} characters`;
+  }
+  try {
+    new RegExp(source);
+  } catch (error) {
+    return `invalid regular expression: ${(error as Error).message}`;
+  }
+  return regexSafetyProblem(source);
+}
+
+/** Code unit ranges [low, high], sorted and disjoint. */
+type CharSet = ReadonlyArray<readonly [number, number]>;
+type RegexTerm = { atom: RegexAtom; min: number; max: number };
+type RegexAtom =
+  | { kind: "chars"; set: CharSet }
+  | { kind: "assertion" }
+  | { kind: "group"; alternatives: RegexTerm[][]; lookaround: boolean };
+
+const MAX_CODE = 0xffff;
+const EMPTY_SET: CharSet = [];
+const ANY_SET: CharSet = [[0, MAX_CODE]];
+const DIGIT_SET: CharSet = [[48, 57]];
+const WORD_SET: CharSet = [
+  [48, 57],
+  [65, 90],
+  [95, 95],
+  [97, 122],
+];
+const SPACE_SET: CharSet = [
+  [9, 13],
+  [32, 32],
+  [160, 160],
+  [0x1680, 0x1680],
+  [0x2000, 0x200a],
+  [0x2028, 0x2029],
+  [0x202f, 0x202f],
+  [0x205f, 0x205f],
+  [0x3000, 0x3000],
+  [0xfeff, 0xfeff],
+];
+const CLASS_ESCAPES: Record<string, CharSet> = {
+  d: DIGIT_SET,
+  D: complement(DIGIT_SET),
+  w: WORD_SET,
+  W: complement(WORD_SET),
+  s: SPACE_SET,
+  S: complement(SPACE_SET),
+};
+const CONTROL_ESCAPES: Record<string, number> = { n: 10, r: 13, t: 9, v: 11, f: 12 };
+
+class RegexRejected extends Error {}
+
+const NESTED_QUANTIFIER =
+  "regular expression is prone to catastrophic backtracking: a repeated group contains a quantifier, like (a+)+ or (.*a){20}; rewrite it without nested quantifiers";
+const AMBIGUOUS_ALTERNATION =
+  "regular expression is prone to catastrophic backtracking: a repeated group has alternatives that can match the same text, like (a|aa)+; make the alternatives start differently";
+const BACKREFERENCE =
+  "regular expressions may not use backreferences (\\1, \\k<name>): they can take exponential time";
+
+/**
+ * Why a (syntactically valid, flagless) regular expression could backtrack
+ * catastrophically, or null. A small parser over the source (groups,
+ * escapes, character classes, quantifiers) refuses:
+ * - a group repeated more than once (`+`, `*`, `{n,m}` with m > 1, `{n}`
+ *   with n > 1) that contains a variable quantifier (star height above 1):
+ *   `(a+)+`, `(a*)*`, `(.*a){20}`, `(a?){30}`; fixed counts like `(\d{3}-)+`
+ *   pass;
+ * - a repeated group holding an alternation whose alternatives can start
+ *   with the same character or match the empty string: `(a|aa)+`, `(\w|\d)*`,
+ *   `(a|)+`; `(foo|bar)+` passes;
+ * - backreferences, `\1` to `\9` and `\k<name>`.
+ * Polynomial backtracking between sibling quantifiers (`.*.*.*x`) is not
+ * detected: the evaluator caps inputs at 10,000 characters instead.
+ */
+export function regexSafetyProblem(source: string): string | null {
+  let alternatives: RegexTerm[][];
+  try {
+    alternatives = new RegexParser(source).parse();
+  } catch (error) {
+    if (error instanceof RegexRejected) return error.message;
+    throw error;
+  }
+  return repetitionProblem(alternatives);
+}
+
+function repetitionProblem(alternatives: RegexTerm[][]): string | null {
+  for (const sequence of alternatives) {
+    for (const term of sequence) {
+      if (term.atom.kind !== "group") continue;
+      if (term.max > 1) {
+        if (hasVariableQuantifier(term.atom.alternatives)) return NESTED_QUANTIFIER;
+        if (hasAmbiguousAlternation(term.atom.alternatives)) return AMBIGUOUS_ALTERNATION;
+      }
+      const inner = repetitionProblem(term.atom.alternatives);
+      if (inner) return inner;
+    }
+  }
+  return null;
+}
+
+function hasVariableQuantifier(alternatives: RegexTerm[][]): boolean {
+  return alternatives.some((sequence) =>
+    sequence.some(
+      (term) =>
+        term.min !== term.max ||
+        (term.atom.kind === "group" && hasVariableQuantifier(term.atom.alternatives)),
+    ),
+  );
+}
+
+function hasAmbiguousAlternation(alternatives: RegexTerm[][]): boolean {
+  if (alternatives.length > 1) {
+    const firsts = alternatives.map(firstOfSequence);
+    for (let i = 0; i < firsts.length; i++) {
+      if (firsts[i].nullable) return true;
+      for (let j = i + 1; j < firsts.length; j++) {
+        if (intersects(firsts[i].set, firsts[j].set)) return true;
+      }
+    }
+  }
+  return alternatives.some((sequence) =>
+    sequence.some(
+      (term) => term.atom.kind === "group" && hasAmbiguousAlternation(term.atom.alternatives),
+    ),
+  );
+}
+
+type First = { set: CharSet; nullable: boolean };
+
+/** The characters a sequence can start with, and whether it can match "". */
+function firstOfSequence(sequence: RegexTerm[]): First {
+  let set = EMPTY_SET;
+  for (const term of sequence) {
+    const first = firstOfAtom(term.atom);
+    set = union(set, first.set);
+    if (!first.nullable && term.min > 0) return { set, nullable: false };
+  }
+  return { set, nullable: true };
+}
+
+function firstOfAtom(atom: RegexAtom): First {
+  if (atom.kind === "chars") return { set: atom.set, nullable: false };
+  if (atom.kind === "assertion" || atom.lookaround) return { set: EMPTY_SET, nullable: true };
+  let set = EMPTY_SET;
+  let nullable = false;
+  for (const sequence of atom.alternatives) {
+    const first = firstOfSequence(sequence);
+    set = union(set, first.set);
+    nullable ||= first.nullable;
+  }
+  return { set, nullable };
+}
+
+class RegexParser {
+  private i = 0;
+  constructor(private readonly src: string) {}
+
+  parse(): RegexTerm[][] {
+    return this.alternation();
+  }
+
+  private alternation(): RegexTerm[][] {
+    const alternatives = [this.sequence()];
+    while (this.src[this.i] === "|") {
+      this.i++;
+      alternatives.push(this.sequence());
+    }
+    return alternatives;
+  }
+
+  private sequence(): RegexTerm[] {
+    const terms: RegexTerm[] = [];
+    while (this.i < this.src.length && this.src[this.i] !== "|" && this.src[this.i] !== ")") {
+      const atom = this.atom();
+      const quantifier = this.quantifier();
+      terms.push({ atom, min: quantifier?.min ?? 1, max: quantifier?.max ?? 1 });
+    }
+    return terms;
+  }
+
+  private quantifier(): { min: number; max: number } | null {
+    const c = this.src[this.i];
+    let result: { min: number; max: number } | null = null;
+    if (c === "*") result = { min: 0, max: Infinity };
+    else if (c === "+") result = { min: 1, max: Infinity };
+    else if (c === "?") result = { min: 0, max: 1 };
+    if (result !== null) {
+      this.i++;
+    } else if (c === "{") {
+      const m = /^\{(\d+)(,(\d*))?\}/.exec(this.src.slice(this.i));
+      if (m === null) return null; // a literal "{"
+      this.i += m[0].length;
+      const min = +m[1];
+      result = { min, max: m[2] === undefined ? min : m[3] === "" ? Infinity : +m[3] };
+    } else {
+      return null;
+    }
+    if (this.src[this.i] === "?") this.i++; // lazy
+    return result;
+  }
+
+  private atom(): RegexAtom {
+    const c = this.src[this.i++];
+    switch (c) {
+      case "(":
+        return this.group();
+      case "[":
+        return { kind: "chars", set: this.characterClass() };
+      case "\\":
+        return this.escape();
+      case ".":
+        return { kind: "chars", set: ANY_SET };
+      case "^":
+      case "$":
+        return { kind: "assertion" };
+      default:
+        return { kind: "chars", set: single(c.charCodeAt(0)) };
+    }
+  }
+
+  private group(): RegexAtom {
+    const src = this.src;
+    let lookaround = false;
+    if (src[this.i] === "?") {
+      if (src.startsWith("?:", this.i)) {
+        this.i += 2;
+      } else if (src.startsWith("?=", this.i) || src.startsWith("?!", this.i)) {
+        this.i += 2;
+        lookaround = true;
+      } else if (src.startsWith("?<=", this.i) || src.startsWith("?<!", this.i)) {
+        this.i += 3;
+        lookaround = true;
+      } else {
+        // A named group: (?<name>...)
+        const close = src.indexOf(">", this.i);
+        this.i = close < 0 ? src.length : close + 1;
+      }
+    }
+    const alternatives = this.alternation();
+    this.i++; // ")"
+    return { kind: "group", alternatives, lookaround };
+  }
+
+  /** After a backslash outside a class. */
+  private escape(): RegexAtom {
+    const c = this.src[this.i];
+    if (c === "b" || c === "B") {
+      this.i++;
+      return { kind: "assertion" };
+    }
+    if (c >= "1" && c <= "9") throw new RegexRejected(BACKREFERENCE);
+    if (c === "k" && this.src[this.i + 1] === "<") throw new RegexRejected(BACKREFERENCE);
+    return { kind: "chars", set: this.escapedSet() };
+  }
+
+  /** The characters of an escape (after the backslash) valid in and out of classes. */
+  private escapedSet(): CharSet {
+    const src = this.src;
+    const c = src[this.i++];
+    if (c === undefined) return single(92);
+    const classSet = CLASS_ESCAPES[c];
+    if (classSet !== undefined) return classSet;
+    const control = CONTROL_ESCAPES[c];
+    if (control !== undefined) return single(control);
+    if (c === "0") return single(0);
+    if (c === "c" && /[A-Za-z]/.test(src[this.i] ?? "")) {
+      return single(src.charCodeAt(this.i++) % 32);
+    }
+    const hex = c === "x" ? 2 : c === "u" ? 4 : 0;
+    if (hex > 0 && new RegExp(`^[0-9A-Fa-f]{${hex}}`).test(src.slice(this.i))) {
+      const code = parseInt(src.slice(this.i, this.i + hex), 16);
+      this.i += hex;
+      return single(code);
+    }
+    return single(c.charCodeAt(0));
+  }
+
+  /** After "[": the set of a character class, up to its "]". */
+  private characterClass(): CharSet {
+    const src = this.src;
+    const negated = src[this.i] === "^";
+    if (negated) this.i++;
+    let set = EMPTY_SET;
+    while (this.i < src.length && src[this.i] !== "]") {
+      const low = this.classAtom();
+      if (
+        low.length === 1 &&
+        low[0][0] === low[0][1] &&
+        src[this.i] === "-" &&
+        this.i + 1 < src.length &&
+        src[this.i + 1] !== "]"
+      ) {
+        this.i++;
+        const high = this.classAtom();
+        if (high.length === 1 && high[0][0] === high[0][1]) {
+          set = union(set, [[low[0][0], Math.max(low[0][0], high[0][0])]]);
+          continue;
+        }
+        set = union(union(union(set, low), single(45)), high);
+        continue;
+      }
+      set = union(set, low);
+    }
+    this.i++; // "]"
+    return negated ? complement(set) : set;
+  }
+
+  private classAtom(): CharSet {
+    const c = this.src[this.i++];
+    if (c !== "\\") return single(c.charCodeAt(0));
+    if (this.src[this.i] === "b") {
+      this.i++;
+      return single(8);
+    }
+    return this.escapedSet();
+  }
+}
+
+function single(code: number): CharSet {
+  return [[code, code]];
+}
+
+function union(a: CharSet, b: CharSet): CharSet {
+  if (a.length === 0) return b;
+  if (b.length === 0) return a;
+  const all = [...a, ...b].sort((x, y) => x[0] - y[0]);
+  const out: Array<[number, number]> = [];
+  for (const [low, high] of all) {
+    const last = out[out.length - 1];
+    if (last !== undefined && low <= last[1] + 1) last[1] = Math.max(last[1], high);
+    else out.push([low, high]);
+  }
+  return out;
+}
+
+function complement(set: CharSet): CharSet {
+  const out: Array<[number, number]> = [];
+  let next = 0;
+  for (const [low, high] of set) {
+    if (low > next) out.push([next, low - 1]);
+    next = high + 1;
+  }
+  if (next <= MAX_CODE) out.push([next, MAX_CODE]);
+  return out;
+}
+
+function intersects(a: CharSet, b: CharSet): boolean {
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    if (a[i][1] < b[j][0]) i++;
+    else if (b[j][1] < a[i][0]) j++;
+    else return true;
+  }
+  return false;
 }
 
 const PATH = /^[^.[\]]+(\[\d+\])*(\.[^.[\]]+(\[\d+\])*)*$/;

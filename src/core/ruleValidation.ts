@@ -218,12 +218,15 @@ export function assignActionIds(actions: readonly ActionInput[]): Action[] {
   const used = new Set(actions.flatMap((a) => (a.id === undefined ? [] : [a.id])));
   let next = 1;
   return actions.map((action) => {
-    if (action.id !== undefined) {
-      return { id: action.id, type: action.type, config: action.config };
+    let id = action.id;
+    if (id === undefined) {
+      while (used.has(`a${next}`)) next++;
+      id = `a${next}`;
+      used.add(id);
     }
-    while (used.has(`a${next}`)) next++;
-    used.add(`a${next}`);
-    return { id: `a${next}`, type: action.type, config: action.config };
+    const assigned: Action = { id, type: action.type, config: action.config };
+    if (action.onError !== undefined) assigned.onError = action.onError;
+    return assigned;
   });
 }
 

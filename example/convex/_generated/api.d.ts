@@ -14,6 +14,7 @@ import type {
   FunctionReference,
 } from "convex/server";
 import type * as monday from "../monday.js";
+import type * as outbox from "../outbox.js";
 import type * as rules from "../rules.js";
 
 /**
@@ -26,6 +27,7 @@ import type * as rules from "../rules.js";
  */
 declare const fullApi: ApiFromModules<{
   monday: typeof monday;
+  outbox: typeof outbox;
   rules: typeof rules;
 }>;
 export declare const api: FilterApi<

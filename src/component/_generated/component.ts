@@ -23,6 +23,247 @@ import type { FunctionReference } from "convex/server";
  */
 export type ComponentApi<Name extends string | undefined = string | undefined> =
   {
+    actions: {
+      replayExecution: FunctionReference<
+        "mutation",
+        "internal",
+        { executionId: string },
+        {
+          executionId: string;
+          status:
+            | "running"
+            | "succeeded"
+            | "failed"
+            | "skipped"
+            | "loop_blocked"
+            | "duplicate";
+          replayed: Array<string>;
+        },
+        Name
+      >;
+    };
+    engine: {
+      execute: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          integrationId: string;
+          triggerType: string;
+          event: any;
+          eventId?: string;
+          namespace?: string;
+          causedBy?: string;
+          handlers?: {
+            actions: Record<
+              string,
+              {
+                handle: string;
+                kind: "mutation" | "action";
+                retry?: {
+                  maxAttempts: number;
+                  initialBackoffMs: number;
+                  base: number;
+                } | null;
+              }
+            >;
+            conditions: Record<string, { handle: string }>;
+          };
+          options?: {
+            maxRulesPerEvent?: number;
+            maxDepth?: number;
+            defaultRetry?: {
+              maxAttempts: number;
+              initialBackoffMs: number;
+              base: number;
+            };
+          };
+        },
+        Array<{
+          executionId: string;
+          ruleId: string;
+          status:
+            | "running"
+            | "succeeded"
+            | "failed"
+            | "skipped"
+            | "loop_blocked"
+            | "duplicate";
+        }>,
+        Name
+      >;
+    };
+    executions: {
+      getExecution: FunctionReference<
+        "query",
+        "internal",
+        { executionId: string },
+        {
+          executionId: string;
+          ruleId: string;
+          ruleName: string;
+          ruleVersion: number;
+          integrationId: string;
+          namespace: string;
+          triggerType: string;
+          eventId?: string;
+          triggered: boolean;
+          conditionsMet: boolean;
+          successful: boolean;
+          status:
+            | "running"
+            | "succeeded"
+            | "failed"
+            | "skipped"
+            | "loop_blocked"
+            | "duplicate";
+          startTime: number;
+          endTime?: number;
+          triggerData: any;
+          triggerDataSanitized?: boolean;
+          explanation?: any;
+          actions: Array<{
+            id: string;
+            type: string;
+            onError: "stop" | "continue";
+            status: "pending" | "running" | "succeeded" | "failed" | "skipped";
+            attempts: number;
+            config?: any;
+            startedAt?: number;
+            endedAt?: number;
+            result?: any;
+            error?: string;
+          }>;
+          causedBy?: string;
+          chain: Array<string>;
+          resultData?: any;
+          error?: string;
+        } | null,
+        Name
+      >;
+      getRuleExecutions: FunctionReference<
+        "query",
+        "internal",
+        { ruleId: string; limit?: number },
+        Array<{
+          executionId: string;
+          ruleId: string;
+          ruleName: string;
+          ruleVersion: number;
+          integrationId: string;
+          namespace: string;
+          triggerType: string;
+          eventId?: string;
+          triggered: boolean;
+          conditionsMet: boolean;
+          successful: boolean;
+          status:
+            | "running"
+            | "succeeded"
+            | "failed"
+            | "skipped"
+            | "loop_blocked"
+            | "duplicate";
+          startTime: number;
+          endTime?: number;
+          triggerData: any;
+          triggerDataSanitized?: boolean;
+          explanation?: any;
+          actions: Array<{
+            id: string;
+            type: string;
+            onError: "stop" | "continue";
+            status: "pending" | "running" | "succeeded" | "failed" | "skipped";
+            attempts: number;
+            config?: any;
+            startedAt?: number;
+            endedAt?: number;
+            result?: any;
+            error?: string;
+          }>;
+          causedBy?: string;
+          chain: Array<string>;
+          resultData?: any;
+          error?: string;
+        }>,
+        Name
+      >;
+      listExecutions: FunctionReference<
+        "query",
+        "internal",
+        {
+          integrationId: string;
+          namespace?: string;
+          status?:
+            | "running"
+            | "succeeded"
+            | "failed"
+            | "skipped"
+            | "loop_blocked"
+            | "duplicate";
+          paginationOpts: {
+            numItems: number;
+            cursor: string | null;
+            endCursor?: string | null;
+            id?: number;
+            maximumRowsRead?: number;
+            maximumBytesRead?: number;
+          };
+        },
+        {
+          page: Array<{
+            executionId: string;
+            ruleId: string;
+            ruleName: string;
+            ruleVersion: number;
+            integrationId: string;
+            namespace: string;
+            triggerType: string;
+            eventId?: string;
+            triggered: boolean;
+            conditionsMet: boolean;
+            successful: boolean;
+            status:
+              | "running"
+              | "succeeded"
+              | "failed"
+              | "skipped"
+              | "loop_blocked"
+              | "duplicate";
+            startTime: number;
+            endTime?: number;
+            triggerData: any;
+            triggerDataSanitized?: boolean;
+            explanation?: any;
+            actions: Array<{
+              id: string;
+              type: string;
+              onError: "stop" | "continue";
+              status:
+                | "pending"
+                | "running"
+                | "succeeded"
+                | "failed"
+                | "skipped";
+              attempts: number;
+              config?: any;
+              startedAt?: number;
+              endedAt?: number;
+              result?: any;
+              error?: string;
+            }>;
+            causedBy?: string;
+            chain: Array<string>;
+            resultData?: any;
+            error?: string;
+          }>;
+          continueCursor: string;
+          isDone: boolean;
+          splitCursor?: string | null;
+          pageStatus?: "SplitRecommended" | "SplitRequired" | null;
+        },
+        Name
+      >;
+    };
     logs: {
       getExecutionLogs: FunctionReference<
         "query",
@@ -56,7 +297,12 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           triggerConfig: any;
           triggerPattern?: any;
           conditions: Array<{ id?: string; type: string; config: any }>;
-          actions: Array<{ id?: string; type: string; config: any }>;
+          actions: Array<{
+            id?: string;
+            type: string;
+            config: any;
+            onError?: "stop" | "continue";
+          }>;
           metadata?: any;
         },
         string,
@@ -111,7 +357,12 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             triggerConfig: any;
             triggerPattern?: any;
             conditions: Array<{ id?: string; type: string; config: any }>;
-            actions: Array<{ id?: string; type: string; config: any }>;
+            actions: Array<{
+              id?: string;
+              type: string;
+              config: any;
+              onError?: "stop" | "continue";
+            }>;
             metadata?: any;
           }>;
           continueCursor: string;
@@ -138,7 +389,12 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           triggerConfig: any;
           triggerPattern?: any;
           conditions: Array<{ id: string; type: string; config: any }>;
-          actions: Array<{ id: string; type: string; config: any }>;
+          actions: Array<{
+            id: string;
+            type: string;
+            config: any;
+            onError?: "stop" | "continue";
+          }>;
           metadata?: any;
           createdAt: number;
           updatedAt: number;
@@ -167,7 +423,12 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           triggerConfig: any;
           triggerPattern?: any;
           conditions: Array<{ id: string; type: string; config: any }>;
-          actions: Array<{ id: string; type: string; config: any }>;
+          actions: Array<{
+            id: string;
+            type: string;
+            config: any;
+            onError?: "stop" | "continue";
+          }>;
           metadata?: any;
           createdAt: number;
           updatedAt: number;
@@ -190,7 +451,12 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             triggerConfig: any;
             triggerPattern?: any;
             conditions: Array<{ id?: string; type: string; config: any }>;
-            actions: Array<{ id?: string; type: string; config: any }>;
+            actions: Array<{
+              id?: string;
+              type: string;
+              config: any;
+              onError?: "stop" | "continue";
+            }>;
             metadata?: any;
           }>;
         },
@@ -231,7 +497,12 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             triggerConfig: any;
             triggerPattern?: any;
             conditions: Array<{ id: string; type: string; config: any }>;
-            actions: Array<{ id: string; type: string; config: any }>;
+            actions: Array<{
+              id: string;
+              type: string;
+              config: any;
+              onError?: "stop" | "continue";
+            }>;
             metadata?: any;
             createdAt: number;
             updatedAt: number;
@@ -258,7 +529,12 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           triggerConfig?: any;
           triggerPattern?: any | null;
           conditions?: Array<{ id?: string; type: string; config: any }>;
-          actions?: Array<{ id?: string; type: string; config: any }>;
+          actions?: Array<{
+            id?: string;
+            type: string;
+            config: any;
+            onError?: "stop" | "continue";
+          }>;
           metadata?: any | null;
         },
         {
@@ -274,10 +550,74 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           triggerConfig: any;
           triggerPattern?: any;
           conditions: Array<{ id: string; type: string; config: any }>;
-          actions: Array<{ id: string; type: string; config: any }>;
+          actions: Array<{
+            id: string;
+            type: string;
+            config: any;
+            onError?: "stop" | "continue";
+          }>;
           metadata?: any;
           createdAt: number;
           updatedAt: number;
+        },
+        Name
+      >;
+    };
+    testRule: {
+      testRule: FunctionReference<
+        "query",
+        "internal",
+        {
+          ruleId?: string;
+          rule?: {
+            id?: string;
+            name: string;
+            description?: string;
+            enabled?: boolean;
+            integrationId: string;
+            namespace?: string;
+            priority?: number;
+            triggerType: string;
+            triggerConfig: any;
+            triggerPattern?: any;
+            conditions: Array<{ id?: string; type: string; config: any }>;
+            actions: Array<{
+              id?: string;
+              type: string;
+              config: any;
+              onError?: "stop" | "continue";
+            }>;
+            metadata?: any;
+          };
+          event: any;
+          handlers?: {
+            actions: Record<
+              string,
+              {
+                handle: string;
+                kind: "mutation" | "action";
+                retry?: {
+                  maxAttempts: number;
+                  initialBackoffMs: number;
+                  base: number;
+                } | null;
+              }
+            >;
+            conditions: Record<string, { handle: string }>;
+          };
+          now?: number;
+        },
+        {
+          patternMatched: boolean;
+          conditionsMet: boolean;
+          wouldRun: boolean;
+          explanation: Array<any>;
+          actions: Array<{
+            id: string;
+            type: string;
+            config?: any;
+            error?: string;
+          }>;
         },
         Name
       >;

@@ -1,0 +1,335 @@
+/**
+ * Running an execution's actions durably: one at a time, in order, through
+ * @convex-dev/workpool (retries with backoff and jitter, bounded
+ * parallelism, completion callbacks), recording every attempt.
+ */
+import { v } from "convex/values";
+import type { FunctionHandle } from "convex/server";
+import { vOnCompleteArgs, Workpool, NonRetryableError } from "@convex-dev/workpool";
+import { components, internal } from "./_generated/api.js";
+import type { Doc, Id } from "./_generated/dataModel.js";
+import {
+  internalAction,
+  internalMutation,
+  mutation,
+  type MutationCtx,
+} from "./_generated/server.js";
+import { vExecutionStatus, type ActionRun, type ExecutionStatus, type RetryBehavior } from "../shared.js";
+import { renderTemplate } from "../core/template.js";
+import { sanitizeForStorage } from "../core/sanitize.js";
+import { errorMessage, fail } from "./errors.js";
+import { appendLog } from "./logs.js";
+
+/** Host actions running at once, across all executions. */
+export const ACTION_PARALLELISM = 10;
+/** Retries when neither the action type nor the client sets a policy. */
+export const DEFAULT_RETRY: RetryBehavior = { maxAttempts: 3, initialBackoffMs: 1000, base: 2 };
+/** An action's stored result is capped; bigger results are truncated with a marker. */
+const RESULT_MAX_BYTES = 64 * 1024;
+
+const pool = new Workpool(components.workpool, { maxParallelism: ACTION_PARALLELISM });
+
+/** What every action handler receives. */
+export const vActionContext = v.object({
+  executionId: v.string(),
+  actionId: v.string(),
+  idempotencyKey: v.string(),
+});
+
+/**
+ * Starts the execution's next pending action, or finishes the execution
+ * when none is left. An action whose handler is missing or whose template
+ * cannot be filled fails at once, without an attempt. Returns the
+ * execution's status afterwards.
+ */
+export async function startNextAction(
+  ctx: MutationCtx,
+  executionId: Id<"ruleExecutions">,
+): Promise<ExecutionStatus> {
+  const execution = await ctx.db.get("ruleExecutions", executionId);
+  if (!execution) return "failed";
+  const actions = execution.actions.map((a) => ({ ...a }));
+  for (let index = 0; index < actions.length; index++) {
+    const action = actions[index];
+    if (action.status !== "pending") continue;
+    const problem = !action.handler
+      ? `no handler for action type "${action.type}": declare it with a handler in the integration`
+      : null;
+    const rendered = problem ? null : renderTemplate(action.template, templateContext(execution));
+    if (problem || (rendered && !rendered.ok)) {
+      const error = problem ?? `template: ${rendered && !rendered.ok ? `${rendered.error} at config.${rendered.field}` : ""}`;
+      markFailed(actions, index, error);
+      await appendLog(ctx, executionId, {
+        level: "error",
+        component: "action",
+        componentId: action.id,
+        message: `Action ${action.id} (${action.type}) failed before running: ${error}`,
+      });
+      if (action.onError === "stop") break;
+      continue;
+    }
+    const handler = action.handler!;
+    const config = rendered && rendered.ok ? rendered.value : undefined;
+    actions[index] = { ...action, status: "running", config, startedAt: Date.now() };
+    await ctx.db.patch("ruleExecutions", executionId, { actions });
+    await pool.enqueueAction(
+      ctx,
+      internal.actions.runAction,
+      {
+        executionId,
+        actionIndex: index,
+        handle: handler.handle,
+        kind: handler.kind,
+        handlerArgs: {
+          config,
+          event: execution.triggerData,
+          rule: { ruleId: execution.ruleId, version: execution.ruleVersion },
+          execution: {
+            executionId,
+            actionId: action.id,
+            idempotencyKey: `${executionId}:${action.id}`,
+          },
+        },
+      },
+      {
+        onComplete: internal.actions.onActionComplete,
+        context: { executionId, actionIndex: index },
+        retry: handler.retry === null ? false : (handler.retry ?? DEFAULT_RETRY),
+      },
+    );
+    return "running";
+  }
+  return await finishExecution(ctx, execution, actions);
+}
+
+function templateContext(execution: Doc<"ruleExecutions">) {
+  const results: Record<string, { status: string; result?: unknown }> = {};
+  for (const action of execution.actions) {
+    results[action.id] = { status: action.status, result: action.result };
+  }
+  return {
+    event: execution.triggerData,
+    rule: { id: execution.ruleId, version: execution.ruleVersion, name: execution.ruleName },
+    actions: results,
+  };
+}
+
+function markFailed(actions: ActionRun[], index: number, error: string) {
+  actions[index] = { ...actions[index], status: "failed", error, endedAt: Date.now() };
+  if (actions[index].onError === "stop") {
+    for (let later = index + 1; later < actions.length; later++) {
+      if (actions[later].status === "pending") {
+        actions[later] = { ...actions[later], status: "skipped" };
+      }
+    }
+  }
+}
+
+async function finishExecution(
+  ctx: MutationCtx,
+  execution: Doc<"ruleExecutions">,
+  actions: ActionRun[],
+): Promise<ExecutionStatus> {
+  const failed = actions.find((a) => a.status === "failed");
+  const status: ExecutionStatus = failed ? "failed" : "succeeded";
+  const resultData: Record<string, unknown> = {};
+  for (const action of actions) {
+    if (action.status === "succeeded") resultData[action.id] = action.result ?? null;
+  }
+  await ctx.db.patch("ruleExecutions", execution._id, {
+    actions,
+    status,
+    successful: !failed,
+    endTime: Date.now(),
+    resultData,
+    error: failed ? `action ${failed.id} (${failed.type}) failed: ${failed.error}` : undefined,
+  });
+  await appendLog(ctx, execution._id, {
+    level: failed ? "error" : "info",
+    component: "action",
+    message: failed
+      ? `Execution failed: action ${failed.id} (${failed.type}) failed`
+      : `Execution succeeded: ${actions.filter((a) => a.status === "succeeded").length} action(s) ran`,
+  });
+  return status;
+}
+
+/**
+ * Runs one attempt of a host action (through workpool, which retries it).
+ * Records the attempt first, so attempts that crash are counted too.
+ */
+export const runAction = internalAction({
+  args: {
+    executionId: v.id("ruleExecutions"),
+    actionIndex: v.number(),
+    handle: v.string(),
+    kind: v.union(v.literal("mutation"), v.literal("action")),
+    handlerArgs: v.any(),
+  },
+  returns: v.any(),
+  handler: async (ctx, args): Promise<unknown> => {
+    const attempt: number = await ctx.runMutation(internal.actions.recordAttempt, {
+      executionId: args.executionId,
+      actionIndex: args.actionIndex,
+    });
+    const handlerArgs = { ...args.handlerArgs, execution: { ...args.handlerArgs.execution, attempt } };
+    try {
+      return args.kind === "action"
+        ? await ctx.runAction(args.handle as FunctionHandle<"action">, handlerArgs)
+        : await ctx.runMutation(args.handle as FunctionHandle<"mutation">, handlerArgs);
+    } catch (error) {
+      const message = errorMessage(error);
+      await ctx.runMutation(internal.actions.recordAttemptError, {
+        executionId: args.executionId,
+        actionIndex: args.actionIndex,
+        attempt,
+        error: message,
+      });
+      if (isMissingFunction(message)) {
+        throw new NonRetryableError(
+          `the action's handler no longer exists (was the host function renamed or removed?): ${message}`,
+        );
+      }
+      throw error;
+    }
+  },
+});
+
+/** Counts an attempt and logs it; returns its number (1 for the first). */
+export const recordAttempt = internalMutation({
+  args: { executionId: v.id("ruleExecutions"), actionIndex: v.number() },
+  returns: v.number(),
+  handler: async (ctx, args) => {
+    const execution = await ctx.db.get("ruleExecutions", args.executionId);
+    if (!execution) return 0;
+    const actions = execution.actions.map((a) => ({ ...a }));
+    const action = actions[args.actionIndex];
+    action.attempts += 1;
+    await ctx.db.patch("ruleExecutions", args.executionId, { actions });
+    await appendLog(ctx, args.executionId, {
+      level: "info",
+      component: "action",
+      componentId: action.id,
+      message: `Action ${action.id} (${action.type}): attempt ${action.attempts}`,
+    });
+    return action.attempts;
+  },
+});
+
+export const recordAttemptError = internalMutation({
+  args: {
+    executionId: v.id("ruleExecutions"),
+    actionIndex: v.number(),
+    attempt: v.number(),
+    error: v.string(),
+  },
+  returns: v.null(),
+  handler: async (ctx, args) => {
+    const execution = await ctx.db.get("ruleExecutions", args.executionId);
+    const action = execution?.actions[args.actionIndex];
+    if (!action) return null;
+    await appendLog(ctx, args.executionId, {
+      level: "warn",
+      component: "action",
+      componentId: action.id,
+      message: `Action ${action.id} (${action.type}): attempt ${args.attempt} failed: ${args.error}`,
+    });
+    return null;
+  },
+});
+
+/** Workpool's callback when an action finished (after its last retry). */
+export const onActionComplete = internalMutation({
+  args: vOnCompleteArgs(v.object({ executionId: v.id("ruleExecutions"), actionIndex: v.number() })),
+  returns: v.null(),
+  handler: async (ctx, args) => {
+    const { executionId, actionIndex } = args.context;
+    const execution = await ctx.db.get("ruleExecutions", executionId);
+    if (!execution) return null;
+    const actions = execution.actions.map((a) => ({ ...a }));
+    const action = actions[actionIndex];
+    if (!action || action.status !== "running") return null;
+    if (args.result.kind === "success") {
+      const stored = sanitizeForStorage(args.result.returnValue ?? null, {
+        maxBytes: RESULT_MAX_BYTES,
+        depthOffset: 4,
+      });
+      actions[actionIndex] = {
+        ...action,
+        status: "succeeded",
+        result: stored.value,
+        endedAt: Date.now(),
+      };
+      await appendLog(ctx, executionId, {
+        level: "info",
+        component: "action",
+        componentId: action.id,
+        message: `Action ${action.id} (${action.type}) succeeded after ${action.attempts} attempt(s)`,
+        data: stored.sanitized ? { resultSanitized: stored.notes } : undefined,
+      });
+    } else {
+      const error = args.result.kind === "failed" ? args.result.error : "canceled";
+      markFailed(actions, actionIndex, error);
+      await appendLog(ctx, executionId, {
+        level: "error",
+        component: "action",
+        componentId: action.id,
+        message: `Action ${action.id} (${action.type}) failed after ${action.attempts} attempt(s): ${error}`,
+      });
+    }
+    await ctx.db.patch("ruleExecutions", executionId, { actions });
+    await startNextAction(ctx, executionId);
+    return null;
+  },
+});
+
+/**
+ * Re-runs the failed actions of a failed execution (and those a failure
+ * stopped), never the ones that succeeded.
+ */
+export const replayExecution = mutation({
+  args: { executionId: v.string() },
+  returns: v.object({ executionId: v.string(), status: vExecutionStatus, replayed: v.array(v.string()) }),
+  handler: async (ctx, args) => {
+    const id = ctx.db.normalizeId("ruleExecutions", args.executionId);
+    const execution = id ? await ctx.db.get("ruleExecutions", id) : null;
+    if (!id || !execution) {
+      fail("INVALID_ARGUMENT", `executionId: no execution "${args.executionId}"`, "executionId");
+    }
+    if (execution.status !== "failed") {
+      fail(
+        "NOT_REPLAYABLE",
+        `executionId: only failed executions can be replayed; this one is ${execution.status}`,
+        "executionId",
+      );
+    }
+    const replayed: string[] = [];
+    const actions = execution.actions.map((action) => {
+      if (action.status !== "failed" && action.status !== "skipped") return action;
+      replayed.push(action.id);
+      const { error: _error, endedAt: _endedAt, ...rest } = action;
+      return { ...rest, status: "pending" as const };
+    });
+    await ctx.db.patch("ruleExecutions", id, {
+      actions,
+      status: "running",
+      successful: false,
+      endTime: undefined,
+      error: undefined,
+    });
+    await appendLog(ctx, id, {
+      level: "info",
+      component: "action",
+      message: `Replay: re-running ${replayed.join(", ")}`,
+    });
+    const status = await startNextAction(ctx, id);
+    return { executionId: args.executionId, status, replayed };
+  },
+});
+
+/** Convex's message when a function handle points at a function that is gone. */
+function isMissingFunction(message: string): boolean {
+  return /could not find (function|module)|couldn't find|is not a registered function|no such function/i.test(
+    message,
+  );
+}

@@ -1,0 +1,79 @@
+/** Reading executions: one, a rule's latest, or a namespace's by page. */
+import { paginationOptsValidator, paginationResultValidator } from "convex/server";
+import { v } from "convex/values";
+import { paginator } from "convex-helpers/server/pagination";
+import type { Doc } from "./_generated/dataModel.js";
+import { query } from "./_generated/server.js";
+import schema from "./schema.js";
+import { vExecution, vExecutionStatus, type Execution } from "../shared.js";
+import { checkLimit, fail } from "./errors.js";
+
+const DEFAULT_EXECUTIONS_LIMIT = 50;
+
+/** An execution as queries return it; handlers stay inside the component. */
+export function toExecution(doc: Doc<"ruleExecutions">): Execution {
+  const { _id, _creationTime, actions, ...fields } = doc;
+  return {
+    executionId: _id,
+    ...fields,
+    actions: actions.map(({ handler: _handler, template: _template, ...action }) => action),
+  };
+}
+
+/**
+ * The latest `limit` (default 50, at most 1000) executions of a rule, newest
+ * first. Reads only the executions it returns.
+ */
+export const getRuleExecutions = query({
+  args: { ruleId: v.string(), limit: v.optional(v.number()) },
+  returns: v.array(vExecution),
+  handler: async (ctx, args) => {
+    const limit = checkLimit(args.limit, DEFAULT_EXECUTIONS_LIMIT);
+    const docs = await ctx.db
+      .query("ruleExecutions")
+      .withIndex("by_rule_start", (q) => q.eq("ruleId", args.ruleId))
+      .order("desc")
+      .take(limit);
+    return docs.map(toExecution);
+  },
+});
+
+/** One execution, or null when it does not exist (or was cleaned up). */
+export const getExecution = query({
+  args: { executionId: v.string() },
+  returns: v.union(vExecution, v.null()),
+  handler: async (ctx, args) => {
+    const id = ctx.db.normalizeId("ruleExecutions", args.executionId);
+    if (!id) {
+      fail("INVALID_ARGUMENT", `executionId: "${args.executionId}" is not an execution id`, "executionId");
+    }
+    const doc = await ctx.db.get("ruleExecutions", id);
+    return doc ? toExecution(doc) : null;
+  },
+});
+
+/** One page of the executions of an integration and namespace, newest first. */
+export const listExecutions = query({
+  args: {
+    integrationId: v.string(),
+    namespace: v.optional(v.string()),
+    status: v.optional(vExecutionStatus),
+    paginationOpts: paginationOptsValidator,
+  },
+  returns: paginationResultValidator(vExecution),
+  handler: async (ctx, args) => {
+    const namespace = args.namespace ?? "";
+    const { status } = args;
+    const executions = paginator(ctx.db, schema).query("ruleExecutions");
+    const ordered =
+      status === undefined
+        ? executions.withIndex("by_scope", (q) =>
+            q.eq("integrationId", args.integrationId).eq("namespace", namespace),
+          )
+        : executions.withIndex("by_scope_status", (q) =>
+            q.eq("integrationId", args.integrationId).eq("namespace", namespace).eq("status", status),
+          );
+    const result = await ordered.order("desc").paginate(args.paginationOpts);
+    return { ...result, page: result.page.map(toExecution) };
+  },
+});

@@ -1,0 +1,152 @@
+/**
+ * Dispatch's index: keeps `ruleRoutes` and `routingPaths` in step with the
+ * rules, and finds an event's candidate rules by index lookups only.
+ */
+import type { Doc } from "./_generated/dataModel.js";
+import type { MutationCtx, QueryCtx } from "./_generated/server.js";
+import { chooseRoute, eventRouteKeys, routeKey } from "../core/patternMatch.js";
+
+/** The route key of rules with no exact-valued pattern field. */
+export const WILDCARD_ROUTE = "*";
+/**
+ * A rule whose routing field allows more values than this is routed as a
+ * wildcard instead: one route row per value would make every change to the
+ * rule rewrite that many rows.
+ */
+export const MAX_ROUTE_VALUES = 50;
+/** Longer routing values are not indexed (index keys stay small). */
+const MAX_ROUTE_KEY_LENGTH = 512;
+
+type Route = { routeKey: string; routePath?: string };
+
+/** The route rows an enabled rule needs: one per allowed value, or "*". */
+export function routesOf(rule: Pick<Doc<"rules">, "triggerPattern">): Route[] {
+  const choice = chooseRoute(rule.triggerPattern ?? undefined);
+  if (!choice || choice.values.length > MAX_ROUTE_VALUES) {
+    return [{ routeKey: WILDCARD_ROUTE }];
+  }
+  const keys = [...new Set(choice.values.map((value) => routeKey(choice.path, value)))];
+  if (keys.some((key) => key.length > MAX_ROUTE_KEY_LENGTH)) {
+    return [{ routeKey: WILDCARD_ROUTE }];
+  }
+  return keys.map((key) => ({ routeKey: key, routePath: choice.path }));
+}
+
+/**
+ * Makes the routes of `ruleId` match `rule` (null when deleted): an enabled
+ * rule has its route rows with a snapshot of what dispatch needs; a disabled
+ * or deleted one has none.
+ */
+export async function syncRoutes(
+  ctx: MutationCtx,
+  ruleId: string,
+  rule: Doc<"rules"> | null,
+): Promise<void> {
+  const existing = await ctx.db
+    .query("ruleRoutes")
+    .withIndex("by_rule", (q) => q.eq("ruleId", ruleId))
+    .take(MAX_ROUTE_VALUES + 1);
+  for (const route of existing) {
+    await ctx.db.delete("ruleRoutes", route._id);
+    if (route.routePath !== undefined) await countPath(ctx, route, -1);
+  }
+  if (!rule || !rule.enabled) return;
+  for (const route of routesOf(rule)) {
+    const row = {
+      ruleId,
+      integrationId: rule.integrationId,
+      namespace: rule.namespace,
+      triggerType: rule.triggerType,
+      ...route,
+      priority: rule.priority,
+      ruleCreatedAt: rule.createdAt,
+      name: rule.name,
+      version: rule.version,
+      conditions: rule.conditions,
+      actions: rule.actions,
+      ...(rule.triggerPattern === undefined ? {} : { triggerPattern: rule.triggerPattern }),
+    };
+    await ctx.db.insert("ruleRoutes", row);
+    if (route.routePath !== undefined) await countPath(ctx, { ...rule, routePath: route.routePath }, 1);
+  }
+}
+
+async function countPath(
+  ctx: MutationCtx,
+  scope: { integrationId: string; namespace: string; triggerType: string; routePath?: string },
+  delta: 1 | -1,
+) {
+  const path = scope.routePath as string;
+  const row = await ctx.db
+    .query("routingPaths")
+    .withIndex("by_trigger", (q) =>
+      q
+        .eq("integrationId", scope.integrationId)
+        .eq("namespace", scope.namespace)
+        .eq("triggerType", scope.triggerType)
+        .eq("path", path),
+    )
+    .unique();
+  if (!row) {
+    if (delta > 0) {
+      await ctx.db.insert("routingPaths", {
+        integrationId: scope.integrationId,
+        namespace: scope.namespace,
+        triggerType: scope.triggerType,
+        path,
+        routes: 1,
+      });
+    }
+    return;
+  }
+  if (row.routes + delta <= 0) await ctx.db.delete("routingPaths", row._id);
+  else await ctx.db.patch("routingPaths", row._id, { routes: row.routes + delta });
+}
+
+/** At most this many route rows are read for one event. */
+export const MAX_CANDIDATE_ROUTES = 2000;
+
+/**
+ * The route rows of every enabled rule of this trigger type that can match
+ * `event`, one per rule, in run order: priority, then creation. Reads the
+ * routing paths of the trigger type, then one index range per value the
+ * event has at each path, plus the wildcard range.
+ */
+export async function findCandidates(
+  ctx: QueryCtx,
+  scope: { integrationId: string; namespace: string; triggerType: string },
+  event: unknown,
+): Promise<Doc<"ruleRoutes">[]> {
+  const paths = await ctx.db
+    .query("routingPaths")
+    .withIndex("by_trigger", (q) =>
+      q
+        .eq("integrationId", scope.integrationId)
+        .eq("namespace", scope.namespace)
+        .eq("triggerType", scope.triggerType),
+    )
+    .take(100);
+  const keys = [WILDCARD_ROUTE, ...paths.flatMap((p) => eventRouteKeys(event, p.path))];
+  const byRule = new Map<string, Doc<"ruleRoutes">>();
+  for (const key of new Set(keys)) {
+    const remaining = MAX_CANDIDATE_ROUTES - byRule.size;
+    if (remaining <= 0) break;
+    const routes = await ctx.db
+      .query("ruleRoutes")
+      .withIndex("by_route", (q) =>
+        q
+          .eq("integrationId", scope.integrationId)
+          .eq("namespace", scope.namespace)
+          .eq("triggerType", scope.triggerType)
+          .eq("routeKey", key),
+      )
+      .take(remaining);
+    for (const route of routes) byRule.set(route.ruleId, route);
+  }
+  return [...byRule.values()].sort(
+    (a, b) =>
+      a.priority - b.priority ||
+      a.ruleCreatedAt - b.ruleCreatedAt ||
+      (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0),
+  );
+}
