@@ -27,7 +27,12 @@ export const DEFAULT_RETRY: RetryBehavior = { maxAttempts: 3, initialBackoffMs: 
 /** An action's stored result is capped; bigger results are truncated with a marker. */
 const RESULT_MAX_BYTES = 64 * 1024;
 
-const pool = new Workpool(components.workpool, { maxParallelism: ACTION_PARALLELISM });
+const pool = new Workpool(components.workpool, {
+  maxParallelism: ACTION_PARALLELISM,
+  // The engine keeps its own logs per execution; workpool's periodic reports
+  // would only add noise to the host's logs.
+  logLevel: "WARN",
+});
 
 /** What every action handler receives. */
 export const vActionContext = v.object({

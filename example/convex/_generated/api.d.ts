@@ -13,6 +13,7 @@ import type {
   FilterApi,
   FunctionReference,
 } from "convex/server";
+import type * as events from "../events.js";
 import type * as monday from "../monday.js";
 import type * as outbox from "../outbox.js";
 import type * as rules from "../rules.js";
@@ -26,6 +27,7 @@ import type * as rules from "../rules.js";
  * ```
  */
 declare const fullApi: ApiFromModules<{
+  events: typeof events;
   monday: typeof monday;
   outbox: typeof outbox;
   rules: typeof rules;

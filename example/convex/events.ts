@@ -1,0 +1,50 @@
+/**
+ * Feeding monday.com events to the rules engine: the mapping from a webhook
+ * envelope to `rules.execute`. (The HTTP endpoint that receives the webhook
+ * comes with the monday.com integration work.)
+ */
+import { ConvexError, v } from "convex/values";
+import { vExecuteResult } from "convex-rules";
+import { internalMutation } from "./_generated/server.js";
+import { rules } from "./rules.js";
+
+type MondayTrigger = "status_changed" | "column_changed" | "item_created";
+
+/**
+ * The trigger type of a monday.com event, or null when no trigger of the
+ * integration handles it. Status columns have `columnType: "color"`.
+ */
+export function triggerTypeOf(event: { type?: unknown; columnType?: unknown }): MondayTrigger | null {
+  if (event.type === "create_pulse") return "item_created";
+  if (event.type === "update_column_value") {
+    return event.columnType === "color" ? "status_changed" : "column_changed";
+  }
+  return null;
+}
+
+/**
+ * Runs the rules of `workspaceId` on one monday.com webhook body
+ * (`{ event: {...} }`). Board ids arrive as numbers and rules store them as
+ * strings (as monday.com's API returns them), so the event is normalised.
+ * A redelivery (same `triggerUuid`) runs nothing twice.
+ */
+export const receiveMondayEvent = internalMutation({
+  args: { workspaceId: v.string(), body: v.any() },
+  returns: v.array(vExecuteResult),
+  handler: async (ctx, args) => {
+    const event = (args.body as { event?: unknown } | null)?.event;
+    if (typeof event !== "object" || event === null || Array.isArray(event)) {
+      throw new ConvexError({ code: "BAD_EVENT", message: "body.event: missing or not an object" });
+    }
+    const fields = event as Record<string, unknown>;
+    const triggerType = triggerTypeOf(fields);
+    if (!triggerType) return [];
+    return await rules.execute(ctx, {
+      integrationId: "monday",
+      triggerType,
+      namespace: args.workspaceId,
+      event: { ...fields, boardId: String(fields.boardId) },
+      ...(typeof fields.triggerUuid === "string" ? { eventId: fields.triggerUuid } : {}),
+    });
+  },
+});
