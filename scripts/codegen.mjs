@@ -55,16 +55,16 @@ const { moduleIdentifier, importPath } = require(path.join(templates, "api.js"))
  * file outside `_generated/`, except `schema.ts`, dotfiles and names with
  * more than one dot (`convex.config.ts`, `*.test.ts`).
  */
-function componentModules(dir = srcDir) {
+function componentModules(dir = srcDir, root_ = srcDir) {
   const modules = [];
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
-    const rel = path.relative(srcDir, full).split(path.sep).join("/");
+    const rel = path.relative(root_, full).split(path.sep).join("/");
     if (entry.isDirectory()) {
       if (rel === "_generated" || entry.name.startsWith(".")) continue;
       // A nested component definition is not part of this component.
       if (existsSync(path.join(full, "convex.config.ts"))) continue;
-      modules.push(...componentModules(full));
+      modules.push(...componentModules(full, root_));
       continue;
     }
     const base = entry.name;
@@ -272,7 +272,7 @@ function prettier(source, filename) {
   if (!prettierWorks) return null;
   const result = spawnSync(
     "npx",
-    ["--yes", "prettier@3.6.2", "--stdin-filepath", path.join(generatedDir, filename)],
+    ["--no-install", "prettier", "--stdin-filepath", path.join(generatedDir, filename)],
     { input: source, encoding: "utf8", cwd: root, shell: process.platform === "win32" },
   );
   if (result.status === 0 && result.stdout) return result.stdout;
@@ -531,9 +531,56 @@ if (
   );
 }
 
+// --- the example app's _generated/ (an app gets .js + .d.ts files) ---------
+
+const exampleDir = path.join(root, "example", "convex");
+const exampleGenerated = path.join(exampleDir, "_generated");
+const { serverCodegen } = require(path.join(templates, "server.js"));
+const { apiCodegen } = require(path.join(templates, "api.js"));
+
+/** The CLI's data model for an app with a schema, read from its template. */
+function appDataModelDts() {
+  const source = readFileSync(
+    path.join(convexPackage, "dist", "esm", "cli", "codegen_templates", "dataModel.js"),
+    "utf8",
+  );
+  const marker = "const dynamicDataModelContent = ";
+  const start = source.indexOf(marker) + marker.length;
+  const end = source.indexOf("`;", start) + 1;
+  return new Function("header", `return ${source.slice(start, end)}`)(header);
+}
+
+const exampleModules = componentModules(exampleDir, exampleDir).map((m) => m.replace(/\.ts$/, ""));
+const exampleServer = serverCodegen({ useTypeScript: false });
+const exampleApi = apiCodegen(exampleModules, { useTypeScript: false });
+const exampleComponents = `
+export declare const components: {
+  rules: import("convex-rules/_generated/component.js").ComponentApi<"rules">;
+};
+`;
+const exampleOutputs = [
+  ["server.d.ts", exampleServer.DTS],
+  ["server.js", exampleServer.JS],
+  ["dataModel.d.ts", appDataModelDts()],
+  ["api.d.ts", exampleApi.DTS + exampleComponents],
+  [
+    "api.js",
+    exampleApi.JS.replace(
+      'import { anyApi } from "convex/server";',
+      'import { anyApi, componentsGeneric } from "convex/server";',
+    ) + "\nexport const components = componentsGeneric();\n",
+  ],
+].map(([filename, source]) => [
+  path.join(exampleGenerated, filename),
+  () => prettier(source, filename) ?? source,
+]);
+
 let stale = false;
-for (const [filename, render] of outputs) {
-  const file = path.join(generatedDir, filename);
+for (const [target, render] of [
+  ...outputs.map(([filename, r]) => [path.join(generatedDir, filename), r]),
+  ...exampleOutputs,
+]) {
+  const file = target;
   const formatted = render();
   const current = existsSync(file) ? readFileSync(file, "utf8") : null;
   const relative = path.relative(root, file);
