@@ -52,6 +52,9 @@ export function vConditionHandlerArgs<V extends GenericValidator>(config: V) {
   return { config, event: v.any() };
 }
 
+/** `retry: false`: the first failure is final. */
+const NO_RETRY: RetryBehavior = { maxAttempts: 1, initialBackoffMs: 0, base: 1 };
+
 /** Function handles are stable for a deployment: create each once. */
 const handleCache = new WeakMap<object, Promise<string>>();
 
@@ -77,7 +80,9 @@ export async function handlesOf(
   const handles: Handlers = { actions: {}, conditions: {} };
   for (const [type, action] of Object.entries(handlers?.actions ?? {})) {
     if (!action) continue;
-    const retry = action.retry === false ? null : (action.retry ?? defaultRetry);
+    // `false` is sent as one attempt in all, not as `null`: the engine fills
+    // a missing or null policy with its default, which retries.
+    const retry = action.retry === false ? NO_RETRY : (action.retry ?? defaultRetry);
     handles.actions[type] = {
       handle: await handleFor("action" in action ? action.action : action.mutation),
       kind: "action" in action ? "action" : "mutation",

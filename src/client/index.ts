@@ -3,8 +3,8 @@ import {
   queryGeneric,
   paginationOptsValidator,
   paginationResultValidator,
+  type GenericActionCtx,
   type GenericDataModel,
-  type GenericMutationCtx,
   type GenericQueryCtx,
   type PaginationOptions,
   type PaginationResult,
@@ -89,10 +89,15 @@ export type RuleDoc = Omit<Rule, "ruleId"> & { ruleId: RuleId };
 
 export type RulesComponent = ComponentApi;
 
-/** The narrowest ctx each method needs: a query's, or a mutation's. */
-export type RunQueryCtx = { runQuery: GenericQueryCtx<GenericDataModel>["runQuery"] };
+/**
+ * The narrowest ctx each method needs: one that can run queries, or queries
+ * and mutations. Typed by an action's ctx, whose methods take the fewest
+ * arguments, so that a query's, a mutation's and an action's ctx all fit
+ * (an action handler calls `execute` with `causedBy`).
+ */
+export type RunQueryCtx = { runQuery: GenericActionCtx<GenericDataModel>["runQuery"] };
 export type RunMutationCtx = RunQueryCtx & {
-  runMutation: GenericMutationCtx<GenericDataModel>["runMutation"];
+  runMutation: GenericActionCtx<GenericDataModel>["runMutation"];
 };
 
 export type RulesOptions<Is extends Integrations> = {

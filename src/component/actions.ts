@@ -3,7 +3,7 @@
  * @convex-dev/workpool (retries with backoff and jitter, bounded
  * parallelism, completion callbacks), recording every attempt.
  */
-import { v } from "convex/values";
+import { ConvexError, v } from "convex/values";
 import type { FunctionHandle } from "convex/server";
 import { vOnCompleteArgs, Workpool, NonRetryableError } from "@convex-dev/workpool";
 import { components, internal } from "./_generated/api.js";
@@ -190,12 +190,13 @@ export const runAction = internalAction({
         attempt,
         error: message,
       });
-      if (isMissingFunction(message)) {
+      if (isMissingFunction(error)) {
         throw new NonRetryableError(
           `the action's handler no longer exists (was the host function renamed or removed?): ${message}`,
         );
       }
-      throw error;
+      // Workpool records a thrown non-Error as String(value): "[object Object]".
+      throw error instanceof Error ? error : new Error(message);
     }
   },
 });
@@ -332,9 +333,20 @@ export const replayExecution = mutation({
   },
 });
 
-/** Convex's message when a function handle points at a function that is gone. */
-function isMissingFunction(message: string): boolean {
-  return /could not find (function|module)|couldn't find|is not a registered function|no such function/i.test(
-    message,
-  );
+/**
+ * Convex's messages when a function handle points at a function that is
+ * gone (the backend's, then convex-test's). Anchored: a handler's own error
+ * that merely says "couldn't find" (an item, a customer) is retried as usual.
+ */
+const MISSING_FUNCTION = [
+  /^(Error: )?Couldn't find JavaScript module '/,
+  /^(Error: )?Couldn't find "[^"]*" in module "/,
+  /^(Error: )?Could not find (public )?function for '/,
+  /^(Error: )?Could not find module for: "/,
+  /^(Error: )?Expected a Convex function exported from module "[^"]*" as `[^`]*`, but there is no such export/,
+];
+
+function isMissingFunction(error: unknown): boolean {
+  if (!(error instanceof Error) || error instanceof ConvexError) return false;
+  return MISSING_FUNCTION.some((pattern) => pattern.test(error.message));
 }

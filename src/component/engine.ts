@@ -3,7 +3,7 @@
  * routing index, patterns and conditions decide which run, and every rule
  * considered gets an execution record with the explanation.
  */
-import { v } from "convex/values";
+import { convexToJson, v, type Value } from "convex/values";
 import type { FunctionHandle } from "convex/server";
 import type { Doc, Id } from "./_generated/dataModel.js";
 import { mutation, type MutationCtx, type QueryCtx } from "./_generated/server.js";
@@ -16,6 +16,7 @@ import {
   type DispatchOptions,
   type ExecuteResult,
   type Handlers,
+  type RetryBehavior,
 } from "../shared.js";
 import { idFormatProblem, isGroupType, nestConditions } from "../core/conditions.js";
 import { compileConditions, type CompiledConditions } from "../core/evaluate.js";
@@ -269,6 +270,10 @@ function checkDispatchArgs(args: {
       fail("INVALID_ARGUMENT", `${field}: "${handle}" is not a function handle`, field);
     }
   }
+  for (const [type, handler] of Object.entries(args.handlers?.actions ?? {})) {
+    if (handler.retry) checkRetry(handler.retry, `handlers.actions.${type}.retry`);
+  }
+  if (args.options?.defaultRetry) checkRetry(args.options.defaultRetry, "options.defaultRetry");
   const { maxRulesPerEvent, maxDepth } = args.options ?? {};
   for (const [field, value] of [
     ["options.maxRulesPerEvent", maxRulesPerEvent],
@@ -276,6 +281,33 @@ function checkDispatchArgs(args: {
   ] as const) {
     if (value !== undefined && (!Number.isInteger(value) || value < 1 || value > 1000)) {
       fail("INVALID_ARGUMENT", `${field}: must be an integer from 1 to 1000`, field);
+    }
+  }
+}
+
+/**
+ * Bounds of a retry policy. Workpool takes any numbers: 0 or fractional
+ * attempts, a NaN or negative backoff, or a base below 1 would make it
+ * schedule retries at NaN or shrinking delays.
+ */
+export const RETRY_BOUNDS = {
+  maxAttempts: { min: 1, max: 100, integer: true },
+  initialBackoffMs: { min: 0, max: 24 * 60 * 60 * 1000, integer: false },
+  base: { min: 1, max: 10, integer: false },
+} as const;
+
+function checkRetry(retry: RetryBehavior, prefix: string) {
+  for (const key of ["maxAttempts", "initialBackoffMs", "base"] as const) {
+    const { min, max, integer } = RETRY_BOUNDS[key];
+    const value = retry[key];
+    const ok = integer ? Number.isInteger(value) : Number.isFinite(value);
+    if (!ok || value < min || value > max) {
+      const field = `${prefix}.${key}`;
+      fail(
+        "INVALID_ARGUMENT",
+        `${field}: must be ${integer ? "an integer" : "a number"} from ${min} to ${max}, got ${value}`,
+        field,
+      );
     }
   }
 }
@@ -299,9 +331,15 @@ type CompiledRule = { tree: Condition[]; compiled: CompiledConditions };
 const compiledRules = new Map<string, CompiledRule>();
 const MAX_COMPILED_RULES = 5000;
 
-/** Conditions compiled once per rule version and kept between events. */
+/**
+ * Conditions compiled once and kept between events, by their content: a
+ * rule id and version do not identify conditions (a rule deleted and created
+ * again with the same id starts at version 1 again, and module state may be
+ * shared by several deployments of the component). `convexToJson` keeps
+ * bigints, NaN and -0 apart from strings, so equal keys mean equal trees.
+ */
 function compiledFor(route: Doc<"ruleRoutes">): CompiledRule {
-  const key = `${route.ruleId}@${route.version}`;
+  const key = JSON.stringify(convexToJson(route.conditions as Value));
   let entry = compiledRules.get(key);
   if (!entry) {
     if (compiledRules.size >= MAX_COMPILED_RULES) compiledRules.clear();

@@ -4,7 +4,12 @@
  */
 import type { Doc } from "./_generated/dataModel.js";
 import type { MutationCtx, QueryCtx } from "./_generated/server.js";
-import { chooseRoute, eventRouteKeys, routeKey } from "../core/patternMatch.js";
+import {
+  chooseRoute,
+  eventRouteKeys,
+  MAX_EVENT_ROUTE_KEYS,
+  routeKey,
+} from "../core/patternMatch.js";
 
 /** The route key of rules with no exact-valued pattern field. */
 export const WILDCARD_ROUTE = "*";
@@ -51,6 +56,13 @@ export async function syncRoutes(
     if (route.routePath !== undefined) await countPath(ctx, route, -1);
   }
   if (!rule || !rule.enabled) return;
+  // Run order is priority, then creation. `createdAt` is the same for every
+  // rule of one import (one transaction, one clock reading), so routes keep
+  // the document's own `_creationTime`, which orders the inserts of one
+  // transaction too. Read from the database: callers may pass a document
+  // built in memory.
+  const stored = await ctx.db.get("rules", rule._id);
+  const ruleCreatedAt = stored?._creationTime ?? rule._creationTime;
   for (const route of routesOf(rule)) {
     const row = {
       ruleId,
@@ -59,7 +71,7 @@ export async function syncRoutes(
       triggerType: rule.triggerType,
       ...route,
       priority: rule.priority,
-      ruleCreatedAt: rule.createdAt,
+      ruleCreatedAt,
       name: rule.name,
       version: rule.version,
       conditions: rule.conditions,
@@ -126,7 +138,16 @@ export async function findCandidates(
         .eq("triggerType", scope.triggerType),
     )
     .take(100);
-  const keys = [WILDCARD_ROUTE, ...paths.flatMap((p) => eventRouteKeys(event, p.path))];
+  const keys = [WILDCARD_ROUTE];
+  // An event with more distinct values at a path than eventRouteKeys looks
+  // up could match a rule routed on a value beyond them: every route of
+  // that path is then read instead (one range).
+  const scanned: string[] = [];
+  for (const { path } of paths) {
+    const pathKeys = eventRouteKeys(event, path);
+    if (pathKeys.length >= MAX_EVENT_ROUTE_KEYS) scanned.push(path);
+    else keys.push(...pathKeys);
+  }
   const byRule = new Map<string, Doc<"ruleRoutes">>();
   for (const key of new Set(keys)) {
     const remaining = MAX_CANDIDATE_ROUTES - byRule.size;
@@ -142,6 +163,26 @@ export async function findCandidates(
       )
       .take(remaining);
     for (const route of routes) byRule.set(route.ruleId, route);
+  }
+  for (const path of scanned) {
+    const remaining = MAX_CANDIDATE_ROUTES - byRule.size;
+    if (remaining <= 0) break;
+    // Keys of `path` are `${path}=<json>`: all of them sort between
+    // `${path}=` and `${path}>` ("=" and ">" are adjacent in ASCII).
+    const routes = await ctx.db
+      .query("ruleRoutes")
+      .withIndex("by_route", (q) =>
+        q
+          .eq("integrationId", scope.integrationId)
+          .eq("namespace", scope.namespace)
+          .eq("triggerType", scope.triggerType)
+          .gte("routeKey", `${path}=`)
+          .lt("routeKey", `${path}>`),
+      )
+      .take(remaining);
+    for (const route of routes) {
+      if (route.routePath === path) byRule.set(route.ruleId, route);
+    }
   }
   return [...byRule.values()].sort(
     (a, b) =>

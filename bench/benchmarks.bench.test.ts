@@ -1,0 +1,27 @@
+/// <reference types="vite/client" />
+/**
+ * The benchmarks, one test per section, run by `npm run bench` (see
+ * bench/run.mjs). Each section leaves its tables in the task's meta; the
+ * reporter (bench/reporter.ts) prints them and writes BENCHMARKS.md.
+ * A new section is a module returning a `Section` (bench/lib/report.ts) and
+ * one more test here; sections run in order, in one worker.
+ */
+import { afterEach, beforeEach, inject, test, vi } from "vitest";
+import { holdScheduledFunctions } from "./lib/timers.js";
+import { dispatchSection } from "./dispatch/section.js";
+import "./lib/report.js";
+
+const quick = inject("benchQuick");
+
+beforeEach(() => {
+  // Scheduled functions (workpool's loop, queued actions) never run: only
+  // what `execute` itself does is measured. Date stays real.
+  holdScheduledFunctions();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+test("dispatch", async ({ task }) => {
+  task.meta.benchSection = await dispatchSection(quick, (line) => console.log(line));
+});

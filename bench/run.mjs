@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+// `npm run bench [-- --quick]`: runs the benchmarks under vitest (convex-test
+// needs vite's import.meta.glob) with bench/vitest.config.ts. The mode reaches
+// the benchmark through the BENCH_QUICK environment variable.
+import { spawn } from "node:child_process";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import process from "node:process";
+import console from "node:console";
+
+const usage = `Usage: npm run bench [-- --quick]
+
+  --quick   smaller workloads (dispatch: 100 and 10,000 rules), under a minute
+  --help    this text
+
+Prints the tables and writes them to BENCHMARKS.md.`;
+
+const args = process.argv.slice(2);
+if (args.includes("--help") || args.includes("-h")) {
+  console.log(usage);
+  process.exit(0);
+}
+const unknown = args.filter((a) => a !== "--quick");
+if (unknown.length > 0) {
+  console.error(`Unknown argument(s): ${unknown.join(" ")}\n\n${usage}`);
+  process.exit(2);
+}
+const quick = args.includes("--quick");
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const vitest = join(dirname(createRequire(import.meta.url).resolve("vitest/package.json")), "vitest.mjs");
+const started = Date.now();
+const child = spawn(
+  process.execPath,
+  [vitest, "run", "--config", join("bench", "vitest.config.ts")],
+  {
+    cwd: root,
+    stdio: "inherit",
+    env: { ...process.env, BENCH_QUICK: quick ? "1" : "0" },
+  },
+);
+child.on("exit", (code, signal) => {
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  console.log(`\n${quick ? "Quick" : "Full"} benchmark run ${code === 0 ? "finished" : "FAILED"} in ${seconds} s (wall clock).`);
+  process.exit(code ?? (signal ? 1 : 0));
+});

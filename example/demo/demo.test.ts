@@ -1,0 +1,86 @@
+// Runs the `npm run demo` scenario and checks what it reports, so the demo
+// cannot silently drift from what the engine does.
+import { describe, expect, test } from "vitest";
+import { runDemo } from "./demo.js";
+import { renderTable, wrap } from "./table.js";
+
+describe("npm run demo", () => {
+  test("reports what ran, what was skipped and why, the outbox and the totals", async () => {
+    const lines: string[] = [];
+    const result = await runDemo((line) => lines.push(line));
+
+    expect(
+      result.rows.map((r) => [r.delivery, r.file, r.eventType, r.rule, r.status]),
+    ).toEqual([
+      [1, "challenge.json", "(no event)", "-", "ignored"],
+      [2, "change_status_column_value.json", "update_column_value", "Notify the owner when an item is Done", "succeeded"],
+      [2, "change_status_column_value.json", "update_column_value", "Ask for help when an item is Stuck", "no match"],
+      [2, "change_status_column_value.json", "update_column_value", "Post a changelog entry when Done", "disabled"],
+      [3, "create_pulse.json", "create_pulse", "Triage new items", "succeeded"],
+      [4, "change_column_value_numbers.json", "update_column_value", "Alert on budgets over $5,000", "skipped"],
+      [5, "create_update.json", "create_update", "-", "ignored"],
+      [6, "change_status_column_value.json", "update_column_value", "Notify the owner when an item is Done", "duplicate"],
+    ]);
+    const why = (delivery: number, status: string) =>
+      result.rows.find((r) => r.delivery === delivery && r.status === status)?.why;
+    expect(why(1, "ignored")).toContain("BAD_EVENT");
+    expect(why(2, "succeeded")).toContain('a1 notify [ok] text="Ship onboarding emails is done"');
+    expect(why(2, "no match")).toContain('value.label.text = "Done"; the rule\'s trigger wants "Stuck"');
+    expect(why(3, "succeeded")).toContain('a2 create_update [ok] body="Triaged automatically by Triage new items"');
+    // The explanation's first failing condition, with the value the engine saw.
+    expect(why(4, "skipped")).toBe(
+      "Condition c2 failed: value.value gt 5000, but the event has value.value = 1250.5. No action ran.",
+    );
+    expect(why(5, "ignored")).toContain('"create_update"');
+    expect(why(6, "duplicate")).toBe(
+      "Same triggerUuid as delivery 2 (6a4ffa64…): nothing ran again. The execution of delivery 2 succeeded.",
+    );
+
+    // The redelivery sent nothing twice.
+    expect(result.outbox).toEqual([
+      {
+        type: "notify",
+        itemId: 1772099344,
+        payload: { userId: "61280133", text: "Ship onboarding emails is done" },
+        rule: "Notify the owner when an item is Done",
+      },
+      {
+        type: "set_status",
+        itemId: 1772105520,
+        payload: { columnId: "status", label: "Working on it" },
+        rule: "Triage new items",
+      },
+      {
+        type: "create_update",
+        itemId: 1772105520,
+        payload: { body: "Triaged automatically by Triage new items" },
+        rule: "Triage new items",
+      },
+    ]);
+    expect(result.executions).toEqual({ succeeded: 2, skipped: 1 });
+
+    expect(lines[0]).toMatch(/^convex-rules demo/);
+    expect(lines.at(-1)).toBe(
+      "Totals: 6 deliveries (2 ignored, 1 duplicate); 3 executions recorded (2 succeeded, 1 skipped); " +
+        "1 not matched, 1 disabled; 3 requests in the outbox.",
+    );
+    // Readable in a 120-column terminal.
+    const tableLines = lines.filter((l) => /^[│┌├└]/.test(l));
+    expect(tableLines.length).toBeGreaterThan(20);
+    expect(Math.max(...tableLines.map((l) => l.length))).toBeLessThanOrEqual(120);
+  });
+
+  test("table cells wrap at spaces, break long words, and keep explicit line breaks", () => {
+    expect(wrap("a bb ccc dddd", 6)).toEqual(["a bb", "ccc", "dddd"]);
+    expect(wrap("abcdefghij", 4)).toEqual(["abcd", "efgh", "ij"]);
+    expect(wrap("one\ntwo", 10)).toEqual(["one", "two"]);
+    expect(renderTable([{ title: "A", width: 3 }, { title: "B", width: 5 }], [["x y z", "1"]])).toEqual([
+      "┌─────┬───┐",
+      "│ A   │ B │",
+      "├─────┼───┤",
+      "│ x y │ 1 │",
+      "│ z   │   │",
+      "└─────┴───┘",
+    ]);
+  });
+});

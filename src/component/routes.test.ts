@@ -1,0 +1,460 @@
+/// <reference types="vite/client" />
+/**
+ * Dispatch's routing index: `ruleRoutes` and `routingPaths` follow every rule
+ * change, and `findCandidates` finds an event's rules by index lookups only.
+ */
+import { afterEach, describe, expect, test, vi } from "vitest";
+import type { FunctionArgs, FunctionReturnType, WithoutSystemFields } from "convex/server";
+import { api } from "./_generated/api.js";
+import type { Doc } from "./_generated/dataModel.js";
+import type { MutationCtx } from "./_generated/server.js";
+import { initConvexTest } from "./setup.test.js";
+import { execute } from "./engine.js";
+import {
+  findCandidates,
+  MAX_ROUTE_VALUES,
+  routesOf,
+  syncRoutes,
+  WILDCARD_ROUTE,
+} from "./routes.js";
+import { MAX_EVENT_ROUTE_KEYS } from "../core/patternMatch.js";
+import type { RuleInput } from "../shared.js";
+
+type T = ReturnType<typeof initConvexTest>;
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+const SCOPE = { integrationId: "monday", namespace: "", triggerType: "status_changed" };
+
+function ruleInput(overrides: Partial<RuleInput> = {}): RuleInput {
+  return {
+    name: "A rule",
+    integrationId: "monday",
+    triggerType: "status_changed",
+    triggerConfig: {},
+    conditions: [],
+    actions: [],
+    ...overrides,
+  };
+}
+
+async function createRule(t: T, overrides: Partial<RuleInput> = {}) {
+  return await t.mutation(api.rules.createRule, ruleInput(overrides));
+}
+
+/** The route rows and routing paths as stored. */
+async function routingState(t: T) {
+  return await t.run(async (ctx) => ({
+    routes: (await ctx.db.query("ruleRoutes").collect()).map((r) => ({
+      ruleId: r.ruleId,
+      namespace: r.namespace,
+      triggerType: r.triggerType,
+      routeKey: r.routeKey,
+      routePath: r.routePath,
+      version: r.version,
+    })),
+    paths: (await ctx.db.query("routingPaths").collect()).map((p) => ({
+      namespace: p.namespace,
+      triggerType: p.triggerType,
+      path: p.path,
+      routes: p.routes,
+    })),
+  }));
+}
+
+/** Rule ids of the candidates for `event`, in run order. */
+async function candidates(t: T, event: unknown, scope = SCOPE): Promise<string[]> {
+  return await t.run(async (ctx) =>
+    (await findCandidates(ctx, scope, event)).map((route) => route.ruleId),
+  );
+}
+
+async function documentsRead(ctx: MutationCtx): Promise<number> {
+  return (await ctx.meta.getTransactionMetrics()).documentsRead.used;
+}
+
+/** The handler behind the registered `execute`, to run inside `t.run` and measure it. */
+const executeHandler = (
+  execute as unknown as {
+    _handler: (
+      ctx: MutationCtx,
+      args: FunctionArgs<typeof api.engine.execute>,
+    ) => Promise<FunctionReturnType<typeof api.engine.execute>>;
+  }
+)._handler;
+
+/** Rules the engine ran (or refused) for `event`, in the order it considered them. */
+async function dispatched(t: T, event: unknown, triggerType = "status_changed") {
+  return (
+    await t.mutation(api.engine.execute, { integrationId: "monday", triggerType, event })
+  ).map((r) => r.ruleId);
+}
+
+describe("findCandidates at scale", () => {
+  test("reads only the candidates of one board among 2,000 rules over 200 boards", async () => {
+    const t = initConvexTest();
+    const BOARDS = 200;
+    const PER_BOARD = 10;
+    const board = 7;
+    // The measured board's rules, and rules that must never be its
+    // candidates, go through the real API (importRules -> syncRoutes).
+    const pattern = { boardId: [board], columnId: ["status"] };
+    const imported = await t.mutation(api.rules.importRules, {
+      rules: [
+        ...Array.from({ length: PER_BOARD }, (_, k) =>
+          ruleInput({ id: `board7-${k}`, priority: (k * 7) % 3, triggerPattern: pattern }),
+        ),
+        ruleInput({ id: "disabled", enabled: false, triggerPattern: pattern }),
+        ruleInput({ id: "tenant", namespace: "tenant-2", triggerPattern: pattern }),
+        ruleInput({ id: "created", triggerType: "item_created", triggerPattern: pattern }),
+        ruleInput({ id: "github", integrationId: "github", triggerPattern: pattern }),
+        // No exact value: candidates for every board.
+        ruleInput({ id: "any-positive-board", triggerPattern: { boardId: [{ numeric: [">", 0] }] } }),
+        ruleInput({ id: "no-pattern", priority: 1 }),
+      ],
+    });
+    expect(imported.created).toBe(PER_BOARD + 6);
+    // The other 199 boards' 1,990 rules, written in one transaction in the
+    // shape syncRoutes writes (a real deployment's import would be slower
+    // here only because convex-test scans whole tables per index query).
+    await t.run(async (ctx) => {
+      const now = Date.now();
+      let routes = 0;
+      for (let i = 0; i < BOARDS * PER_BOARD; i++) {
+        const boardId = i % BOARDS;
+        if (boardId === board) continue;
+        const id = `r${i}`;
+        const doc = {
+          id,
+          name: id,
+          enabled: true,
+          ...SCOPE,
+          priority: i % 3,
+          version: 1,
+          triggerConfig: {},
+          triggerPattern: { boardId: [boardId], columnId: ["status"] },
+          conditions: [],
+          actions: [],
+          createdAt: now,
+          updatedAt: now,
+        } satisfies WithoutSystemFields<Doc<"rules">>;
+        const _id = await ctx.db.insert("rules", doc);
+        const created = (await ctx.db.get("rules", _id))!;
+        for (const route of routesOf(doc)) {
+          await ctx.db.insert("ruleRoutes", {
+            ruleId: id,
+            ...SCOPE,
+            ...route,
+            priority: doc.priority,
+            ruleCreatedAt: created._creationTime,
+            name: doc.name,
+            version: doc.version,
+            conditions: doc.conditions,
+            actions: doc.actions,
+            triggerPattern: doc.triggerPattern,
+          } satisfies WithoutSystemFields<Doc<"ruleRoutes">>);
+          routes++;
+        }
+      }
+      const path = (await ctx.db.query("routingPaths").collect()).find(
+        (p) => p.namespace === "" && p.triggerType === SCOPE.triggerType && p.path === "boardId",
+      )!;
+      await ctx.db.patch("routingPaths", path._id, { routes: path.routes + routes });
+    });
+
+    const expected = Array.from({ length: PER_BOARD }, (_, k) => `board7-${k}`);
+    const result = await t.run(async (ctx) => {
+      const before = await documentsRead(ctx);
+      const routes = await findCandidates(ctx, SCOPE, { boardId: board, columnId: "status" });
+      const reads = (await documentsRead(ctx)) - before;
+      const baselineBefore = await documentsRead(ctx);
+      const all = await ctx.db
+        .query("rules")
+        .withIndex("by_integration", (q) => q.eq("integrationId", "monday"))
+        .collect();
+      const baseline = (await documentsRead(ctx)) - baselineBefore;
+      return { routes, reads, baseline, all: all.length };
+    });
+    const ids = result.routes.map((r) => r.ruleId);
+    expect(new Set(ids)).toEqual(new Set([...expected, "any-positive-board", "no-pattern"]));
+    expect(ids).toHaveLength(PER_BOARD + 2);
+    // Reads grow with the candidates, not with the 2,000 rules.
+    expect(result.reads).toBeLessThanOrEqual(ids.length + 10);
+    expect(result.baseline).toBe(result.all);
+    expect(result.baseline).toBeGreaterThan(2000);
+    // Priority, then creation order.
+    const sorted = [...result.routes].sort(
+      (a, b) => a.priority - b.priority || a.ruleCreatedAt - b.ruleCreatedAt,
+    );
+    expect(ids).toEqual(sorted.map((r) => r.ruleId));
+    expect(result.routes.map((r) => r.priority)).toEqual(
+      [...result.routes.map((r) => r.priority)].sort((a, b) => a - b),
+    );
+
+    // The engine itself, measured inside one transaction. Candidates whose
+    // conditions do not hold are recorded as skipped: the target holds.
+    const dispatch = async (status: string) =>
+      await t.run(async (ctx) => {
+        const before = await documentsRead(ctx);
+        const results = await executeHandler(ctx, {
+          integrationId: "monday",
+          triggerType: "status_changed",
+          event: { boardId: board, columnId: "status", status },
+        });
+        return { results, reads: (await documentsRead(ctx)) - before };
+      });
+    await t.run(async (ctx) => {
+      // Every candidate gets the condition `status = done`.
+      for (const route of result.routes) {
+        const rule = (await ctx.db
+          .query("rules")
+          .withIndex("by_rule_id", (q) => q.eq("id", route.ruleId))
+          .unique())!;
+        const changed = {
+          ...rule,
+          version: rule.version + 1,
+          conditions: [{ id: "c1", type: "field", config: { path: "status", op: "eq", value: "done" } }],
+        };
+        await ctx.db.replace("rules", rule._id, changed);
+        await syncRoutes(ctx, rule.id, changed);
+      }
+    });
+    const skipped = await dispatch("stuck");
+    expect(skipped.results.map((r) => r.ruleId)).toEqual(ids);
+    expect(skipped.results.every((r) => r.status === "skipped")).toBe(true);
+    expect(skipped.reads).toBeLessThanOrEqual(ids.length + 10);
+    // Rules that run cost two more reads each today: startNextAction
+    // (actions.ts) reads back and patches the execution just inserted.
+    const ran = await dispatch("done");
+    expect(ran.results.every((r) => r.status === "succeeded")).toBe(true);
+    expect(ran.reads).toBeLessThanOrEqual(3 * ids.length + 10);
+  });
+});
+
+describe("routes follow rule changes", () => {
+  test("an enabled rule has one route per value of its routing field", async () => {
+    const t = initConvexTest();
+    await createRule(t, {
+      id: "multi",
+      triggerPattern: { boardId: [1, 2, "2", 2], columnId: ["status", "owner", "date"] },
+    });
+    const state = await routingState(t);
+    // boardId has the fewest distinct values (3: 2 and "2" differ).
+    expect(state.routes.map((r) => r.routeKey)).toEqual([
+      "boardId=1",
+      "boardId=2",
+      'boardId="2"',
+    ]);
+    expect(state.routes.every((r) => r.routePath === "boardId")).toBe(true);
+    expect(state.paths).toEqual([
+      { namespace: "", triggerType: "status_changed", path: "boardId", routes: 3 },
+    ]);
+    for (const boardId of [1, 2, "2"]) {
+      expect(await candidates(t, { boardId, columnId: "date" })).toEqual(["multi"]);
+      expect(await dispatched(t, { boardId, columnId: "date" })).toEqual(["multi"]);
+    }
+    expect(await candidates(t, { boardId: 3, columnId: "date" })).toEqual([]);
+    expect(await candidates(t, { boardId: "1", columnId: "date" })).toEqual([]);
+    // Candidate but not matched: the pattern still decides.
+    expect(await candidates(t, { boardId: 1, columnId: "name" })).toEqual(["multi"]);
+    expect(await dispatched(t, { boardId: 1, columnId: "name" })).toEqual([]);
+  });
+
+  test("an event array finds the rules of each of its values, once each", async () => {
+    const t = initConvexTest();
+    await createRule(t, { id: "b1", triggerPattern: { boardId: [1] } });
+    await createRule(t, { id: "b2", triggerPattern: { boardId: [2] } });
+    await createRule(t, { id: "b12", triggerPattern: { boardId: [1, 2] } });
+    await createRule(t, { id: "nested", triggerPattern: { items: { tag: ["x"] } } });
+    expect(await candidates(t, { boardId: [2, 1, 2] })).toEqual(["b1", "b2", "b12"]);
+    expect(await dispatched(t, { boardId: [2, 1, 2] })).toEqual(["b1", "b2", "b12"]);
+    expect(await dispatched(t, { items: [{ tag: "y" }, { tag: ["z", "x"] }] })).toEqual(["nested"]);
+    expect(await dispatched(t, { items: [{ tag: "y" }] })).toEqual([]);
+  });
+
+  test("an event with more values at a routing path than are looked up still finds its rules", async () => {
+    const t = initConvexTest();
+    const far = MAX_EVENT_ROUTE_KEYS + 50;
+    await createRule(t, { id: "first", triggerPattern: { tags: ["t0"] } });
+    await createRule(t, { id: "far", triggerPattern: { tags: [`t${far}`] } });
+    await createRule(t, { id: "absent", triggerPattern: { tags: ["t-never"] } });
+    // Routed on the path `tags=x`, whose keys share the prefix `tags=`.
+    await createRule(t, { id: "other-path", triggerPattern: { "tags=x": ["t1"] } });
+    const tags = Array.from({ length: far + 10 }, (_, i) => `t${i}`);
+    const found = await candidates(t, { tags });
+    expect(found).toEqual(expect.arrayContaining(["first", "far"]));
+    expect(found).not.toContain("other-path");
+    expect(await dispatched(t, { tags })).toEqual(["first", "far"]);
+    expect(await dispatched(t, { tags, "tags=x": "t1" })).toEqual(["first", "far", "other-path"]);
+  });
+
+  test("patterns without exact values route as a wildcard and match as before", async () => {
+    const t = initConvexTest();
+    await createRule(t, {
+      id: "prefix",
+      triggerPattern: { columnId: [{ prefix: "status" }], value: { label: { text: [{ "anything-but": "Stuck" }] } } },
+    });
+    await createRule(t, { id: "no-pattern" });
+    const state = await routingState(t);
+    expect(state.routes.map((r) => [r.ruleId, r.routeKey, r.routePath])).toEqual([
+      ["prefix", WILDCARD_ROUTE, undefined],
+      ["no-pattern", WILDCARD_ROUTE, undefined],
+    ]);
+    expect(state.paths).toEqual([]);
+    expect(await dispatched(t, { columnId: "status_1", value: { label: { text: "Done" } } })).toEqual([
+      "prefix",
+      "no-pattern",
+    ]);
+    expect(await dispatched(t, { columnId: "status_1", value: { label: { text: "Stuck" } } })).toEqual([
+      "no-pattern",
+    ]);
+    expect(await dispatched(t, { columnId: "date" })).toEqual(["no-pattern"]);
+    // Another trigger type has no candidates at all.
+    expect(await dispatched(t, { columnId: "status_1" }, "item_created")).toEqual([]);
+  });
+
+  test(`a field with more than ${MAX_ROUTE_VALUES} values routes as a wildcard`, async () => {
+    const t = initConvexTest();
+    const many = Array.from({ length: MAX_ROUTE_VALUES + 1 }, (_, i) => i + 1);
+    await createRule(t, { id: "many", triggerPattern: { boardId: many } });
+    await createRule(t, { id: "limit", triggerPattern: { boardId: many.slice(0, MAX_ROUTE_VALUES) } });
+    const state = await routingState(t);
+    expect(state.routes.filter((r) => r.ruleId === "many").map((r) => r.routeKey)).toEqual([
+      WILDCARD_ROUTE,
+    ]);
+    expect(state.routes.filter((r) => r.ruleId === "limit")).toHaveLength(MAX_ROUTE_VALUES);
+    expect(state.paths).toEqual([
+      { namespace: "", triggerType: "status_changed", path: "boardId", routes: MAX_ROUTE_VALUES },
+    ]);
+    expect(await dispatched(t, { boardId: MAX_ROUTE_VALUES + 1 })).toEqual(["many"]);
+    expect(await dispatched(t, { boardId: 1 })).toEqual(["many", "limit"]);
+    expect(await dispatched(t, { boardId: 0 })).toEqual([]);
+  });
+
+  test("disabling, enabling, updating and deleting rewrite the routes and their counts", async () => {
+    const t = initConvexTest();
+    await createRule(t, { id: "a", triggerPattern: { boardId: [1, 2] } });
+    await createRule(t, { id: "b", triggerPattern: { boardId: [1] } });
+    const pathRoutes = async () => (await routingState(t)).paths.map((p) => [p.path, p.routes]);
+    expect(await pathRoutes()).toEqual([["boardId", 3]]);
+
+    await t.mutation(api.rules.disableRule, { ruleId: "a" });
+    expect((await routingState(t)).routes.map((r) => r.ruleId)).toEqual(["b"]);
+    expect(await pathRoutes()).toEqual([["boardId", 1]]);
+    expect(await dispatched(t, { boardId: 1 })).toEqual(["b"]);
+    expect(await dispatched(t, { boardId: 2 })).toEqual([]);
+
+    await t.mutation(api.rules.enableRule, { ruleId: "a" });
+    expect(await pathRoutes()).toEqual([["boardId", 3]]);
+    expect(await dispatched(t, { boardId: 2 })).toEqual(["a"]);
+
+    // A new pattern moves the routes to another path; the snapshot follows.
+    await t.mutation(api.rules.updateRule, {
+      ruleId: "a",
+      triggerPattern: { columnId: ["status"] },
+      name: "renamed",
+    });
+    const state = await routingState(t);
+    expect(state.routes.filter((r) => r.ruleId === "a")).toEqual([
+      {
+        ruleId: "a",
+        namespace: "",
+        triggerType: "status_changed",
+        routeKey: 'columnId="status"',
+        routePath: "columnId",
+        version: 4,
+      },
+    ]);
+    expect(await pathRoutes()).toEqual([
+      ["boardId", 1],
+      ["columnId", 1],
+    ]);
+    expect(await dispatched(t, { boardId: 2 })).toEqual([]);
+    expect(await dispatched(t, { columnId: "status" })).toEqual(["a"]);
+    const [latest] = await t.query(api.executions.getRuleExecutions, { ruleId: "a", limit: 1 });
+    expect(latest).toMatchObject({ ruleName: "renamed", ruleVersion: 4 });
+
+    // Clearing the pattern makes it a wildcard; moving it to another trigger
+    // type takes it out of this one.
+    await t.mutation(api.rules.updateRule, { ruleId: "a", triggerPattern: null });
+    expect(await pathRoutes()).toEqual([["boardId", 1]]);
+    expect(await dispatched(t, { anything: true })).toEqual(["a"]);
+    await t.mutation(api.rules.updateRule, { ruleId: "a", triggerType: "item_created" });
+    expect(await dispatched(t, { anything: true })).toEqual([]);
+    expect(await dispatched(t, { anything: true }, "item_created")).toEqual(["a"]);
+
+    // Deleting the last rule on a path deletes the path's row.
+    await t.mutation(api.rules.deleteRule, { ruleId: "b" });
+    await t.mutation(api.rules.deleteRule, { ruleId: "a" });
+    expect(await routingState(t)).toEqual({ routes: [], paths: [] });
+    expect(await dispatched(t, { boardId: 1 })).toEqual([]);
+  });
+
+  test("counts stay exact across namespaces and trigger types", async () => {
+    const t = initConvexTest();
+    await createRule(t, { id: "n1", namespace: "t1", triggerPattern: { boardId: [1] } });
+    await createRule(t, { id: "n2", namespace: "t2", triggerPattern: { boardId: [1] } });
+    await createRule(t, { id: "c1", triggerType: "item_created", triggerPattern: { boardId: [1] } });
+    expect((await routingState(t)).paths).toEqual([
+      { namespace: "t1", triggerType: "status_changed", path: "boardId", routes: 1 },
+      { namespace: "t2", triggerType: "status_changed", path: "boardId", routes: 1 },
+      { namespace: "", triggerType: "item_created", path: "boardId", routes: 1 },
+    ]);
+    expect(await candidates(t, { boardId: 1 }, { ...SCOPE, namespace: "t1" })).toEqual(["n1"]);
+    expect(await candidates(t, { boardId: 1 })).toEqual([]);
+    await t.mutation(api.rules.deleteRule, { ruleId: "n1" });
+    expect((await routingState(t)).paths.map((p) => p.namespace)).toEqual(["t2", ""]);
+    const results = await t.mutation(api.engine.execute, {
+      integrationId: "monday",
+      triggerType: "status_changed",
+      namespace: "t2",
+      event: { boardId: 1 },
+    });
+    expect(results.map((r) => r.ruleId)).toEqual(["n2"]);
+  });
+});
+
+describe("run order", () => {
+  test("priority first, then creation order, across route keys", async () => {
+    vi.useFakeTimers();
+    vi.setSystemTime(1_000_000);
+    const t = initConvexTest();
+    await createRule(t, { id: "late-low", priority: 5, triggerPattern: { boardId: [1] } });
+    vi.setSystemTime(2_000_000);
+    await createRule(t, { id: "wild-first", priority: 1 });
+    vi.setSystemTime(3_000_000);
+    await createRule(t, { id: "board-second", priority: 1, triggerPattern: { boardId: [1] } });
+    vi.setSystemTime(4_000_000);
+    await createRule(t, { id: "negative", priority: -2, triggerPattern: { columnId: ["s"] } });
+    expect(await dispatched(t, { boardId: 1, columnId: "s" })).toEqual([
+      "negative",
+      "wild-first",
+      "board-second",
+      "late-low",
+    ]);
+    // Changing a rule keeps its place in creation order.
+    await t.mutation(api.rules.updateRule, { ruleId: "wild-first", name: "edited" });
+    await t.mutation(api.rules.disableRule, { ruleId: "board-second" });
+    await t.mutation(api.rules.enableRule, { ruleId: "board-second" });
+    expect(await dispatched(t, { boardId: 1, columnId: "s" })).toEqual([
+      "negative",
+      "wild-first",
+      "board-second",
+      "late-low",
+    ]);
+  });
+
+  test("rules created in the same millisecond run in creation order, not id order", async () => {
+    vi.useFakeTimers();
+    vi.setSystemTime(1_000_000);
+    const t = initConvexTest();
+    await t.mutation(api.rules.importRules, {
+      rules: ["zeta", "alpha", "mid"].map((id) => ruleInput({ id, triggerPattern: { boardId: [1] } })),
+    });
+    await createRule(t, { id: "aaa-last", triggerPattern: { boardId: [1] } });
+    await createRule(t, { id: "0-wild" });
+    expect(await dispatched(t, { boardId: 1 })).toEqual(["zeta", "alpha", "mid", "aaa-last", "0-wild"]);
+  });
+});
