@@ -432,7 +432,7 @@ describe("missing handlers", () => {
     expect(execution.actions[0]).toMatchObject({
       status: "failed",
       attempts: 0,
-      error: 'no handler for action type "undeclared_handler": declare it with a handler in the integration',
+      error: 'no handler for action type "undeclared_handler": add one to the handlers option of the Rules client',
     });
     expect(execution.actions[1].status).toBe("succeeded");
     expect(execution.status).toBe("failed");

@@ -445,11 +445,12 @@ export class Rules<Is extends Integrations> {
     }
     // Outside data may break Convex's value rules (a "$type" key, 20 levels
     // of nesting, megabytes): make it a value the component can receive.
-    const event = sanitizeForStorage(args.event, { maxBytes: MAX_EVENT_BYTES }).value;
+    const sanitized = sanitizeForStorage(args.event, { maxBytes: MAX_EVENT_BYTES });
     const { maxRulesPerEvent, maxDepth, defaultRetry } = this.options;
     const results = await ctx.runMutation(this.component.engine.execute, {
       ...args,
-      event,
+      event: sanitized.value,
+      ...(sanitized.sanitized ? { eventSanitized: true } : {}),
       handlers: await handlesOf(this.options.handlers?.[args.integrationId], defaultRetry),
       options: {
         ...(maxRulesPerEvent === undefined ? {} : { maxRulesPerEvent }),

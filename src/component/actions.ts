@@ -4,8 +4,8 @@
  * parallelism, completion callbacks), recording every attempt.
  */
 import { ConvexError, v } from "convex/values";
-import type { FunctionHandle } from "convex/server";
-import { vOnCompleteArgs, Workpool, NonRetryableError } from "@convex-dev/workpool";
+import { createFunctionHandle, type FunctionHandle } from "convex/server";
+import { vOnCompleteArgs, NonRetryableError } from "@convex-dev/workpool";
 import { components, internal } from "./_generated/api.js";
 import type { Doc, Id } from "./_generated/dataModel.js";
 import {
@@ -14,11 +14,17 @@ import {
   mutation,
   type MutationCtx,
 } from "./_generated/server.js";
-import { vExecutionStatus, type ActionRun, type ExecutionStatus, type RetryBehavior } from "../shared.js";
+import {
+  vExecutionStatus,
+  type ActionHandler,
+  type ActionRun,
+  type ExecutionStatus,
+  type RetryBehavior,
+} from "../shared.js";
 import { renderTemplate } from "../core/template.js";
 import { sanitizeForStorage } from "../core/sanitize.js";
 import { errorMessage, fail } from "./errors.js";
-import { appendLog } from "./logs.js";
+import { appendLog, type LogEntry } from "./logs.js";
 
 /** Host actions running at once, across all executions. */
 export const ACTION_PARALLELISM = 10;
@@ -26,90 +32,102 @@ export const ACTION_PARALLELISM = 10;
 export const DEFAULT_RETRY: RetryBehavior = { maxAttempts: 3, initialBackoffMs: 1000, base: 2 };
 /** An action's stored result is capped; bigger results are truncated with a marker. */
 const RESULT_MAX_BYTES = 64 * 1024;
+/**
+ * The engine keeps its own logs per execution; workpool's periodic reports
+ * would only add noise to the host's logs.
+ */
+const WORKPOOL_CONFIG = { maxParallelism: ACTION_PARALLELISM, logLevel: "WARN" as const };
 
-const pool = new Workpool(components.workpool, {
-  maxParallelism: ACTION_PARALLELISM,
-  // The engine keeps its own logs per execution; workpool's periodic reports
-  // would only add noise to the host's logs.
-  logLevel: "WARN",
-});
+/** The fields of an execution that deciding its next step needs. */
+export type ExecutionState = Pick<
+  Doc<"ruleExecutions">,
+  "ruleId" | "ruleName" | "ruleVersion" | "triggerData" | "actions"
+>;
 
-/** What every action handler receives. */
-export const vActionContext = v.object({
-  executionId: v.string(),
-  actionId: v.string(),
-  idempotencyKey: v.string(),
-});
+/** An action to start: what `enqueueRuns` needs besides the execution id. */
+export type ActionStart = {
+  index: number;
+  actionId: string;
+  handler: ActionHandler;
+  config: unknown;
+};
+
+/** What advancing an execution decided, for the caller to write at once. */
+export type Advance = {
+  actions: ActionRun[];
+  /** The action to start now, if any. */
+  start?: ActionStart;
+  /** The execution's final fields, when no action is left to run. */
+  finish?: Pick<Doc<"ruleExecutions">, "status" | "successful" | "endTime" | "resultData" | "error">;
+  logs: LogEntry[];
+};
 
 /**
- * Starts the execution's next pending action, or finishes the execution
- * when none is left. An action whose handler is missing or whose template
- * cannot be filled fails at once, without an attempt. Returns the
- * execution's status afterwards.
+ * Decides an execution's next step without touching the database: the next
+ * pending action starts (templates filled in), or the execution finishes.
+ * An action with no handler or a template that cannot be filled fails at
+ * once, without an attempt.
  */
-export async function startNextAction(
-  ctx: MutationCtx,
-  executionId: Id<"ruleExecutions">,
-): Promise<ExecutionStatus> {
-  const execution = await ctx.db.get("ruleExecutions", executionId);
-  if (!execution) return "failed";
+export function advance(execution: ExecutionState): Advance {
   const actions = execution.actions.map((a) => ({ ...a }));
+  const logs: LogEntry[] = [];
   for (let index = 0; index < actions.length; index++) {
     const action = actions[index];
     if (action.status !== "pending") continue;
-    const problem = !action.handler
-      ? `no handler for action type "${action.type}": declare it with a handler in the integration`
-      : null;
-    const rendered = problem ? null : renderTemplate(action.template, templateContext(execution));
-    if (problem || (rendered && !rendered.ok)) {
-      const error = problem ?? `template: ${rendered && !rendered.ok ? `${rendered.error} at config.${rendered.field}` : ""}`;
+    let error: string | undefined;
+    let config: unknown;
+    if (!action.handler) {
+      error = `no handler for action type "${action.type}": add one to the handlers option of the Rules client`;
+    } else {
+      const rendered = renderTemplate(action.template, templateContext(execution, actions));
+      if (rendered.ok) config = rendered.value;
+      else error = `template: ${rendered.error} at config${rendered.field ? `.${rendered.field}` : ""}`;
+    }
+    if (error !== undefined) {
       markFailed(actions, index, error);
-      await appendLog(ctx, executionId, {
+      logs.push({
         level: "error",
         component: "action",
         componentId: action.id,
         message: `Action ${action.id} (${action.type}) failed before running: ${error}`,
       });
-      if (action.onError === "stop") break;
       continue;
     }
-    const handler = action.handler!;
-    const config = rendered && rendered.ok ? rendered.value : undefined;
     actions[index] = { ...action, status: "running", config, startedAt: Date.now() };
-    await ctx.db.patch("ruleExecutions", executionId, { actions });
-    await pool.enqueueAction(
-      ctx,
-      internal.actions.runAction,
-      {
-        executionId,
-        actionIndex: index,
-        handle: handler.handle,
-        kind: handler.kind,
-        handlerArgs: {
-          config,
-          event: execution.triggerData,
-          rule: { ruleId: execution.ruleId, version: execution.ruleVersion },
-          execution: {
-            executionId,
-            actionId: action.id,
-            idempotencyKey: `${executionId}:${action.id}`,
-          },
-        },
-      },
-      {
-        onComplete: internal.actions.onActionComplete,
-        context: { executionId, actionIndex: index },
-        retry: handler.retry === null ? false : (handler.retry ?? DEFAULT_RETRY),
-      },
-    );
-    return "running";
+    return {
+      actions,
+      start: { index, actionId: action.id, handler: action.handler!, config },
+      logs,
+    };
   }
-  return await finishExecution(ctx, execution, actions);
+  const failed = actions.find((a) => a.status === "failed");
+  const resultData: Record<string, unknown> = {};
+  for (const action of actions) {
+    if (action.status === "succeeded") resultData[action.id] = action.result ?? null;
+  }
+  logs.push({
+    level: failed ? "error" : "info",
+    component: "action",
+    message: failed
+      ? `Execution failed: action ${failed.id} (${failed.type}) failed`
+      : `Execution succeeded: ${actions.filter((a) => a.status === "succeeded").length} action(s) ran`,
+  });
+  return {
+    actions,
+    finish: {
+      status: failed ? "failed" : "succeeded",
+      successful: !failed,
+      endTime: Date.now(),
+      resultData,
+      error: failed ? `action ${failed.id} (${failed.type}) failed: ${failed.error}` : undefined,
+    },
+    logs,
+  };
 }
 
-function templateContext(execution: Doc<"ruleExecutions">) {
+function templateContext(execution: ExecutionState, actions: ActionRun[]) {
   const results: Record<string, { status: string; result?: unknown }> = {};
-  for (const action of execution.actions) {
+  for (const action of actions) {
     results[action.id] = { status: action.status, result: action.result };
   }
   return {
@@ -119,6 +137,7 @@ function templateContext(execution: Doc<"ruleExecutions">) {
   };
 }
 
+/** Fails an action; with onError "stop", the pending actions after it are skipped. */
 function markFailed(actions: ActionRun[], index: number, error: string) {
   actions[index] = { ...actions[index], status: "failed", error, endedAt: Date.now() };
   if (actions[index].onError === "stop") {
@@ -130,33 +149,68 @@ function markFailed(actions: ActionRun[], index: number, error: string) {
   }
 }
 
-async function finishExecution(
+/**
+ * Hands actions to workpool in one call, whatever their number: workpool
+ * reads the same few documents per call, so a dispatch that starts the
+ * first action of 100 executions pays that once, not 100 times.
+ */
+export async function enqueueRuns(
+  ctx: MutationCtx,
+  runs: Array<{ executionId: Id<"ruleExecutions">; execution: ExecutionState; start: ActionStart }>,
+): Promise<void> {
+  if (runs.length === 0) return;
+  const [runHandle, completeHandle] = await Promise.all([
+    createFunctionHandle(internal.actions.runAction),
+    createFunctionHandle(internal.actions.onActionComplete),
+  ]);
+  const items = runs.map(({ executionId, execution, start }) => {
+    const retry = start.handler.retry === null ? undefined : (start.handler.retry ?? DEFAULT_RETRY);
+    return {
+      fnHandle: runHandle,
+      fnName: `actions:runAction(${start.actionId})`,
+      fnType: "action" as const,
+      runAt: Date.now(),
+      fnArgs: {
+        executionId,
+        actionIndex: start.index,
+        handle: start.handler.handle,
+        kind: start.handler.kind,
+        handlerArgs: {
+          config: start.config,
+          event: execution.triggerData,
+          rule: { ruleId: execution.ruleId, version: execution.ruleVersion },
+          execution: {
+            executionId,
+            actionId: start.actionId,
+            idempotencyKey: `${executionId}:${start.actionId}`,
+          },
+        },
+      },
+      onComplete: { fnHandle: completeHandle, context: { executionId, actionIndex: start.index } },
+      ...(retry === undefined ? {} : { retryBehavior: retry }),
+    };
+  });
+  await ctx.runMutation(components.workpool.lib.enqueueBatch, { config: WORKPOOL_CONFIG, items });
+}
+
+/**
+ * Advances a stored execution (after an action completed, or on replay) and
+ * writes the result at once. Returns the execution's status afterwards.
+ */
+export async function advanceAndSave(
   ctx: MutationCtx,
   execution: Doc<"ruleExecutions">,
-  actions: ActionRun[],
 ): Promise<ExecutionStatus> {
-  const failed = actions.find((a) => a.status === "failed");
-  const status: ExecutionStatus = failed ? "failed" : "succeeded";
-  const resultData: Record<string, unknown> = {};
-  for (const action of actions) {
-    if (action.status === "succeeded") resultData[action.id] = action.result ?? null;
-  }
+  const step = advance(execution);
   await ctx.db.patch("ruleExecutions", execution._id, {
-    actions,
-    status,
-    successful: !failed,
-    endTime: Date.now(),
-    resultData,
-    error: failed ? `action ${failed.id} (${failed.type}) failed: ${failed.error}` : undefined,
+    actions: step.actions,
+    ...(step.finish ?? { status: "running", successful: false, endTime: undefined, error: undefined }),
   });
-  await appendLog(ctx, execution._id, {
-    level: failed ? "error" : "info",
-    component: "action",
-    message: failed
-      ? `Execution failed: action ${failed.id} (${failed.type}) failed`
-      : `Execution succeeded: ${actions.filter((a) => a.status === "succeeded").length} action(s) ran`,
-  });
-  return status;
+  for (const log of step.logs) await appendLog(ctx, execution._id, log);
+  if (step.start) {
+    await enqueueRuns(ctx, [{ executionId: execution._id, execution, start: step.start }]);
+  }
+  return step.finish?.status ?? "running";
 }
 
 /**
@@ -283,8 +337,7 @@ export const onActionComplete = internalMutation({
         message: `Action ${action.id} (${action.type}) failed after ${action.attempts} attempt(s): ${error}`,
       });
     }
-    await ctx.db.patch("ruleExecutions", executionId, { actions });
-    await startNextAction(ctx, executionId);
+    await advanceAndSave(ctx, { ...execution, actions });
     return null;
   },
 });
@@ -316,19 +369,19 @@ export const replayExecution = mutation({
       const { error: _error, endedAt: _endedAt, ...rest } = action;
       return { ...rest, status: "pending" as const };
     });
-    await ctx.db.patch("ruleExecutions", id, {
+    await appendLog(ctx, id, {
+      level: "info",
+      component: "action",
+      message: `Replay: re-running ${replayed.join(", ")}`,
+    });
+    const status = await advanceAndSave(ctx, {
+      ...execution,
       actions,
       status: "running",
       successful: false,
       endTime: undefined,
       error: undefined,
     });
-    await appendLog(ctx, id, {
-      level: "info",
-      component: "action",
-      message: `Replay: re-running ${replayed.join(", ")}`,
-    });
-    const status = await startNextAction(ctx, id);
     return { executionId: args.executionId, status, replayed };
   },
 });

@@ -26,12 +26,17 @@ import { flattenExplanation } from "../core/explanation.js";
 import { errorMessage, fail } from "./errors.js";
 import { appendLog } from "./logs.js";
 import { findCandidates } from "./routes.js";
-import { startNextAction } from "./actions.js";
+import { advance, enqueueRuns, type ActionStart, type ExecutionState } from "./actions.js";
 
 export const DEFAULT_MAX_RULES_PER_EVENT = 100;
 export const DEFAULT_MAX_DEPTH = 5;
 /** Stored event data is capped so an execution document always fits. */
 export const TRIGGER_DATA_MAX_BYTES = 256 * 1024;
+/**
+ * Every execution keeps its own copy of the event, so one event's copies
+ * share this budget: far below the 16 MiB a transaction may write.
+ */
+export const TRIGGER_DATA_BUDGET_BYTES = 8 * 1024 * 1024;
 const EXPLANATION_MAX_BYTES = 64 * 1024;
 
 /**
@@ -51,6 +56,8 @@ export const execute = mutation({
     causedBy: v.optional(v.string()),
     /** The integration's host functions, as handles (sent by the client). */
     handlers: v.optional(vHandlers),
+    /** Set by the client when it had to sanitize the event to send it. */
+    eventSanitized: v.optional(v.boolean()),
     options: v.optional(vDispatchOptions),
   },
   returns: v.array(vExecuteResult),
@@ -83,8 +90,12 @@ export const execute = mutation({
     }
 
     const chain = await causingChain(ctx, args.causedBy);
+    const candidates = await findCandidates(ctx, scope, args.event);
     const stored = sanitizeForStorage(args.event, {
-      maxBytes: TRIGGER_DATA_MAX_BYTES,
+      maxBytes: Math.min(
+        TRIGGER_DATA_MAX_BYTES,
+        Math.floor(TRIGGER_DATA_BUDGET_BYTES / Math.max(1, candidates.length)),
+      ),
       depthOffset: 1,
     });
     const base = {
@@ -93,13 +104,18 @@ export const execute = mutation({
       ...(args.causedBy === undefined ? {} : { causedBy: args.causedBy }),
       chain: chain.ruleIds,
       triggerData: stored.value,
-      ...(stored.sanitized ? { triggerDataSanitized: true } : {}),
+      ...(stored.sanitized || args.eventSanitized ? { triggerDataSanitized: true } : {}),
       startTime: Date.now(),
     };
 
     const results: ExecuteResult[] = [];
+    const runs: Array<{
+      executionId: Id<"ruleExecutions">;
+      execution: ExecutionState;
+      start: ActionStart;
+    }> = [];
     let ran = 0;
-    for (const route of await findCandidates(ctx, scope, args.event)) {
+    for (const route of candidates) {
       if (!patternMatches(route, args.event)) continue;
       const record = (fields: ExecutionFields) =>
         insertExecution(ctx, {
@@ -168,16 +184,39 @@ export const execute = mutation({
           status: "pending",
           attempts: 0,
           ...(handler
-            ? { handler: { ...handler, retry: handler.retry ?? options.defaultRetry } }
+            ? {
+                handler: {
+                  ...handler,
+                  // null means "never retry" and must survive the default.
+                  retry: handler.retry === undefined ? options.defaultRetry : handler.retry,
+                },
+              }
             : {}),
         };
       });
+      // The first step is decided before the insert, so a running execution
+      // costs one write and no read-back.
+      const state: ExecutionState = {
+        ruleId: route.ruleId,
+        ruleName: route.name,
+        ruleVersion: route.version,
+        triggerData: base.triggerData,
+        actions,
+      };
+      const step = advance(state);
       const id = await record({
-        status: "running",
+        status: step.finish?.status ?? "running",
         triggered: true,
         conditionsMet: true,
         explanation: explanationValue,
-        actions,
+        actions: step.actions,
+        ...(step.finish
+          ? {
+              successful: step.finish.successful,
+              resultData: step.finish.resultData,
+              ...(step.finish.error === undefined ? {} : { error: step.finish.error }),
+            }
+          : {}),
       });
       await appendLog(ctx, id, {
         level: "info",
@@ -185,9 +224,11 @@ export const execute = mutation({
         message: `Rule "${route.name}" (v${route.version}) triggered`,
         ...(args.eventId === undefined ? {} : { data: { eventId: args.eventId } }),
       });
-      const status = await startNextAction(ctx, id);
-      results.push({ executionId: id, ruleId: route.ruleId, status });
+      for (const log of step.logs) await appendLog(ctx, id, log);
+      if (step.start) runs.push({ executionId: id, execution: state, start: step.start });
+      results.push({ executionId: id, ruleId: route.ruleId, status: step.finish?.status ?? "running" });
     }
+    await enqueueRuns(ctx, runs);
 
     if (args.eventId !== undefined) {
       await ctx.db.insert("processedEvents", {
@@ -219,8 +260,10 @@ type ExecutionFields = {
   status: Doc<"ruleExecutions">["status"];
   triggered: boolean;
   conditionsMet?: boolean;
+  successful?: boolean;
   explanation?: unknown;
   actions?: ActionRun[];
+  resultData?: unknown;
   error?: string;
 };
 
@@ -236,7 +279,7 @@ async function insertExecution(
   return await ctx.db.insert("ruleExecutions", {
     ...fields,
     conditionsMet: fields.conditionsMet ?? false,
-    successful: false,
+    successful: fields.successful ?? false,
     actions: fields.actions ?? [],
     ...(done ? { endTime: fields.startTime } : {}),
   });

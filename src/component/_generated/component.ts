@@ -68,6 +68,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             >;
             conditions: Record<string, { handle: string }>;
           };
+          eventSanitized?: boolean;
           options?: {
             maxRulesPerEvent?: number;
             maxDepth?: number;
