@@ -8,7 +8,9 @@
  */
 import { afterEach, beforeEach, inject, test, vi } from "vitest";
 import { holdScheduledFunctions } from "./lib/timers.js";
+import { evaluationSection } from "./evaluation/section.js";
 import { dispatchSection } from "./dispatch/section.js";
+import { historySection } from "./history/section.js";
 import "./lib/report.js";
 
 const quick = inject("benchQuick");
@@ -22,6 +24,15 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
+// First, on a fresh heap: its figures are CPU times.
+test("evaluation", async ({ task }) => {
+  task.meta.benchSection = await evaluationSection(quick, (line) => console.log(line));
+});
+
 test("dispatch", async ({ task }) => {
   task.meta.benchSection = await dispatchSection(quick, (line) => console.log(line));
+});
+
+test("history", async ({ task }) => {
+  task.meta.benchSection = await historySection(quick, (line) => console.log(line));
 });

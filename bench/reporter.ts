@@ -9,6 +9,7 @@ import { join } from "node:path";
 import type { UserConsoleLog } from "vitest";
 import type { Reporter, TestCase, TestModule } from "vitest/node";
 import { sectionMarkdown, sectionText, type Section } from "./lib/report.js";
+import { renderSvg } from "./lib/chart.js";
 
 export default class BenchReporter implements Reporter {
   private sections: Section[] = [];
@@ -44,7 +45,7 @@ export default class BenchReporter implements Reporter {
     }
   }
 
-  onTestRunEnd(
+  async onTestRunEnd(
     testModules: ReadonlyArray<TestModule>,
     unhandledErrors: ReadonlyArray<{ message: string; stack?: string }>,
   ) {
@@ -62,6 +63,22 @@ export default class BenchReporter implements Reporter {
       process.stderr.write("\nBENCHMARKS.md not written: the run did not complete.\n");
       process.exitCode = 1;
       return;
+    }
+    // Charts (SVG, rendered headless by vega), then the tables that link them.
+    const charts: Array<[string, string]> = [];
+    for (const chart of this.sections.flatMap((section) => section.charts ?? [])) {
+      try {
+        charts.push([join(this.root, chart.file), await renderSvg(chart.spec as never)]);
+      } catch (error) {
+        process.stderr.write(`\nFAILED to render ${chart.file}:\n${error instanceof Error ? error.stack : String(error)}\n`);
+        process.stderr.write("\nBENCHMARKS.md not written: the run did not complete.\n");
+        process.exitCode = 1;
+        return;
+      }
+    }
+    for (const [path, svg] of charts) {
+      writeFileSync(path, svg);
+      process.stdout.write(`Wrote ${path}\n`);
     }
     const file = join(this.root, "BENCHMARKS.md");
     writeFileSync(file, markdown(this.sections));

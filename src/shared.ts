@@ -3,6 +3,7 @@
  * component's functions (args/returns) and by the client that calls them.
  */
 import { v, type Infer } from "convex/values";
+import { vMonitoring } from "./monitoring.js";
 
 /** Limits enforced on every rule; documented in the README. */
 export const LIMITS = {
@@ -112,6 +113,33 @@ export type Condition = { id: string; type: string; config: any };
 export const vOnError = v.union(v.literal("stop"), v.literal("continue"));
 export type OnError = Infer<typeof vOnError>;
 
+/**
+ * A schedule trigger: when a rule fires without any event (see
+ * `src/core/schedule.ts` and the README's "Schedule triggers"). Times are
+ * "HH:MM" or "HH:MM:SS" local to `timeZone` (an IANA name, default "UTC").
+ */
+export const vScheduleSpec = v.union(
+  v.object({
+    every: v.union(v.object({ minutes: v.number() }), v.object({ hours: v.number() })),
+  }),
+  v.object({ daily: v.object({ at: v.string(), timeZone: v.optional(v.string()) }) }),
+  v.object({
+    weekly: v.object({ weekday: v.number(), at: v.string(), timeZone: v.optional(v.string()) }),
+  }),
+  v.object({
+    monthly: v.object({ day: v.number(), at: v.string(), timeZone: v.optional(v.string()) }),
+  }),
+  v.object({
+    once: v.object({
+      date: v.string(),
+      offsetDays: v.optional(v.number()),
+      at: v.optional(v.string()),
+      timeZone: v.optional(v.string()),
+    }),
+  }),
+);
+export type { ScheduleSpec } from "./core/schedule.js";
+
 export const vActionInput = v.object({
   id: v.optional(v.string()),
   type: v.string(),
@@ -144,6 +172,8 @@ export const vRuleInput = v.object({
   triggerType: v.string(),
   triggerConfig: v.any(),
   triggerPattern: v.optional(v.any()),
+  /** Fire on this schedule (a `ScheduleSpec`, checked with a message naming the field). */
+  schedule: v.optional(v.any()),
   conditions: v.array(vConditionInput),
   actions: v.array(vActionInput),
   metadata: v.optional(v.any()),
@@ -159,6 +189,7 @@ export const vRulePatch = {
   triggerType: v.optional(v.string()),
   triggerConfig: v.optional(v.any()),
   triggerPattern: v.optional(v.union(v.any(), v.null())),
+  schedule: v.optional(v.union(v.any(), v.null())),
   conditions: v.optional(v.array(vConditionInput)),
   actions: v.optional(v.array(vActionInput)),
   metadata: v.optional(v.union(v.any(), v.null())),
@@ -177,11 +208,17 @@ export const vRule = v.object({
   triggerType: v.string(),
   triggerConfig: v.any(),
   triggerPattern: v.optional(v.any()),
+  schedule: v.optional(vScheduleSpec),
   conditions: v.array(vCondition),
   actions: v.array(vAction),
   metadata: v.optional(v.any()),
   createdAt: v.number(),
   updatedAt: v.number(),
+  /** True when the rule was disabled automatically (consecutive failures, a fatal error). */
+  autoDisabled: v.optional(v.boolean()),
+  /** Why it was disabled automatically, and when; cleared when it is enabled again. */
+  disabledReason: v.optional(v.string()),
+  disabledAt: v.optional(v.number()),
 });
 export type Rule = Infer<typeof vRule>;
 
@@ -197,6 +234,7 @@ export const vRuleExport = v.object({
   triggerType: v.string(),
   triggerConfig: v.any(),
   triggerPattern: v.optional(v.any()),
+  schedule: v.optional(vScheduleSpec),
   conditions: v.array(vConditionInput),
   actions: v.array(vActionInput),
   metadata: v.optional(v.any()),
@@ -229,6 +267,8 @@ export const vExecutionStatus = v.union(
   v.literal("loop_blocked"),
   /** Only in `execute`'s answer to a redelivered event: nothing ran again. */
   v.literal("duplicate"),
+  /** An action was over its integration's quota (`setQuota`, whenExceeded "reject"): it and the rest did not run. */
+  v.literal("rate_limited"),
 );
 export type ExecutionStatus = Infer<typeof vExecutionStatus>;
 
@@ -250,10 +290,66 @@ export const vActionHandler = v.object({
 });
 export type ActionHandler = Infer<typeof vActionHandler>;
 
+/** The built-in action every integration may use without a host handler. */
+export const HTTP_REQUEST_ACTION = "http.request";
+
+/**
+ * The config of an `http.request` action, as rules store it (strings may
+ * hold templates, filled in before the request is made).
+ */
+export const vHttpRequestConfig = v.object({
+  method: v.union(
+    v.literal("GET"),
+    v.literal("POST"),
+    v.literal("PUT"),
+    v.literal("PATCH"),
+    v.literal("DELETE"),
+  ),
+  url: v.string(),
+  headers: v.optional(v.record(v.string(), v.string())),
+  /** A JSON value (sent as JSON) or a string (sent as is). Not allowed with GET. */
+  body: v.optional(v.any()),
+  /** Default 10,000; at most 60,000. */
+  timeoutMs: v.optional(v.number()),
+});
+export type HttpRequestConfig = Infer<typeof vHttpRequestConfig>;
+
+/** Where `http.request` may send requests: the host's policy (see the README). */
+export const vHttpPolicy = v.object({
+  allowedHosts: v.array(v.string()),
+  allowHttp: v.optional(v.boolean()),
+});
+export type HttpPolicy = Infer<typeof vHttpPolicy>;
+
+/**
+ * A built-in action, run by the component itself. Stored on each action run
+ * with the policy in force at dispatch, so retries and replays use it.
+ */
+export const vBuiltinActionHandler = v.object({
+  kind: v.literal("builtin"),
+  name: v.literal(HTTP_REQUEST_ACTION),
+  http: vHttpPolicy,
+  /** Absent: the engine's default; null: never retried. */
+  retry: v.optional(v.union(vRetryBehavior, v.null())),
+});
+export type BuiltinActionHandler = Infer<typeof vBuiltinActionHandler>;
+
+/** What runs an action: a host function, or a built-in. */
+export const vActionRunHandler = v.union(vActionHandler, vBuiltinActionHandler);
+export type ActionRunHandler = Infer<typeof vActionRunHandler>;
+
 /** The host functions of one integration, sent by the client with each event. */
 export const vHandlers = v.object({
   actions: v.record(v.string(), vActionHandler),
   conditions: v.record(v.string(), v.object({ handle: v.string() })),
+  /** The client's `http` option: enables the built-in `http.request` action. */
+  http: v.optional(
+    v.object({
+      allowedHosts: v.array(v.string()),
+      allowHttp: v.optional(v.boolean()),
+      retry: v.optional(v.union(vRetryBehavior, v.null())),
+    }),
+  ),
 });
 export type Handlers = Infer<typeof vHandlers>;
 
@@ -276,7 +372,7 @@ export const vActionRun = v.object({
   status: vActionStatus,
   attempts: v.number(),
   /** Kept so retries and replays find the handler with no client call in flight. */
-  handler: v.optional(vActionHandler),
+  handler: v.optional(vActionRunHandler),
   /** The config after templates were filled in. */
   config: v.optional(v.any()),
   startedAt: v.optional(v.number()),
@@ -294,6 +390,18 @@ export const vExecuteResult = v.object({
 });
 export type ExecuteResult = Infer<typeof vExecuteResult>;
 
+/**
+ * The `logLevel` option: the least severe level written to the console (one
+ * JSON object per line) and stored in execution logs. Default "INFO".
+ */
+export const vRulesLogLevel = v.union(
+  v.literal("DEBUG"),
+  v.literal("INFO"),
+  v.literal("WARN"),
+  v.literal("ERROR"),
+);
+export type RulesLogLevel = Infer<typeof vRulesLogLevel>;
+
 /** Limits of one dispatch; see the README for their defaults. */
 export const vDispatchOptions = v.object({
   /** Rules one event may run (default 100); the rest are recorded as skipped. */
@@ -302,6 +410,10 @@ export const vDispatchOptions = v.object({
   maxDepth: v.optional(v.number()),
   /** Retry policy of actions whose type sets none. */
   defaultRetry: v.optional(vRetryBehavior),
+  /** The client's `logLevel`, stored on each execution for the work that follows (default "INFO"). */
+  logLevel: v.optional(vRulesLogLevel),
+  /** Stats and auto-disable settings, when not the defaults (stored on each execution). */
+  monitoring: v.optional(vMonitoring),
 });
 export type DispatchOptions = Infer<typeof vDispatchOptions>;
 
@@ -315,6 +427,8 @@ export const vExecution = v.object({
   namespace: v.string(),
   triggerType: v.string(),
   eventId: v.optional(v.string()),
+  /** For a scheduled fire: the slot (ms since the epoch) it fired for. */
+  slot: v.optional(v.number()),
   triggered: v.boolean(),
   conditionsMet: v.boolean(),
   successful: v.boolean(),
@@ -342,10 +456,14 @@ export const vExecution = v.object({
   chain: v.array(v.string()),
   resultData: v.optional(v.any()),
   error: v.optional(v.string()),
+  /** The `logLevel` the execution was dispatched with; absent means "INFO". */
+  logLevel: v.optional(vRulesLogLevel),
 });
 export type Execution = Infer<typeof vExecution>;
 
 export const vLogLevel = v.union(
+  /** Stored only when the client's `logLevel` is "DEBUG". */
+  v.literal("debug"),
   v.literal("info"),
   v.literal("warn"),
   v.literal("error"),
@@ -370,3 +488,166 @@ export const vExecutionLog = v.object({
   componentId: v.optional(v.string()),
 });
 export type ExecutionLog = Infer<typeof vExecutionLog>;
+
+// --- Migration of the legacy mondayRules table (migrations.ts) --------------
+
+/** One legacy row, mapped by the client, as the migration imports it. */
+export const vMigrationEntry = v.object({
+  /** The legacy row's `_id`; the rule's `id` must be `legacy-monday-<legacyId>`. */
+  legacyId: v.string(),
+  rule: vRuleInput,
+  /** The legacy `createdAt`, kept as the rule's `createdAt` when it is created. */
+  createdAt: v.optional(v.number()),
+  /** Set when the row could not be mapped (the rule is then disabled). */
+  unmappedReason: v.optional(v.string()),
+});
+export type MigrationEntry = Infer<typeof vMigrationEntry>;
+
+/** A legacy row that could not be mapped, and why. */
+export const vUnmappedRule = v.object({
+  legacyId: v.string(),
+  ruleId: v.string(),
+  reason: v.string(),
+});
+export type UnmappedRule = Infer<typeof vUnmappedRule>;
+
+/** A migration's current (or last) run, as `getMigration` returns it. */
+export const vMigrationStatus = v.object({
+  name: v.string(),
+  startedAt: v.number(),
+  /** Absent while the run is in progress. */
+  completedAt: v.optional(v.number()),
+  /** Where the next batch reads from; null before the first batch. */
+  cursor: v.union(v.string(), v.null()),
+  processed: v.number(),
+  created: v.number(),
+  updated: v.number(),
+  unchanged: v.number(),
+  unmapped: v.number(),
+  batches: v.number(),
+  lastBatchAt: v.optional(v.number()),
+  /** The first 100 unmapped rows of the run; `unmapped` counts them all. */
+  unmappedRules: v.array(vUnmappedRule),
+  /** Why the last batch failed, until a batch succeeds. */
+  lastError: v.optional(v.string()),
+});
+export type MigrationStatus = Infer<typeof vMigrationStatus>;
+
+const migrationCounts = {
+  /** True when the run had already finished (and `force` was not given): nothing was done. */
+  alreadyComplete: v.boolean(),
+  processed: v.number(),
+  created: v.number(),
+  updated: v.number(),
+  unchanged: v.number(),
+  unmapped: v.number(),
+  /** Every unmapped row of the batch. */
+  unmappedRules: v.array(vUnmappedRule),
+};
+
+/** What one imported batch did, and the run after it. */
+export const vMigrationBatchResult = v.object({
+  ...migrationCounts,
+  run: vMigrationStatus,
+});
+export type MigrationBatchResult = Infer<typeof vMigrationBatchResult>;
+
+/** What a batch would do (a dry run), rule by rule; nothing is written. */
+export const vMigrationPreview = v.object({
+  ...migrationCounts,
+  run: v.union(vMigrationStatus, v.null()),
+  details: v.object({
+    created: v.array(v.object({ legacyId: v.string(), ruleId: v.string(), name: v.string() })),
+    /** `fields`: the stored fields the import would change. */
+    updated: v.array(
+      v.object({ legacyId: v.string(), ruleId: v.string(), name: v.string(), fields: v.array(v.string()) }),
+    ),
+    unchanged: v.array(v.object({ legacyId: v.string(), ruleId: v.string(), name: v.string() })),
+    unmapped: v.array(vUnmappedRule),
+  }),
+});
+export type MigrationPreview = Infer<typeof vMigrationPreview>;
+
+// --- Rule history (versions.ts) and quotas (quotas.ts) ----------------------
+
+/** What made a new version of a rule. */
+export const vRuleChangeOperation = v.union(
+  v.literal("create"),
+  v.literal("update"),
+  v.literal("enable"),
+  v.literal("disable"),
+  v.literal("import"),
+  v.literal("rollback"),
+  /**
+   * A version made before history was kept (or by a write that bypassed
+   * it), recorded when the rule next changed: `changedAt` is the rule's
+   * `updatedAt` then, `changes` is empty.
+   */
+  v.literal("unrecorded"),
+);
+export type RuleChangeOperation = Infer<typeof vRuleChangeOperation>;
+
+/** One version of a rule: its full definition then, and what changed. */
+export const vRuleVersion = v.object({
+  ruleId: v.string(),
+  version: v.number(),
+  /** When this version was written (the rule's `updatedAt` at that version). */
+  changedAt: v.number(),
+  /** Who made the change, when the caller said (`actor` of the mutations). */
+  actor: v.optional(v.string()),
+  operation: vRuleChangeOperation,
+  /** The definition fields that differ from the previous version; [] for version 1. */
+  changes: v.array(v.string()),
+  /** For a rollback: the version whose definition it restored. */
+  rollbackOf: v.optional(v.number()),
+  /** The definition at this version, in the shape `importRules` accepts. */
+  rule: vRuleExport,
+});
+export type RuleVersion = Infer<typeof vRuleVersion>;
+
+/** What happens to an action run over quota. */
+export const vWhenExceeded = v.union(
+  /** The execution is recorded `rate_limited`; the action and the rest do not run. */
+  v.literal("reject"),
+  /** The action starts later, when the limiter has room (reserved now). */
+  v.literal("wait"),
+);
+export type WhenExceeded = Infer<typeof vWhenExceeded>;
+
+export const vQuotaWindow = v.union(v.literal("minute"), v.literal("hour"), v.literal("month"));
+export type QuotaWindow = Infer<typeof vQuotaWindow>;
+
+/** A quota as stored: limits of action runs per window, per namespace. */
+export const vQuota = v.object({
+  integrationId: v.string(),
+  /** Absent: the integration's default, counted for each namespace apart. */
+  namespace: v.optional(v.string()),
+  perMinute: v.optional(v.number()),
+  perHour: v.optional(v.number()),
+  /** Per 30 days (fixed windows from 1970-01-01 UTC): see the README. */
+  perMonth: v.optional(v.number()),
+  whenExceeded: vWhenExceeded,
+  updatedAt: v.number(),
+});
+export type Quota = Infer<typeof vQuota>;
+
+/** A namespace's quota in force and its use in the current windows. */
+export const vQuotaStatus = v.object({
+  /** The quota that applies (the namespace's own, else the integration's default). */
+  quota: vQuota,
+  /** True when the integration's default applies. */
+  inherited: v.boolean(),
+  windows: v.array(
+    v.object({
+      window: vQuotaWindow,
+      limit: v.number(),
+      /** Action runs counted in the current window; above `limit` when waits are reserved ahead. */
+      used: v.number(),
+      /** Runs left in the current window (0 when waits are reserved beyond it). */
+      remaining: v.number(),
+      windowStart: v.number(),
+      windowEnd: v.number(),
+    }),
+  ),
+});
+export type QuotaStatus = Infer<typeof vQuotaStatus>;

@@ -15,6 +15,7 @@ import {
   warmUp,
   type BaselineResult,
 } from "./measure.js";
+import { dispatchReadsChart } from "./chart.js";
 import { seedRules, verifySeed } from "./seed.js";
 import {
   planDispatch,
@@ -126,6 +127,17 @@ export async function dispatchSection(quick: boolean, log: (line: string) => voi
     tables: tables(rows),
     notes: notes(rows, warmUps[0]),
     timings,
+    charts: [
+      dispatchReadsChart(
+        rows.map((r) => ({
+          rules: r.case.rulesInIntegration,
+          candidates: r.case.candidates,
+          ours: r.run.documentsRead,
+          baselineRead: r.baseline.metrics.documentsRead,
+          baselineFailed: r.baseline.ruleIds === null,
+        })),
+      ),
+    ],
   };
 }
 

@@ -15,6 +15,16 @@ export type Table = {
   align?: Array<"l" | "r">;
 };
 
+/** A chart the reporter renders to SVG (bench/lib/chart.ts) and links from BENCHMARKS.md. */
+export type Chart = {
+  /** Where the SVG goes, relative to the repository root, e.g. "bench/dispatch-reads.svg". */
+  file: string;
+  /** Alt text and link text. */
+  title: string;
+  /** A Vega-Lite spec (plain JSON). */
+  spec: Record<string, unknown>;
+};
+
 export type Section = {
   /** Stable key, for example "dispatch". */
   id: string;
@@ -26,6 +36,7 @@ export type Section = {
   notes: string[];
   /** Lines such as "seeding 100,000 rules: 21.4 s" (run time, not a figure). */
   timings: string[];
+  charts?: Chart[];
 };
 
 declare module "vitest" {
@@ -88,6 +99,7 @@ export function sectionText(section: Section): string {
     `== ${section.title} ==`,
     ...section.tables.map(renderText),
     ...section.notes,
+    ...(section.charts ?? []).map((chart) => `Chart: ${chart.file} (${chart.title})`),
     ...(section.timings.length > 0 ? [`Run time: ${section.timings.join("; ")}`] : []),
   ];
   return parts.join("\n\n");
@@ -99,8 +111,9 @@ export function sectionMarkdown(section: Section): string {
     ...section.intro,
     ...section.tables.map(renderMarkdown),
     ...section.notes,
+    ...(section.charts ?? []).map((chart) => `![${chart.title}](${chart.file})\n\nChart: [${chart.file}](${chart.file})`),
     ...(section.timings.length > 0
-      ? [`Run time of this section (convex-test, not a performance figure): ${section.timings.join("; ")}.`]
+      ? [`Run time of this section (the harness's own time, not a performance figure): ${section.timings.join("; ")}.`]
       : []),
   ];
   return parts.join("\n\n");

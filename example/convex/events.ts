@@ -4,11 +4,16 @@
  * comes with the monday.com integration work.)
  */
 import { ConvexError, v } from "convex/values";
-import { vExecuteResult } from "convex-rules";
+import { mondayColumnTexts, vExecuteResult } from "convex-rules";
 import { internalMutation } from "./_generated/server.js";
 import { rules } from "./rules.js";
 
-type MondayTrigger = "status_changed" | "column_changed" | "item_created";
+type MondayTrigger =
+  | "status_changed"
+  | "column_changed"
+  | "item_created"
+  | "item_moved"
+  | "update_created";
 
 /**
  * The trigger type of a monday.com event, or null when no trigger of the
@@ -16,6 +21,8 @@ type MondayTrigger = "status_changed" | "column_changed" | "item_created";
  */
 export function triggerTypeOf(event: { type?: unknown; columnType?: unknown }): MondayTrigger | null {
   if (event.type === "create_pulse") return "item_created";
+  if (event.type === "move_pulse_into_group") return "item_moved";
+  if (event.type === "create_update") return "update_created";
   if (event.type === "update_column_value") {
     return event.columnType === "color" ? "status_changed" : "column_changed";
   }
@@ -26,6 +33,9 @@ export function triggerTypeOf(event: { type?: unknown; columnType?: unknown }): 
  * Runs the rules of `workspaceId` on one monday.com webhook body
  * (`{ event: {...} }`). Board ids arrive as numbers and rules store them as
  * strings (as monday.com's API returns them), so the event is normalised.
+ * `columnText` holds the text of the columns the event carries (see
+ * `mondayColumnTexts`): rules migrated from the legacy mondayRules table
+ * compare column texts there.
  * A redelivery (same `triggerUuid`) runs nothing twice.
  */
 export const receiveMondayEvent = internalMutation({
@@ -43,7 +53,7 @@ export const receiveMondayEvent = internalMutation({
       integrationId: "monday",
       triggerType,
       namespace: args.workspaceId,
-      event: { ...fields, boardId: String(fields.boardId) },
+      event: { ...fields, boardId: String(fields.boardId), columnText: mondayColumnTexts(fields) },
       ...(typeof fields.triggerUuid === "string" ? { eventId: fields.triggerUuid } : {}),
     });
   },

@@ -67,3 +67,39 @@ export const createUpdate = internalMutation({
       payload: config,
     }),
 });
+
+export const moveToGroup = internalMutation({
+  args: vActionHandlerArgs(v.object({ groupId: v.string() })),
+  returns: vOutboxResult,
+  handler: async (ctx, { config, event, execution }) =>
+    await send(ctx, {
+      type: "move_to_group",
+      idempotencyKey: execution.idempotencyKey,
+      itemId: itemIdOf(event),
+      payload: config,
+    }),
+});
+
+export const createItem = internalMutation({
+  args: vActionHandlerArgs(
+    v.object({ boardId: v.optional(v.string()), groupId: v.optional(v.string()), itemName: v.string() }),
+  ),
+  returns: vOutboxResult,
+  handler: async (ctx, { config, event, execution }) => {
+    const boardId = (event as { boardId?: unknown } | null)?.boardId;
+    return await send(ctx, {
+      type: "create_item",
+      idempotencyKey: execution.idempotencyKey,
+      // The new item goes to the event's board unless the config names one.
+      payload: {
+        ...(config.boardId !== undefined
+          ? { boardId: config.boardId }
+          : boardId === undefined
+            ? {}
+            : { boardId: String(boardId) }),
+        ...(config.groupId === undefined ? {} : { groupId: config.groupId }),
+        itemName: config.itemName,
+      },
+    });
+  },
+});

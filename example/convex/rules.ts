@@ -12,6 +12,7 @@ import {
   type QueryCtx,
 } from "./_generated/server.js";
 import { monday } from "./monday.js";
+import { MONDAY_RETRY } from "./mondayApi.js";
 
 /**
  * The rules engine of this app. The explicit type keeps the app's generated
@@ -21,17 +22,23 @@ export const rules: Rules<{ monday: typeof monday }> = new Rules(components.rule
   integrations: { monday },
   handlers: {
     monday: {
+      // Convex actions calling monday.com's GraphQL API (mondayApi.ts).
       actions: {
-        set_status: { mutation: internal.outbox.setStatus },
-        notify: { mutation: internal.outbox.notify },
-        create_update: { mutation: internal.outbox.createUpdate },
+        set_status: { action: internal.mondayApi.setStatus, retry: MONDAY_RETRY },
+        notify: { action: internal.mondayApi.notify, retry: MONDAY_RETRY },
+        create_update: { action: internal.mondayApi.createUpdate, retry: MONDAY_RETRY },
+        move_to_group: { action: internal.mondayApi.moveToGroup, retry: MONDAY_RETRY },
+        create_item: { action: internal.mondayApi.createItem, retry: MONDAY_RETRY },
       },
     },
   },
+  // The built-in http.request action (legacy webhook rules migrate to it)
+  // may only call these hosts.
+  http: { allowedHosts: ["hooks.example.com"] },
 });
 
 /** The caller's workspace membership; throws when signed out or unknown. */
-async function requireMember(ctx: QueryCtx) {
+export async function requireMember(ctx: QueryCtx) {
   const identity = await ctx.auth.getUserIdentity();
   if (!identity) {
     throw new ConvexError({ code: "UNAUTHORIZED", message: "sign in first" });
@@ -50,7 +57,7 @@ async function requireMember(ctx: QueryCtx) {
  * Lets admins manage the rules of their own workspace, and viewers read
  * them. The rule's namespace is the workspace.
  */
-async function authorize(ctx: QueryCtx, operation: RulesOperation) {
+export async function authorize(ctx: QueryCtx, operation: RulesOperation) {
   const member = await requireMember(ctx);
   const namespace =
     "namespace" in operation ? operation.namespace : operation.rule?.namespace;

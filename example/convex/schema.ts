@@ -19,4 +19,35 @@ export default defineSchema({
     itemId: v.optional(v.number()),
     payload: v.record(v.string(), v.string()),
   }).index("by_idempotency_key", ["idempotencyKey"]),
+
+  /**
+   * The legacy rules of the first, monday.com-only version of the rules
+   * system. Migrated into the rules component by migration.ts; never
+   * modified by it.
+   */
+  mondayRules: defineTable({
+    name: v.string(),
+    boardId: v.string(),
+    enabled: v.boolean(),
+    triggerType: v.string(),
+    triggerColumnId: v.optional(v.string()),
+    triggerValue: v.optional(v.any()),
+    conditions: v.optional(
+      v.array(
+        v.object({
+          columnId: v.string(),
+          operator: v.string(),
+          value: v.optional(v.any()),
+        }),
+      ),
+    ),
+    actionType: v.string(),
+    actionConfig: v.any(),
+    extraActions: v.optional(v.array(v.object({ type: v.string(), config: v.any() }))),
+    createdBy: v.optional(v.string()),
+    lastRunAt: v.optional(v.number()),
+    runCount: v.optional(v.number()),
+    createdAt: v.number(),
+    updatedAt: v.optional(v.number()),
+  }).index("by_board", ["boardId"]),
 });

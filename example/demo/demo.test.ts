@@ -5,7 +5,7 @@ import { runDemo } from "./demo.js";
 import { renderTable, wrap } from "./table.js";
 
 describe("npm run demo", () => {
-  test("reports what ran, what was skipped and why, the outbox and the totals", async () => {
+  test("reports what ran, what was skipped and why, the requests to monday.com and the totals", async () => {
     const lines: string[] = [];
     const result = await runDemo((line) => lines.push(line));
 
@@ -18,7 +18,7 @@ describe("npm run demo", () => {
       [2, "change_status_column_value.json", "update_column_value", "Post a changelog entry when Done", "disabled"],
       [3, "create_pulse.json", "create_pulse", "Triage new items", "succeeded"],
       [4, "change_column_value_numbers.json", "update_column_value", "Alert on budgets over $5,000", "skipped"],
-      [5, "create_update.json", "create_update", "-", "ignored"],
+      [5, "create_update.json", "create_update", "-", "no rules"],
       [6, "change_status_column_value.json", "update_column_value", "Notify the owner when an item is Done", "duplicate"],
     ]);
     const why = (delivery: number, status: string) =>
@@ -31,38 +31,42 @@ describe("npm run demo", () => {
     expect(why(4, "skipped")).toBe(
       "Condition c2 failed: value.value gt 5000, but the event has value.value = 1250.5. No action ran.",
     );
-    expect(why(5, "ignored")).toContain('"create_update"');
+    expect(why(5, "no rules")).toBe('No rule of "update_created" in this workspace.');
     expect(why(6, "duplicate")).toBe(
       "Same triggerUuid as delivery 2 (6a4ffa64…): nothing ran again. The execution of delivery 2 succeeded.",
     );
 
-    // The redelivery sent nothing twice.
-    expect(result.outbox).toEqual([
+    // The actions called monday.com's API (a fake here); the redelivery sent nothing twice.
+    expect(result.requests).toEqual([
       {
-        type: "notify",
-        itemId: 1772099344,
-        payload: { userId: "61280133", text: "Ship onboarding emails is done" },
+        mutation: "create_notification",
+        variables: { userId: "61280133", targetId: "1772099344", text: "Ship onboarding emails is done" },
+        idempotencyKey: expect.stringMatching(/:a1$/),
         rule: "Notify the owner when an item is Done",
       },
       {
-        type: "set_status",
-        itemId: 1772105520,
-        payload: { columnId: "status", label: "Working on it" },
+        mutation: "change_simple_column_value",
+        variables: { boardId: "1771812698", itemId: "1772105520", columnId: "status", value: "Working on it" },
+        idempotencyKey: expect.stringMatching(/:a1$/),
         rule: "Triage new items",
       },
       {
-        type: "create_update",
-        itemId: 1772105520,
-        payload: { body: "Triaged automatically by Triage new items" },
+        mutation: "create_update",
+        variables: { itemId: "1772105520", body: "Triaged automatically by Triage new items" },
+        idempotencyKey: expect.stringMatching(/:a2$/),
         rule: "Triage new items",
       },
     ]);
+    // One execution's two actions: two keys of the same execution.
+    expect(result.requests[1].idempotencyKey.replace(/:a1$/, "")).toBe(
+      result.requests[2].idempotencyKey.replace(/:a2$/, ""),
+    );
     expect(result.executions).toEqual({ succeeded: 2, skipped: 1 });
 
     expect(lines[0]).toMatch(/^convex-rules demo/);
     expect(lines.at(-1)).toBe(
-      "Totals: 6 deliveries (2 ignored, 1 duplicate); 3 executions recorded (2 succeeded, 1 skipped); " +
-        "1 not matched, 1 disabled; 3 requests in the outbox.",
+      "Totals: 6 deliveries (1 ignored, 1 duplicate); 3 executions recorded (2 succeeded, 1 skipped); " +
+        "1 not matched, 1 disabled; 3 requests to monday.com.",
     );
     // Readable in a 120-column terminal.
     const tableLines = lines.filter((l) => /^[│┌├└]/.test(l));

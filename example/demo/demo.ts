@@ -4,7 +4,8 @@
  * convex-test's embedded Convex runtime, a workspace admin creates a few
  * monday.com rules, every sample webhook payload of example/fixtures/monday
  * is delivered (and one of them twice), and the demo prints what ran, what
- * was skipped and why, and what would have been sent to monday.com.
+ * was skipped and why, and the requests the actions sent to monday.com's API
+ * (`fetch` is stubbed by a fake monday.com: nothing leaves the machine).
  *
  * It runs under vitest (convex-test needs vite's `import.meta.glob`): see
  * demo.run.ts and vitest.config.ts here. demo.test.ts checks its outcomes.
@@ -117,11 +118,17 @@ export type DemoRow = {
   why: string;
 };
 
-export type DemoOutbox = { type: string; itemId?: number; payload: Record<string, string>; rule: string };
+/** One request the actions sent to monday.com's GraphQL API (to the demo's fake). */
+export type DemoRequest = {
+  mutation: string;
+  variables: Record<string, unknown>;
+  idempotencyKey: string;
+  rule: string;
+};
 
 export type DemoResult = {
   rows: DemoRow[];
-  outbox: DemoOutbox[];
+  requests: DemoRequest[];
   /** Executions the engine recorded, by status (from `rules.listExecutions`). */
   executions: Record<string, number>;
 };
@@ -129,14 +136,44 @@ export type DemoResult = {
 /** Runs the scenario, printing it line by line; returns what happened for tests. */
 export async function runDemo(print: (line: string) => void): Promise<DemoResult> {
   vi.useFakeTimers();
+  vi.stubEnv("MONDAY_API_TOKEN", "demo-token");
+  const sent: Array<Omit<DemoRequest, "rule">> = [];
+  vi.stubGlobal("fetch", fakeMonday(sent));
   try {
-    return await scenario(print);
+    return await scenario(print, sent);
   } finally {
+    vi.unstubAllGlobals();
+    vi.unstubAllEnvs();
     vi.useRealTimers();
   }
 }
 
-async function scenario(print: (line: string) => void): Promise<DemoResult> {
+/**
+ * A stand-in for https://api.monday.com/v2: records each GraphQL request
+ * and answers it as monday.com would, with a made-up id.
+ */
+function fakeMonday(sent: Array<Omit<DemoRequest, "rule">>) {
+  return async (url: string, init: RequestInit): Promise<Response> => {
+    if (url !== "https://api.monday.com/v2") throw new Error(`the demo is offline: no ${url}`);
+    const { query, variables } = JSON.parse(init.body as string) as {
+      query: string;
+      variables: Record<string, unknown>;
+    };
+    const mutation = /\{\s*(\w+)\(/.exec(query)?.[1] ?? "?";
+    const idempotencyKey = new Headers(init.headers).get("Idempotency-Key") ?? "";
+    sent.push({ mutation, variables, idempotencyKey });
+    const answer =
+      mutation === "create_notification" ? { text: variables.text } : { id: String(1772200000 + sent.length) };
+    return new Response(JSON.stringify({ data: { [mutation]: answer } }), {
+      headers: { "content-type": "application/json" },
+    });
+  };
+}
+
+async function scenario(
+  print: (line: string) => void,
+  sent: Array<Omit<DemoRequest, "rule">>,
+): Promise<DemoResult> {
   const t = convexTest({ schema, modules, transactionLimits: true });
   register(t);
   await t.mutation(internal.rules.addMember, {
@@ -305,29 +342,27 @@ async function scenario(print: (line: string) => void): Promise<DemoResult> {
   print("succeeded / skipped / duplicate: what the engine recorded (rules.getExecution).");
   print("no match / disabled: rules the engine never considered; the reason comes from rules.testRule.");
 
-  const outboxDocs = await t.run((ctx) => ctx.db.query("outbox").collect());
-  const outbox: DemoOutbox[] = outboxDocs.map((doc) => ({
-    type: doc.type,
-    ...(doc.itemId === undefined ? {} : { itemId: doc.itemId }),
-    payload: doc.payload,
-    rule: ruleOfAction.get(doc.idempotencyKey) ?? "?",
+  const requests: DemoRequest[] = sent.map((request) => ({
+    ...request,
+    rule: ruleOfAction.get(request.idempotencyKey) ?? "?",
   }));
   print("");
-  print(`Outbox: the ${outbox.length} requests the actions would send to monday.com`);
+  print(
+    `monday.com API: the ${requests.length} requests the actions sent (POST https://api.monday.com/v2, to a fake: nothing left this machine)`,
+  );
   for (const line of renderTable(
     [
       { title: "#", width: 2 },
-      { title: "Request", width: 13 },
-      { title: "Item", width: 10 },
-      { title: "Payload", width: 48 },
+      { title: "Mutation", width: 26 },
+      { title: "Variables", width: 50 },
       { title: "From rule", width: 24 },
     ],
-    outbox.map((o, i) => [
+    requests.map((r, i) => [
       String(i + 1),
-      o.type,
-      o.itemId === undefined ? "-" : String(o.itemId),
-      describeConfig(o.payload),
-      o.rule,
+      // The key is "<execution id>:<action id>": the same on every retry.
+      `${r.mutation}\nIdempotency-Key …:${r.idempotencyKey.split(":").pop()}`,
+      describeConfig(r.variables),
+      r.rule,
     ]),
   )) {
     print(line);
@@ -353,9 +388,9 @@ async function scenario(print: (line: string) => void): Promise<DemoResult> {
       `${page.page.length} executions recorded (${Object.entries(executions)
         .map(([status, n]) => `${n} ${status}`)
         .join(", ")}); ` +
-      `${count("no match")} not matched, ${count("disabled")} disabled; ${outbox.length} requests in the outbox.`,
+      `${count("no match")} not matched, ${count("disabled")} disabled; ${requests.length} requests to monday.com.`,
   );
-  return { rows, outbox, executions };
+  return { rows, requests, executions };
 }
 
 function eventOf(body: unknown): Record<string, unknown> | null {

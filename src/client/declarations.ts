@@ -7,7 +7,15 @@ import { validate, ValidationError } from "convex-helpers/validators";
 import type { GenericValidator } from "convex/values";
 import { fail } from "../component/errors.js";
 import { findConditionProblem } from "../core/conditions.js";
-import type { ActionInput, ConditionInput } from "../shared.js";
+import { checkRequestUrl, httpRequestConfigProblem } from "../core/httpPolicy.js";
+import { hasPlaceholders } from "../core/template.js";
+import {
+  HTTP_REQUEST_ACTION,
+  vHttpRequestConfig,
+  type ActionInput,
+  type ConditionInput,
+  type HttpPolicy,
+} from "../shared.js";
 import type { IntegrationDefinition, Integrations } from "./integrations.js";
 
 /** The part of a rule checked against declarations. */
@@ -26,6 +34,7 @@ export type DeclaredParts = {
 export function checkDeclaredParts(
   integrations: Integrations,
   rule: DeclaredParts,
+  options: { http?: HttpPolicy } = {},
 ): object | undefined {
   const integration = integrationOrFail(integrations, rule.integrationId);
   let derivedPattern: object | undefined;
@@ -46,6 +55,11 @@ export function checkDeclaredParts(
   }
   for (const [index, action] of (rule.actions ?? []).entries()) {
     const declared = integration.actions[action.type];
+    // The built-in http.request, unless the integration declares its own.
+    if (action.type === HTTP_REQUEST_ACTION && !Object.hasOwn(integration.actions, action.type)) {
+      checkHttpRequestAction(action.config, `actions[${index}]`, options.http);
+      continue;
+    }
     if (!Object.hasOwn(integration.actions, action.type) || !declared) {
       fail(
         "INVALID_RULE",
@@ -92,6 +106,32 @@ function checkConditions(
     }
   };
   visit(conditions, "conditions");
+}
+
+/**
+ * The built-in `http.request` action: its config's shape, and its URL
+ * against the client's policy when the URL holds no template (a templated
+ * URL is checked when the action runs).
+ */
+function checkHttpRequestAction(config: unknown, field: string, http: HttpPolicy | undefined) {
+  if (!http) {
+    fail(
+      "INVALID_RULE",
+      `${field}.type: the built-in "${HTTP_REQUEST_ACTION}" action needs the http option of the Rules client ({ http: { allowedHosts: [...] } })`,
+      `${field}.type`,
+    );
+  }
+  checkConfig(vHttpRequestConfig, config, `${field}.config`);
+  const problem = httpRequestConfigProblem(config);
+  if (problem) {
+    const at = `${field}.config${problem.field ? `.${problem.field}` : ""}`;
+    fail("INVALID_RULE", `${at}: ${problem.message}`, at);
+  }
+  const url = (config as { url: string }).url;
+  if (!hasPlaceholders(url)) {
+    const checked = checkRequestUrl(url, http);
+    if (!checked.ok) fail("INVALID_RULE", `${field}.config.url: ${checked.message}`, `${field}.config.url`);
+  }
 }
 
 function checkConfig(validator: GenericValidator, value: unknown, field: string) {

@@ -21,9 +21,11 @@ import { v } from "convex/values";
 import {
   defineIntegration,
   NonRetryableError,
+  RetryAfterError,
   Rules,
   vActionHandlerArgs,
   vConditionHandlerArgs,
+  type HttpOptions,
   type RuleDraft,
 } from "./index.js";
 import type { ComponentApi } from "../component/_generated/component.js";
@@ -78,13 +80,22 @@ const shop = defineIntegration({
     renamed: { config: v.any() },
     module_removed: { config: v.any() },
     undeclared_handler: { config: v.any() },
+    throttled: { config: v.object({ failures: v.number(), waitMs: v.number() }) },
+    throttled_once: { config: v.object({ failures: v.number(), waitMs: v.number() }) },
   },
 });
 
 export type ShopDraft = RuleDraft<{ shop: typeof shop }>;
 
+/** The policy of the built-in http.request action (http.test.ts). */
+export const HTTP_POLICY = {
+  allowedHosts: ["hooks.example.com", "*.zapier.com", "api.example.com:8443"],
+  retry: retry(3),
+} satisfies HttpOptions;
+
 export const rules = new Rules(components.rules, {
   integrations: { shop },
+  http: HTTP_POLICY,
   handlers: {
     shop: {
       actions: {
@@ -102,6 +113,8 @@ export const rules = new Rules(components.rules, {
         // handle was made): a missing export, and a missing module.
         renamed: { action: host.shipV1, retry: retry(3) },
         module_removed: { mutation: anyApi.removedModule.run, retry: retry(3) },
+        throttled: { action: host.throttled, retry: retry(3) },
+        throttled_once: { action: host.throttled, retry: false },
         // undeclared_handler: declared as an action type, but no handler.
       },
       conditions: {
@@ -259,6 +272,21 @@ export const reorder = internalActionGeneric({
   },
 });
 
+/**
+ * Fails `config.failures` times per idempotency key with a RetryAfterError
+ * asking for `config.waitMs`, then succeeds.
+ */
+export const throttled = internalActionGeneric({
+  args: vActionHandlerArgs(v.object({ failures: v.number(), waitMs: v.number() })),
+  handler: async (ctx, args) => {
+    const count: number = await ctx.runMutation(host.bump, { key: args.execution.idempotencyKey });
+    const ok = count > args.config.failures;
+    await ctx.runMutation(host.record, { kind: "throttled", ok, handlerArgs: args });
+    if (!ok) throw new RetryAfterError(args.config.waitMs, `rate limited (call ${count})`);
+    return { succeededOnCall: count };
+  },
+});
+
 // ---- The custom condition ---------------------------------------------------
 
 /** Whether the customer has the configured tier; "explode" throws. */
@@ -301,6 +329,30 @@ export const dispatchJson = mutationGeneric({
       triggerType: "order_created",
       event: JSON.parse(args.body) as unknown,
     }),
+});
+
+/** The same integration, with another http policy or none (http.test.ts). */
+const otherClients = {
+  strict: new Rules(components.rules, {
+    integrations: { shop },
+    http: { allowedHosts: ["other.example.com"], allowHttp: true, retry: false },
+  }),
+  none: new Rules(components.rules, { integrations: { shop } }),
+};
+
+export const dispatchWith = mutationGeneric({
+  args: { client: v.union(v.literal("strict"), v.literal("none")), event: v.any() },
+  handler: async (ctx, args) =>
+    await otherClients[args.client].execute(ctx, {
+      integrationId: "shop",
+      triggerType: "order_created",
+      event: args.event,
+    }),
+});
+
+export const createWith = mutationGeneric({
+  args: { client: v.union(v.literal("strict"), v.literal("none")), rule: v.any() },
+  handler: async (ctx, args) => await otherClients[args.client].create(ctx, args.rule as ShopDraft),
 });
 
 export const replay = mutationGeneric({

@@ -4,7 +4,7 @@
  */
 import { createFunctionHandle, type FunctionReference } from "convex/server";
 import { v, type GenericValidator } from "convex/values";
-import type { Handlers, RetryBehavior } from "../shared.js";
+import type { Handlers, HttpPolicy, RetryBehavior } from "../shared.js";
 import type { ActionHandler, ConditionHandler } from "./integrations.js";
 
 /**
@@ -67,7 +67,20 @@ function handleFor(ref: FunctionReference<any, any>): Promise<string> {
   return handle;
 }
 
-/** The handles of an integration's declared handlers, as the component takes them. */
+/**
+ * The client's `http` option: the policy of the built-in `http.request`
+ * action (see `RulesOptions.http`).
+ */
+export type HttpOptions = HttpPolicy & {
+  /** Retries of a failed request; `false` never retries. Default: `defaultRetry`, else 3 attempts. */
+  retry?: RetryBehavior | false;
+};
+
+/**
+ * The handles of an integration's declared handlers, as the component takes
+ * them; with `http`, the built-in `http.request` action is enabled with
+ * that policy.
+ */
 export async function handlesOf(
   handlers:
     | {
@@ -76,8 +89,17 @@ export async function handlesOf(
       }
     | undefined,
   defaultRetry: RetryBehavior | undefined,
+  http?: HttpOptions,
 ): Promise<Handlers> {
   const handles: Handlers = { actions: {}, conditions: {} };
+  if (http) {
+    const retry = http.retry === false ? NO_RETRY : (http.retry ?? defaultRetry);
+    handles.http = {
+      allowedHosts: [...http.allowedHosts],
+      ...(http.allowHttp === undefined ? {} : { allowHttp: http.allowHttp }),
+      ...(retry === undefined ? {} : { retry }),
+    };
+  }
   for (const [type, action] of Object.entries(handlers?.actions ?? {})) {
     if (!action) continue;
     // `false` is sent as one attempt in all, not as `null`: the engine fills

@@ -25,15 +25,49 @@ import {
   type RuleExport,
   type RuleInput,
   type RulesErrorData,
+  type ScheduleSpec,
 } from "../shared.js";
 import { fail } from "../component/errors.js";
 import { checkDeclaredParts } from "./declarations.js";
-import { handlesOf } from "./handlers.js";
+import { handlesOf, type HttpOptions } from "./handlers.js";
 import { sanitizeForStorage } from "../core/sanitize.js";
+import { httpPolicyProblem } from "../core/httpPolicy.js";
 import type { HandlersOf, Integrations, RuleDraft, RulePatch } from "./integrations.js";
+import {
+  migrateMondayRules as migrateMondayRulesBatch,
+  mondayMigrationMutation,
+  type MigrateMondayRulesArgs,
+  type MigrationDeps,
+  type MigrationReadCtx,
+  type MigrationWriteCtx,
+  type MondayMigrationOptions,
+  type MondayMigrationResult,
+} from "./migration.js";
+import type { MigrationStatus } from "../shared.js";
+import type { RuleHealthReport, RuleStats } from "../monitoring.js";
+import { checkAutoDisable, monitoringFor, type AutoDisableOptions } from "./monitoring.js";
 
 export { NonRetryableError } from "@convex-dev/workpool";
-export { vActionHandlerArgs, vConditionHandlerArgs } from "./handlers.js";
+export { RetryAfterError, parseRetryAfter } from "../core/retryAfter.js";
+// Stats, auto-disable and health (issue 6).
+export { FatalActionError } from "../core/fatalError.js";
+export {
+  AUTO_DISABLE_DEFAULTS,
+  vRuleHealth,
+  vRuleHealthReport,
+  vRuleStats,
+  type HealthProblem,
+  type RuleHealth,
+  type RuleHealthReport,
+  type RuleStats,
+} from "../monitoring.js";
+export type { AutoDisableOptions, AutoDisableSettings } from "./monitoring.js";
+export { vActionHandlerArgs, vConditionHandlerArgs, type HttpOptions } from "./handlers.js";
+export {
+  HTTP_REQUEST_ACTION,
+  vHttpRequestConfig,
+  type HttpRequestConfig,
+} from "../shared.js";
 export {
   defineIntegration,
   type ActionDefinition,
@@ -44,6 +78,7 @@ export {
   type ConditionDefinition,
   type ConditionOf,
   type FieldConditionConfig,
+  type HttpRequestAction,
   type IntegrationDefinition,
   type Integrations,
   type PatternValue,
@@ -65,6 +100,7 @@ export {
   vExecutionLog,
   vExecution,
   vExecuteResult,
+  vScheduleSpec,
   type ErrorCode,
   type ExecuteResult,
   type Execution,
@@ -77,6 +113,41 @@ export {
   type RuleExport,
   type RuleInput,
   type RulesErrorData,
+  type ScheduleSpec,
+} from "../shared.js";
+export {
+  MIGRATION_BATCH,
+  MONDAY_MIGRATION_NAME,
+  legacyRuleId,
+  mapLegacyMondayRule,
+  mondayColumnTexts,
+  nextBatchSize,
+  vMondayMigrationRun,
+  type LegacyMondayRow,
+  type LegacyRuleMetadata,
+  type MigrateMondayRulesArgs,
+  type MigrationReadCtx,
+  type MigrationWriteCtx,
+  type MondayMigrationOptions,
+  type MondayMigrationResult,
+} from "./migration.js";
+export {
+  vMigrationStatus,
+  type MigrationStatus,
+  type UnmappedRule,
+} from "../shared.js";
+
+import type { Quota, QuotaStatus, RuleVersion, WhenExceeded } from "../shared.js";
+export {
+  vQuota,
+  vQuotaStatus,
+  vRuleVersion,
+  type Quota,
+  type QuotaStatus,
+  type QuotaWindow,
+  type RuleChangeOperation,
+  type RuleVersion,
+  type WhenExceeded,
 } from "../shared.js";
 
 /** A rule's public key, as every method takes and returns it. */
@@ -111,6 +182,31 @@ export type RulesOptions<Is extends Integrations> = {
   maxDepth?: number;
   /** Retries of actions whose type sets none. Default 3 attempts, 1 s backoff doubling. */
   defaultRetry?: RetryBehavior;
+  /**
+   * Enables the built-in `http.request` action, for every integration:
+   * requests go only to `allowedHosts` ("hooks.example.com",
+   * "hooks.example.com:8443", "*.zapier.com" for any subdomain, "*" for any
+   * public host name), over https unless `allowHttp`. IP addresses and
+   * localhost only when listed exactly. Sent with each event and stored with
+   * each action run, so retries and replays keep the policy of their
+   * dispatch. Without it, http.request actions are refused.
+   */
+  http?: HttpOptions;
+  /**
+   * Stats per rule (`getRuleStats`). Default true. With `false`, the
+   * executions this client dispatches are not counted, and its events do
+   * not keep the per-trigger activity `getRuleHealth` uses to find idle
+   * rules. Stats never add a write to an execution either way.
+   */
+  stats?: boolean;
+  /**
+   * Disabling failing rules automatically: after `consecutiveFailures`
+   * failed executions in a row (default 5; `false`: never), and at once
+   * when an action throws `FatalActionError` (`onFatal`, default true).
+   * `integrations` overrides these per integration; `false` turns both off.
+   * Stored with each execution, as its completion runs without the client.
+   */
+  autoDisable?: AutoDisableOptions<keyof Is & string> | false;
 };
 
 /** The largest event `execute` sends; bigger events are truncated with a marker. */
@@ -148,7 +244,16 @@ export class Rules<Is extends Integrations> {
   constructor(
     public component: RulesComponent,
     public options: RulesOptions<Is>,
-  ) {}
+  ) {
+    if (options.http !== undefined) {
+      const problem = httpPolicyProblem(options.http);
+      if (problem) {
+        const field = `http${problem.field ? `.${problem.field}` : ""}`;
+        fail("INVALID_ARGUMENT", `${field}: ${problem.message}`, field);
+      }
+    }
+    checkAutoDisable(options.autoDisable);
+  }
 
   /**
    * Creates a rule and returns its id. Trigger, condition and action types
@@ -166,9 +271,18 @@ export class Rules<Is extends Integrations> {
    * });
    * ```
    */
-  async create(ctx: RunMutationCtx, rule: RuleDraft<Is>): Promise<RuleId> {
+  async create(
+    ctx: RunMutationCtx,
+    rule: RuleDraft<Is>,
+    /** `actor`: who creates it, kept with its first version (see `listRuleVersions`). */
+    options: { actor?: string } = {},
+  ): Promise<RuleId> {
     const args = this.checkedInput(rule as RuleInput);
-    const ruleId = await ctx.runMutation(this.component.rules.createRule, args);
+    if (args.schedule !== undefined) await this.registerHandlersOf(ctx, [args.integrationId]);
+    const ruleId = await ctx.runMutation(this.component.rules.createRule, {
+      ...args,
+      ...(options.actor === undefined ? {} : { actor: options.actor }),
+    });
     return ruleId as RuleId;
   }
 
@@ -186,8 +300,14 @@ export class Rules<Is extends Integrations> {
    * });
    * ```
    */
-  async update(ctx: RunMutationCtx, patch: RulePatch<Is>): Promise<RuleDoc> {
+  async update(
+    ctx: RunMutationCtx,
+    patch: RulePatch<Is>,
+    /** `actor`: who makes the change, kept with the new version (see `listRuleVersions`). */
+    options: { actor?: string } = {},
+  ): Promise<RuleDoc> {
     const args = { ...patch } as Record<string, any>;
+    if (options.actor !== undefined) args.actor = options.actor;
     const declared = ["triggerType", "triggerConfig", "conditions", "actions"].filter(
       (field) => args[field] !== undefined,
     );
@@ -207,19 +327,31 @@ export class Rules<Is extends Integrations> {
       );
     }
     if (args.integrationId !== undefined) {
-      const derived = checkDeclaredParts(this.options.integrations, {
-        integrationId: args.integrationId,
-        triggerType: args.triggerType,
-        triggerConfig: args.triggerConfig,
-        conditions: args.conditions,
-        actions: args.actions,
-      });
+      const derived = checkDeclaredParts(
+        this.options.integrations,
+        {
+          integrationId: args.integrationId,
+          triggerType: args.triggerType,
+          triggerConfig: args.triggerConfig,
+          conditions: args.conditions,
+          actions: args.actions,
+        },
+        { http: this.options.http },
+      );
       // A new trigger brings its own pattern (or none): never keep the old one.
       if (args.triggerType !== undefined && args.triggerPattern === undefined) {
         args.triggerPattern = derived ?? null;
       }
+      // Likewise its schedule.
+      if (args.triggerType !== undefined && args.schedule === undefined) {
+        args.schedule =
+          this.derivedSchedule(args.integrationId, args.triggerType, args.triggerConfig) ?? null;
+      }
     }
     const rule = await ctx.runMutation(this.component.rules.updateRule, args as any);
+    if (rule.schedule !== undefined && rule.enabled) {
+      await this.registerHandlersOf(ctx, [rule.integrationId]);
+    }
     return rule as RuleDoc;
   }
 
@@ -246,9 +378,12 @@ export class Rules<Is extends Integrations> {
    */
   async enable(
     ctx: RunMutationCtx,
-    args: { ruleId: string; expectedVersion?: number },
+    args: { ruleId: string; expectedVersion?: number; actor?: string },
   ): Promise<void> {
     await ctx.runMutation(this.component.rules.enableRule, args);
+    // A scheduled fire needs the handlers stored: see registerHandlers.
+    const rule = await this.get(ctx, { ruleId: args.ruleId });
+    if (rule?.schedule !== undefined) await this.registerHandlersOf(ctx, [rule.integrationId]);
   }
 
   /**
@@ -261,7 +396,7 @@ export class Rules<Is extends Integrations> {
    */
   async disable(
     ctx: RunMutationCtx,
-    args: { ruleId: string; expectedVersion?: number },
+    args: { ruleId: string; expectedVersion?: number; actor?: string },
   ): Promise<void> {
     await ctx.runMutation(this.component.rules.disableRule, args);
   }
@@ -340,7 +475,10 @@ export class Rules<Is extends Integrations> {
    * });
    * ```
    */
-  async import(ctx: RunMutationCtx, args: { rules: RuleInput[] }): Promise<ImportResult> {
+  async import(
+    ctx: RunMutationCtx,
+    args: { rules: RuleInput[]; actor?: string },
+  ): Promise<ImportResult> {
     const errors: ImportError[] = [];
     const checked: RuleInput[] = [];
     for (const [index, rule] of args.rules.entries()) {
@@ -366,7 +504,66 @@ export class Rules<Is extends Integrations> {
         { errors },
       );
     }
-    return await ctx.runMutation(this.component.rules.importRules, { rules: checked });
+    const scheduled = checked.filter((rule) => rule.schedule !== undefined && rule.enabled !== false);
+    await this.registerHandlersOf(ctx, [...new Set(scheduled.map((rule) => rule.integrationId))]);
+    return await ctx.runMutation(this.component.rules.importRules, {
+      rules: checked,
+      ...(args.actor === undefined ? {} : { actor: args.actor }),
+    });
+  }
+
+  /**
+   * Stores the handlers of your integrations (their function handles) in the
+   * component, for rules that fire on a schedule: a scheduled fire has no
+   * client call in flight to bring them. `create`, `update`, `import` and
+   * `enable` do this for rules with a schedule; call it yourself after you
+   * change `handlers` (a deploy that renames a handler), for example from
+   * a migration or an init function. Writes only what changed.
+   *
+   * @example
+   * ```ts
+   * export const init = internalMutation({
+   *   args: {},
+   *   handler: async (ctx) => {
+   *     await rules.registerHandlers(ctx);
+   *   },
+   * });
+   * ```
+   */
+  async registerHandlers(
+    ctx: RunMutationCtx,
+    args: { integrationId?: keyof Is & string } = {},
+  ): Promise<void> {
+    const ids =
+      args.integrationId === undefined
+        ? Object.keys(this.options.integrations)
+        : [args.integrationId];
+    await this.registerHandlersOf(ctx, ids);
+  }
+
+  /**
+   * A scheduled rule's next slot (absent when none is left) and the last
+   * slot that fired, as ms since the epoch; null when the rule does not fire
+   * on a schedule (none, disabled, or no such rule).
+   *
+   * @example
+   * ```ts
+   * const state = await rules.getSchedule(ctx, { ruleId });
+   * if (state?.nextSlot) console.log(new Date(state.nextSlot).toISOString());
+   * ```
+   */
+  async getSchedule(
+    ctx: RunQueryCtx,
+    args: { ruleId: string },
+  ): Promise<{
+    ruleId: RuleId;
+    schedule: ScheduleSpec;
+    nextSlot?: number;
+    lastSlot?: number;
+    lastFiredAt?: number;
+  } | null> {
+    const state = await ctx.runQuery(this.component.schedules.getSchedule, { ruleId: args.ruleId });
+    return state as { ruleId: RuleId; schedule: ScheduleSpec; nextSlot?: number } | null;
   }
 
   /**
@@ -451,10 +648,16 @@ export class Rules<Is extends Integrations> {
       ...args,
       event: sanitized.value,
       ...(sanitized.sanitized ? { eventSanitized: true } : {}),
-      handlers: await handlesOf(this.options.handlers?.[args.integrationId], defaultRetry),
+      handlers: await handlesOf(
+        this.options.handlers?.[args.integrationId],
+        defaultRetry,
+        this.options.http,
+      ),
       options: {
         ...(maxRulesPerEvent === undefined ? {} : { maxRulesPerEvent }),
         ...(maxDepth === undefined ? {} : { maxDepth }),
+        // Stats and auto-disable settings, when not the defaults (issue 6).
+        ...this.monitoringOption(args.integrationId),
       },
     });
     return results as Array<ExecuteResult & { ruleId: RuleId; executionId: ExecutionId }>;
@@ -636,6 +839,7 @@ export class Rules<Is extends Integrations> {
           triggerType: v.optional(v.string()),
           triggerConfig: v.optional(v.any()),
           triggerPattern: v.optional(v.any()),
+          schedule: v.optional(v.any()),
           conditions: v.optional(v.array(v.any())),
           actions: v.optional(v.array(v.any())),
           metadata: v.optional(v.any()),
@@ -683,17 +887,393 @@ export class Rules<Is extends Integrations> {
 
   /** Checks a rule against the declarations and fills in its derived pattern. */
   private checkedInput(rule: RuleInput): RuleInput {
-    const derived = checkDeclaredParts(this.options.integrations, {
-      integrationId: rule.integrationId,
-      triggerType: rule.triggerType,
-      triggerConfig: rule.triggerConfig,
-      conditions: rule.conditions ?? [],
-      actions: rule.actions,
-    });
+    const derived = checkDeclaredParts(
+      this.options.integrations,
+      {
+        integrationId: rule.integrationId,
+        triggerType: rule.triggerType,
+        triggerConfig: rule.triggerConfig,
+        conditions: rule.conditions ?? [],
+        actions: rule.actions,
+      },
+      { http: this.options.http },
+    );
     const input: RuleInput = { ...rule, conditions: rule.conditions ?? [] };
     if (input.triggerPattern === undefined && derived !== undefined) {
       input.triggerPattern = derived;
     }
+    if (input.schedule === undefined) {
+      const schedule = this.derivedSchedule(rule.integrationId, rule.triggerType, rule.triggerConfig);
+      if (schedule !== undefined) input.schedule = schedule;
+    }
     return input;
+  }
+
+  /** The schedule a (declared, checked) trigger derives from its config, if any. */
+  private derivedSchedule(
+    integrationId: string,
+    triggerType: string,
+    triggerConfig: unknown,
+  ): ScheduleSpec | undefined {
+    const trigger = this.options.integrations[integrationId]?.triggers[triggerType];
+    return trigger?.schedule?.(triggerConfig);
+  }
+
+  /** Sends the handles of these integrations' handlers to the component. */
+  private async registerHandlersOf(ctx: RunMutationCtx, integrationIds: string[]) {
+    for (const integrationId of integrationIds) {
+      if (!Object.hasOwn(this.options.integrations, integrationId)) continue;
+      await ctx.runMutation(this.component.schedules.registerHandlers, {
+        integrationId,
+        handlers: await handlesOf(
+          this.options.handlers?.[integrationId as keyof Is & string],
+          this.options.defaultRetry,
+          this.options.http,
+        ),
+      });
+    }
+  }
+
+  /**
+   * Migrates one batch of your app's legacy `mondayRules` table into rules
+   * (call it from a mutation; a dry run may also run in a query). Reads one
+   * page of the table through `ctx.db` (by `_creationTime`), maps every row,
+   * checks each rule against the integration's declarations and imports the
+   * batch by derived ids (`legacy-monday-<_id>`), so re-running never
+   * duplicates. Rows that cannot be mapped are imported disabled, with the
+   * reason. Resumes where the current run stopped; once the run completed,
+   * does nothing unless `force`. `dryRun` reports what would happen and
+   * writes nothing. To migrate a whole table, use {@link Rules.mondayMigration}.
+   *
+   * @example
+   * ```ts
+   * export const migrateSome = internalMutation({
+   *   args: {},
+   *   handler: async (ctx) => {
+   *     const result = await rules.migrateMondayRules(ctx, { batchSize: 50, namespace: "acme" });
+   *     console.log(result.created, result.unmappedRules, result.isDone);
+   *   },
+   * });
+   * ```
+   */
+  async migrateMondayRules(
+    ctx: MigrationReadCtx,
+    args: MigrateMondayRulesArgs & { dryRun: true },
+  ): Promise<MondayMigrationResult>;
+  async migrateMondayRules(
+    ctx: MigrationWriteCtx,
+    args?: MigrateMondayRulesArgs,
+  ): Promise<MondayMigrationResult>;
+  async migrateMondayRules(
+    ctx: MigrationReadCtx,
+    args: MigrateMondayRulesArgs = {},
+  ): Promise<MondayMigrationResult> {
+    return await migrateMondayRulesBatch(this.migrationDeps(), ctx, args);
+  }
+
+  /**
+   * Builds the internal mutation that migrates your whole legacy
+   * `mondayRules` table with one call: each batch runs in its own
+   * transaction and schedules the next, until the table is done. Batches
+   * are sized from what the previous one used (at most a quarter of any
+   * transaction limit) unless you give `batchSize`. Export it and run it
+   * once (`npx convex run migration:migrateMondayRules`); pass
+   * `{ force: true }` to migrate again after a completed run.
+   *
+   * @example
+   * ```ts
+   * // convex/migration.ts
+   * export const migrateMondayRules = rules.mondayMigration({ namespace: "acme" });
+   * ```
+   */
+  mondayMigration(options: MondayMigrationOptions & { batchSize?: number } = {}) {
+    return mondayMigrationMutation(this.migrationDeps(), options);
+  }
+
+  /**
+   * The run of the mondayRules migration (counts, cursor, completion, the
+   * first unmapped rows, the last error), or null if it never ran.
+   *
+   * @example
+   * ```ts
+   * const run = await rules.getMondayMigration(ctx);
+   * if (run?.completedAt) console.log(`${run.created} created, ${run.unmapped} unmapped`);
+   * ```
+   */
+  async getMondayMigration(ctx: RunQueryCtx): Promise<MigrationStatus | null> {
+    return await ctx.runQuery(this.component.migrations.getMigration, {});
+  }
+
+  /**
+   * The rule migrated from the legacy `mondayRules` row with this `_id`, or
+   * null: code that still holds legacy ids finds the rule that replaced it.
+   *
+   * @example
+   * ```ts
+   * const rule = await rules.getRuleByLegacyId(ctx, { legacyId: legacyRule._id });
+   * ```
+   */
+  async getRuleByLegacyId(ctx: RunQueryCtx, args: { legacyId: string }): Promise<RuleDoc | null> {
+    const rule = await ctx.runQuery(this.component.migrations.getRuleByLegacyId, {
+      legacyId: args.legacyId,
+    });
+    return rule as RuleDoc | null;
+  }
+
+  /** What the migration needs from this client: its component, declarations and checks. */
+  private migrationDeps(): MigrationDeps {
+    return {
+      component: this.component,
+      integrations: this.options.integrations,
+      check: (rule) => this.checkedInput(rule),
+      registerHandlers: (ctx, integrationIds) => this.registerHandlersOf(ctx, integrationIds),
+    };
+  }
+
+  // --- Rule history and quotas (issue 6) -----------------------------------
+
+  /**
+   * One page of a rule's versions, newest first (the current version first;
+   * at most 100 per page). Each has the full definition at that version, when
+   * and by whom (`actor`) it was made, and the fields it changed. Fails with
+   * `RULE_NOT_FOUND` when the rule does not exist.
+   *
+   * @example
+   * ```ts
+   * const { page } = await rules.listRuleVersions(ctx, {
+   *   ruleId,
+   *   paginationOpts: { numItems: 20, cursor: null },
+   * });
+   * for (const v of page) console.log(v.version, v.actor, v.changes.join(", "));
+   * ```
+   */
+  async listRuleVersions(
+    ctx: RunQueryCtx,
+    args: { ruleId: string; paginationOpts: PaginationOptions },
+  ): Promise<PaginationResult<RuleVersion>> {
+    return await ctx.runQuery(this.component.versions.listRuleVersions, args);
+  }
+
+  /**
+   * One version of a rule, or null.
+   *
+   * @example
+   * ```ts
+   * const v2 = await rules.getRuleVersion(ctx, { ruleId, version: 2 });
+   * console.log(v2?.rule.actions);
+   * ```
+   */
+  async getRuleVersion(
+    ctx: RunQueryCtx,
+    args: { ruleId: string; version: number },
+  ): Promise<RuleVersion | null> {
+    return await ctx.runQuery(this.component.versions.getRuleVersion, args);
+  }
+
+  /**
+   * Restores the definition a rule had at `version` (`enabled` included) as
+   * a new version, after checking it against today's declarations of its
+   * integration (`INVALID_RULE` when, say, an action type was removed since).
+   * A no-op when the rule already has that definition. Returns the rule.
+   *
+   * @example
+   * ```ts
+   * const rule = await rules.rollbackRule(ctx, {
+   *   ruleId,
+   *   version: 3,
+   *   expectedVersion: 5,
+   *   actor: user.email,
+   * });
+   * ```
+   */
+  async rollbackRule(
+    ctx: RunMutationCtx,
+    args: { ruleId: string; version: number; expectedVersion?: number; actor?: string },
+  ): Promise<RuleDoc> {
+    const target = await this.getRuleVersion(ctx, { ruleId: args.ruleId, version: args.version });
+    if (target) {
+      const { integrationId, triggerType, triggerConfig, conditions, actions } = target.rule;
+      checkDeclaredParts(
+        this.options.integrations,
+        { integrationId, triggerType, triggerConfig, conditions, actions },
+        { http: this.options.http },
+      );
+    }
+    // Without the version, the component answers with its own error.
+    const rule = await ctx.runMutation(this.component.versions.rollbackRule, args);
+    if (rule.schedule !== undefined && rule.enabled) {
+      await this.registerHandlersOf(ctx, [rule.integrationId]);
+    }
+    return rule as RuleDoc;
+  }
+
+  /**
+   * The version of its rule an execution ran, with that version's config;
+   * null when the rule was deleted since or the version was never recorded.
+   *
+   * @example
+   * ```ts
+   * const execution = await rules.getExecution(ctx, { executionId });
+   * const ran = await rules.getExecutionRuleVersion(ctx, { executionId });
+   * // ran?.rule.conditions are the conditions the explanation refers to.
+   * ```
+   */
+  async getExecutionRuleVersion(
+    ctx: RunQueryCtx,
+    args: { executionId: string },
+  ): Promise<RuleVersion | null> {
+    return await ctx.runQuery(this.component.versions.getExecutionRuleVersion, args);
+  }
+
+  /**
+   * Limits the action runs of one namespace of an integration (or, without
+   * `namespace`, of each namespace that has no quota of its own) per
+   * minute, hour and month (30 days). Over a limit, an execution is
+   * recorded `rate_limited` and its remaining actions do not run
+   * (`whenExceeded: "reject"`, the default), or the action waits for the
+   * next window (`"wait"`). Replaces the scope's previous quota.
+   *
+   * @example
+   * ```ts
+   * // monday.com's plan: 25,000 automation actions a month per account.
+   * await rules.setQuota(ctx, {
+   *   integrationId: "monday",
+   *   perMonth: 25_000,
+   *   perMinute: 100,
+   *   whenExceeded: "reject",
+   * });
+   * ```
+   */
+  async setQuota(
+    ctx: RunMutationCtx,
+    args: {
+      integrationId: keyof Is & string;
+      namespace?: string;
+      perMinute?: number;
+      perHour?: number;
+      perMonth?: number;
+      whenExceeded?: WhenExceeded;
+    },
+  ): Promise<Quota> {
+    return await ctx.runMutation(this.component.quotas.setQuota, args);
+  }
+
+  /**
+   * Removes the quota of a namespace (or, without `namespace`, the
+   * integration's default). Returns false when there was none.
+   *
+   * @example
+   * ```ts
+   * await rules.removeQuota(ctx, { integrationId: "monday", namespace: accountId });
+   * ```
+   */
+  async removeQuota(
+    ctx: RunMutationCtx,
+    args: { integrationId: keyof Is & string; namespace?: string },
+  ): Promise<boolean> {
+    return await ctx.runMutation(this.component.quotas.removeQuota, args);
+  }
+
+  /**
+   * The quota set for a namespace (or, without `namespace`, the
+   * integration's default), or null.
+   *
+   * @example
+   * ```ts
+   * const quota = await rules.getQuota(ctx, { integrationId: "monday" });
+   * ```
+   */
+  async getQuota(
+    ctx: RunQueryCtx,
+    args: { integrationId: keyof Is & string; namespace?: string },
+  ): Promise<Quota | null> {
+    return await ctx.runQuery(this.component.quotas.getQuota, args);
+  }
+
+  /**
+   * The quota in force for a namespace (default "") and how much of each
+   * window is used; null when no quota applies.
+   *
+   * @example
+   * ```ts
+   * const usage = await rules.getQuotaUsage(ctx, { integrationId: "monday", namespace: accountId });
+   * const month = usage?.windows.find((w) => w.window === "month");
+   * if (month) console.log(`${month.used} of ${month.limit} actions this month`);
+   * ```
+   */
+  async getQuotaUsage(
+    ctx: RunQueryCtx,
+    args: { integrationId: keyof Is & string; namespace?: string },
+  ): Promise<QuotaStatus | null> {
+    return await ctx.runQuery(this.component.quotas.getQuotaUsage, args);
+  }
+
+  // --- Stats, auto-disable and health (issue 6) ---------------------------------
+
+  /**
+   * A rule's stats: runs, succeeded, failed, skipped, last run / success /
+   * failure time, average duration, and the failures in a row. One cheap
+   * read (the rule's stats document plus the executions finished in the
+   * last seconds); null when there is no such rule.
+   *
+   * @example
+   * ```ts
+   * const stats = await rules.getRuleStats(ctx, { ruleId });
+   * if (stats) console.log(`${stats.succeeded}/${stats.runs} succeeded, avg ${stats.averageDurationMs} ms`);
+   * ```
+   */
+  async getRuleStats(ctx: RunQueryCtx, args: { ruleId: string }): Promise<RuleStats | null> {
+    return await ctx.runQuery(this.component.stats.getRuleStats, args);
+  }
+
+  /**
+   * The stats of up to 100 rules, in the order given (null for a rule that
+   * does not exist): for a list view.
+   *
+   * @example
+   * ```ts
+   * const page = await rules.list(ctx, { integrationId: "monday", paginationOpts });
+   * const stats = await rules.getRulesStats(ctx, { ruleIds: page.page.map((r) => r.ruleId) });
+   * ```
+   */
+  async getRulesStats(
+    ctx: RunQueryCtx,
+    args: { ruleIds: string[] },
+  ): Promise<Array<RuleStats | null>> {
+    return await ctx.runQuery(this.component.stats.getRulesStats, args);
+  }
+
+  /**
+   * The rules of an integration and namespace that need attention: failed
+   * within `failedWithinMs` (default 24 h), disabled automatically (with
+   * why and when), or enabled but not run for `idleDays` (default 7) although
+   * events of their trigger type kept arriving. Looks at up to `limit` rules
+   * per call (default 200); continue with `cursor: continueCursor` until
+   * `isDone`.
+   *
+   * @example
+   * ```ts
+   * const report = await rules.getRuleHealth(ctx, { integrationId: "monday", namespace: accountId });
+   * for (const rule of report.rules) console.log(rule.name, rule.problems, rule.disabledReason);
+   * ```
+   */
+  async getRuleHealth(
+    ctx: RunQueryCtx,
+    args: {
+      integrationId: keyof Is & string;
+      namespace?: string;
+      failedWithinMs?: number;
+      idleDays?: number;
+      limit?: number;
+      cursor?: string | null;
+    },
+  ): Promise<RuleHealthReport> {
+    return await ctx.runQuery(this.component.health.getRuleHealth, args);
+  }
+
+  /** `options.monitoring` of a dispatch of `integrationId`, when not the defaults. */
+  private monitoringOption(integrationId: string) {
+    const monitoring = monitoringFor(this.options, integrationId);
+    return monitoring === undefined ? {} : { monitoring };
   }
 }

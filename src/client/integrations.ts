@@ -4,7 +4,8 @@
  */
 import type { FunctionReference } from "convex/server";
 import type { GenericValidator, Infer } from "convex/values";
-import type { FieldOperator, RetryBehavior } from "../shared.js";
+import type { FieldOperator, HttpRequestConfig, RetryBehavior } from "../shared.js";
+import type { ScheduleSpec } from "../core/schedule.js";
 
 /** An EventBridge-style trigger pattern (see the README). */
 export type TriggerPattern = { [field: string]: PatternValue[] | TriggerPattern };
@@ -29,6 +30,12 @@ export type TriggerDefinition<V extends GenericValidator = GenericValidator> = {
    * can route events by it. Used when a rule gives no pattern of its own.
    */
   pattern?: (config: Infer<V>) => TriggerPattern | undefined;
+  /**
+   * Derives the rule's `schedule` from its config: the rule then fires on
+   * that schedule, without any event (see the README's "Schedule
+   * triggers"). Used when a rule gives no schedule of its own.
+   */
+  schedule?: (config: Infer<V>) => ScheduleSpec | undefined;
   description?: string;
 };
 
@@ -122,14 +129,27 @@ export type ConditionOf<I extends IntegrationDefinition> =
       };
     }[CustomConditionTypes<I>];
 
-/** An action of a rule of integration `I`. */
-export type ActionOf<I extends IntegrationDefinition> = {
-  [A in Keys<I["actions"]>]: {
-    id?: string;
-    type: A;
-    config: Infer<I["actions"][A]["config"]>;
-  };
-}[Keys<I["actions"]>];
+/**
+ * The built-in `http.request` action, which every integration may use (it
+ * runs only when the client has the `http` option). Strings of its config
+ * may hold templates.
+ */
+export type HttpRequestAction = {
+  id?: string;
+  type: "http.request";
+  config: HttpRequestConfig;
+};
+
+/** An action of a rule of integration `I`: a declared one, or the built-in `http.request`. */
+export type ActionOf<I extends IntegrationDefinition> =
+  | {
+      [A in Keys<I["actions"]>]: {
+        id?: string;
+        type: A;
+        config: Infer<I["actions"][A]["config"]>;
+      };
+    }[Keys<I["actions"]>]
+  | ("http.request" extends Keys<I["actions"]> ? never : HttpRequestAction);
 
 /** A trigger type and its config, of integration `I`. */
 export type TriggerOf<I extends IntegrationDefinition> = {
@@ -162,6 +182,8 @@ export type RuleCommonFields = {
   priority?: number;
   /** Overrides the pattern the trigger type derives from its config. */
   triggerPattern?: TriggerPattern;
+  /** Fire on this schedule; overrides the schedule the trigger type derives. */
+  schedule?: ScheduleSpec;
   metadata?: unknown;
 };
 
@@ -185,6 +207,8 @@ export type RulePatch<Is extends Integrations> = {
   enabled?: boolean;
   priority?: number;
   triggerPattern?: TriggerPattern | null;
+  /** A new schedule; null removes it (the rule then fires on events only). */
+  schedule?: ScheduleSpec | null;
   metadata?: unknown;
 } & (
   | { integrationId?: undefined; triggerType?: undefined; triggerConfig?: undefined; conditions?: undefined; actions?: undefined }

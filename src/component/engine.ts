@@ -16,7 +16,6 @@ import {
   type DispatchOptions,
   type ExecuteResult,
   type Handlers,
-  type RetryBehavior,
 } from "../shared.js";
 import { idFormatProblem, isGroupType, nestConditions } from "../core/conditions.js";
 import { compileConditions, type CompiledConditions } from "../core/evaluate.js";
@@ -26,7 +25,18 @@ import { flattenExplanation } from "../core/explanation.js";
 import { errorMessage, fail } from "./errors.js";
 import { appendLog } from "./logs.js";
 import { findCandidates } from "./routes.js";
-import { advance, enqueueRuns, type ActionStart, type ExecutionState } from "./actions.js";
+import { applyQuota } from "./quotas.js";
+// Stats and auto-disable (issue 6): trigger activity, finished executions.
+import { executionFinished, noteEvent } from "./health.js";
+import { finishedFields } from "./stats.js";
+import {
+  advance,
+  builtinHandlerFor,
+  checkRetry,
+  enqueueRuns,
+  type ActionStart,
+  type ExecutionState,
+} from "./actions.js";
 
 export const DEFAULT_MAX_RULES_PER_EVENT = 100;
 export const DEFAULT_MAX_DEPTH = 5;
@@ -89,6 +99,7 @@ export const execute = mutation({
       }
     }
 
+    await noteEvent(ctx, scope, options.monitoring);
     const chain = await causingChain(ctx, args.causedBy);
     const candidates = await findCandidates(ctx, scope, args.event);
     const stored = sanitizeForStorage(args.event, {
@@ -106,14 +117,11 @@ export const execute = mutation({
       triggerData: stored.value,
       ...(stored.sanitized || args.eventSanitized ? { triggerDataSanitized: true } : {}),
       startTime: Date.now(),
+      ...(options.monitoring === undefined ? {} : { monitoring: options.monitoring }),
     };
 
     const results: ExecuteResult[] = [];
-    const runs: Array<{
-      executionId: Id<"ruleExecutions">;
-      execution: ExecutionState;
-      start: ActionStart;
-    }> = [];
+    const runs: PendingRun[] = [];
     let ran = 0;
     for (const route of candidates) {
       if (!patternMatches(route, args.event)) continue;
@@ -148,85 +156,14 @@ export const execute = mutation({
         continue;
       }
       ran++;
-
-      const conditions = compiledFor(route);
-      const custom = await customResults(ctx, conditions.tree, args.event, handlers);
-      const { met, explanation } = conditions.compiled.evaluate(args.event, {
-        now: Date.now(),
-        explain: true,
-        custom: (node) => custom.get(node.id) ?? { error: `no result for condition ${node.id}` },
+      const { result, run } = await runRule(ctx, route, {
+        event: args.event,
+        base,
+        handlers,
+        options,
       });
-      const explanationValue = sanitizeForStorage(flattenExplanation(explanation ?? []), {
-        maxBytes: EXPLANATION_MAX_BYTES,
-        depthOffset: 1,
-      }).value;
-      if (!met) {
-        const id = await record({
-          status: "skipped",
-          triggered: true,
-          explanation: explanationValue,
-        });
-        await appendLog(ctx, id, {
-          level: "info",
-          component: "condition",
-          message: "Conditions not met: no action runs",
-        });
-        results.push({ executionId: id, ruleId: route.ruleId, status: "skipped" });
-        continue;
-      }
-      const actions: ActionRun[] = route.actions.map((action) => {
-        const handler = handlers.actions[action.type];
-        return {
-          id: action.id,
-          type: action.type,
-          onError: action.onError ?? "stop",
-          template: action.config,
-          status: "pending",
-          attempts: 0,
-          ...(handler
-            ? {
-                handler: {
-                  ...handler,
-                  // null means "never retry" and must survive the default.
-                  retry: handler.retry === undefined ? options.defaultRetry : handler.retry,
-                },
-              }
-            : {}),
-        };
-      });
-      // The first step is decided before the insert, so a running execution
-      // costs one write and no read-back.
-      const state: ExecutionState = {
-        ruleId: route.ruleId,
-        ruleName: route.name,
-        ruleVersion: route.version,
-        triggerData: base.triggerData,
-        actions,
-      };
-      const step = advance(state);
-      const id = await record({
-        status: step.finish?.status ?? "running",
-        triggered: true,
-        conditionsMet: true,
-        explanation: explanationValue,
-        actions: step.actions,
-        ...(step.finish
-          ? {
-              successful: step.finish.successful,
-              resultData: step.finish.resultData,
-              ...(step.finish.error === undefined ? {} : { error: step.finish.error }),
-            }
-          : {}),
-      });
-      await appendLog(ctx, id, {
-        level: "info",
-        component: "trigger",
-        message: `Rule "${route.name}" (v${route.version}) triggered`,
-        ...(args.eventId === undefined ? {} : { data: { eventId: args.eventId } }),
-      });
-      for (const log of step.logs) await appendLog(ctx, id, log);
-      if (step.start) runs.push({ executionId: id, execution: state, start: step.start });
-      results.push({ executionId: id, ruleId: route.ruleId, status: step.finish?.status ?? "running" });
+      if (run) runs.push(run);
+      results.push(result);
     }
     await enqueueRuns(ctx, runs);
 
@@ -246,6 +183,142 @@ export const execute = mutation({
     return results;
   },
 });
+
+/** The fields every execution of one event (or one schedule slot) shares. */
+export type ExecutionBase = Pick<
+  Doc<"ruleExecutions">,
+  "integrationId" | "namespace" | "triggerType" | "chain" | "triggerData" | "startTime"
+> &
+  Partial<Pick<Doc<"ruleExecutions">, "eventId" | "causedBy" | "triggerDataSanitized" | "slot" | "monitoring">>;
+
+/** What running a rule needs of it: a route row, or a rule document's fields. */
+export type RunnableRule = Pick<
+  Doc<"ruleRoutes">,
+  "ruleId" | "name" | "version" | "conditions" | "actions"
+>;
+
+/** An action to hand to workpool, for `enqueueRuns`. */
+export type PendingRun = {
+  executionId: Id<"ruleExecutions">;
+  execution: ExecutionState;
+  start: ActionStart;
+};
+
+/**
+ * Runs one rule for one event whose trigger (pattern, or schedule slot)
+ * already matched: evaluates its conditions with an explanation, records the
+ * execution and decides its first step. Returns the action to enqueue, if
+ * any, so that callers can enqueue every run of an event in one batch. Used
+ * by `execute` and by scheduled fires (`schedules.fireSchedule`).
+ */
+export async function runRule(
+  ctx: MutationCtx,
+  route: RunnableRule,
+  {
+    event,
+    base,
+    handlers,
+    options,
+  }: { event: unknown; base: ExecutionBase; handlers: Handlers; options: DispatchOptions },
+): Promise<{ result: ExecuteResult; run?: PendingRun }> {
+  const record = (fields: ExecutionFields) =>
+    insertExecution(ctx, {
+      ...base,
+      ruleId: route.ruleId,
+      ruleName: route.name,
+      ruleVersion: route.version,
+      ...fields,
+    });
+  const logData =
+    base.eventId === undefined && base.slot === undefined
+      ? undefined
+      : {
+          ...(base.eventId === undefined ? {} : { eventId: base.eventId }),
+          ...(base.slot === undefined ? {} : { slot: base.slot }),
+        };
+
+  const conditions = compiledFor(route);
+  const custom = await customResults(ctx, conditions.tree, event, handlers);
+  const { met, explanation } = conditions.compiled.evaluate(event, {
+    now: Date.now(),
+    explain: true,
+    custom: (node) => custom.get(node.id) ?? { error: `no result for condition ${node.id}` },
+  });
+  const explanationValue = sanitizeForStorage(flattenExplanation(explanation ?? []), {
+    maxBytes: EXPLANATION_MAX_BYTES,
+    depthOffset: 1,
+  }).value;
+  if (!met) {
+    const id = await record({
+      status: "skipped",
+      triggered: true,
+      explanation: explanationValue,
+    });
+    await appendLog(ctx, id, {
+      level: "info",
+      component: "condition",
+      message: "Conditions not met: no action runs",
+    });
+    return { result: { executionId: id, ruleId: route.ruleId, status: "skipped" } };
+  }
+  const actions: ActionRun[] = route.actions.map((action) => {
+    // A host handler, else a built-in (http.request) with the policy in force now.
+    const handler = handlers.actions[action.type] ?? builtinHandlerFor(action.type, handlers);
+    return {
+      id: action.id,
+      type: action.type,
+      onError: action.onError ?? "stop",
+      template: action.config,
+      status: "pending",
+      attempts: 0,
+      ...(handler
+        ? {
+            handler: {
+              ...handler,
+              // null means "never retry" and must survive the default.
+              retry: handler.retry === undefined ? options.defaultRetry : handler.retry,
+            },
+          }
+        : {}),
+    };
+  });
+  // The first step is decided before the insert, so a running execution
+  // costs one write and no read-back.
+  const state: ExecutionState = {
+    ruleId: route.ruleId,
+    ruleName: route.name,
+    ruleVersion: route.version,
+    triggerData: base.triggerData,
+    actions,
+  };
+  // Quotas count the action it starts (or make it wait, or refuse it).
+  const step = await applyQuota(ctx, base, advance(state));
+  const id = await record({
+    status: step.finish?.status ?? "running",
+    triggered: true,
+    conditionsMet: true,
+    explanation: explanationValue,
+    actions: step.actions,
+    ...(step.finish
+      ? {
+          successful: step.finish.successful,
+          resultData: step.finish.resultData,
+          ...(step.finish.error === undefined ? {} : { error: step.finish.error }),
+        }
+      : {}),
+  });
+  await appendLog(ctx, id, {
+    level: "info",
+    component: "trigger",
+    message: `Rule "${route.name}" (v${route.version}) triggered`,
+    ...(logData === undefined ? {} : { data: logData }),
+  });
+  for (const log of step.logs) await appendLog(ctx, id, log);
+  return {
+    result: { executionId: id, ruleId: route.ruleId, status: step.finish?.status ?? "running" },
+    ...(step.start ? { run: { executionId: id, execution: state, start: step.start } } : {}),
+  };
+}
 
 /** Stored patterns were validated; should one still be invalid, it matches nothing. */
 function patternMatches(route: Doc<"ruleRoutes">, event: unknown): boolean {
@@ -276,13 +349,16 @@ async function insertExecution(
     ExecutionFields,
 ): Promise<Id<"ruleExecutions">> {
   const done = fields.status !== "running";
-  return await ctx.db.insert("ruleExecutions", {
+  const id = await ctx.db.insert("ruleExecutions", {
     ...fields,
     conditionsMet: fields.conditionsMet ?? false,
     successful: fields.successful ?? false,
     actions: fields.actions ?? [],
-    ...(done ? { endTime: fields.startTime } : {}),
+    ...(done ? { endTime: fields.startTime, ...finishedFields(ctx, fields.monitoring) } : {}),
   });
+  // Stats rollup wake-up; after a failure, the consecutive-failure check.
+  if (done) await executionFinished(ctx, { _id: id, ...fields });
+  return id;
 }
 
 function checkDispatchArgs(args: {
@@ -304,18 +380,7 @@ function checkDispatchArgs(args: {
   if (args.eventId !== undefined && (args.eventId.length === 0 || args.eventId.length > 256)) {
     fail("INVALID_ARGUMENT", "eventId: must be 1 to 256 characters", "eventId");
   }
-  const handles = [
-    ...Object.entries(args.handlers?.actions ?? {}).map(([type, h]) => [`handlers.actions.${type}`, h.handle]),
-    ...Object.entries(args.handlers?.conditions ?? {}).map(([type, h]) => [`handlers.conditions.${type}`, h.handle]),
-  ];
-  for (const [field, handle] of handles) {
-    if (!handle.startsWith("function://")) {
-      fail("INVALID_ARGUMENT", `${field}: "${handle}" is not a function handle`, field);
-    }
-  }
-  for (const [type, handler] of Object.entries(args.handlers?.actions ?? {})) {
-    if (handler.retry) checkRetry(handler.retry, `handlers.actions.${type}.retry`);
-  }
+  checkHandlers(args.handlers);
   if (args.options?.defaultRetry) checkRetry(args.options.defaultRetry, "options.defaultRetry");
   const { maxRulesPerEvent, maxDepth } = args.options ?? {};
   for (const [field, value] of [
@@ -328,32 +393,22 @@ function checkDispatchArgs(args: {
   }
 }
 
-/**
- * Bounds of a retry policy. Workpool takes any numbers: 0 or fractional
- * attempts, a NaN or negative backoff, or a base below 1 would make it
- * schedule retries at NaN or shrinking delays.
- */
-export const RETRY_BOUNDS = {
-  maxAttempts: { min: 1, max: 100, integer: true },
-  initialBackoffMs: { min: 0, max: 24 * 60 * 60 * 1000, integer: false },
-  base: { min: 1, max: 10, integer: false },
-} as const;
-
-function checkRetry(retry: RetryBehavior, prefix: string) {
-  for (const key of ["maxAttempts", "initialBackoffMs", "base"] as const) {
-    const { min, max, integer } = RETRY_BOUNDS[key];
-    const value = retry[key];
-    const ok = integer ? Number.isInteger(value) : Number.isFinite(value);
-    if (!ok || value < min || value > max) {
-      const field = `${prefix}.${key}`;
-      fail(
-        "INVALID_ARGUMENT",
-        `${field}: must be ${integer ? "an integer" : "a number"} from ${min} to ${max}, got ${value}`,
-        field,
-      );
+/** Handlers must be function handles with sane retry policies (also checked when stored). */
+export function checkHandlers(handlers: Handlers | undefined) {
+  const handles = [
+    ...Object.entries(handlers?.actions ?? {}).map(([type, h]) => [`handlers.actions.${type}`, h.handle]),
+    ...Object.entries(handlers?.conditions ?? {}).map(([type, h]) => [`handlers.conditions.${type}`, h.handle]),
+  ];
+  for (const [field, handle] of handles) {
+    if (!handle.startsWith("function://")) {
+      fail("INVALID_ARGUMENT", `${field}: "${handle}" is not a function handle`, field);
     }
   }
+  for (const [type, handler] of Object.entries(handlers?.actions ?? {})) {
+    if (handler.retry) checkRetry(handler.retry, `handlers.actions.${type}.retry`);
+  }
 }
+
 
 /** The rule ids up the causing chain of `causedBy`, oldest first. */
 async function causingChain(
@@ -381,7 +436,7 @@ const MAX_COMPILED_RULES = 5000;
  * shared by several deployments of the component). `convexToJson` keeps
  * bigints, NaN and -0 apart from strings, so equal keys mean equal trees.
  */
-function compiledFor(route: Doc<"ruleRoutes">): CompiledRule {
+function compiledFor(route: Pick<Doc<"ruleRoutes">, "conditions">): CompiledRule {
   const key = JSON.stringify(convexToJson(route.conditions as Value));
   let entry = compiledRules.get(key);
   if (!entry) {

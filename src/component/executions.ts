@@ -12,7 +12,8 @@ const DEFAULT_EXECUTIONS_LIMIT = 50;
 
 /** An execution as queries return it; handlers stay inside the component. */
 export function toExecution(doc: Doc<"ruleExecutions">): Execution {
-  const { _id, _creationTime, actions, ...fields } = doc;
+  // finishedTs and monitoring are the stats rollup's bookkeeping (stats.ts).
+  const { _id, _creationTime, actions, finishedTs: _finishedTs, monitoring: _monitoring, ...fields } = doc;
   return {
     executionId: _id,
     ...fields,

@@ -39,8 +39,8 @@ export function routesOf(rule: Pick<Doc<"rules">, "triggerPattern">): Route[] {
 
 /**
  * Makes the routes of `ruleId` match `rule` (null when deleted): an enabled
- * rule has its route rows with a snapshot of what dispatch needs; a disabled
- * or deleted one has none.
+ * rule has its route rows with a snapshot of what dispatch needs; a disabled,
+ * deleted or scheduled one has none.
  */
 export async function syncRoutes(
   ctx: MutationCtx,
@@ -55,7 +55,9 @@ export async function syncRoutes(
     await ctx.db.delete("ruleRoutes", route._id);
     if (route.routePath !== undefined) await countPath(ctx, route, -1);
   }
-  if (!rule || !rule.enabled) return;
+  // A rule with a schedule fires on its schedule only (schedules.ts), never
+  // on events: it has no routes.
+  if (!rule || !rule.enabled || rule.schedule !== undefined) return;
   // Run order is priority, then creation. `createdAt` is the same for every
   // rule of one import (one transaction, one clock reading), so routes keep
   // the document's own `_creationTime`, which orders the inserts of one

@@ -22,7 +22,12 @@ export function toRule(doc: Doc<"rules">): Rule {
   };
   if (doc.description !== undefined) rule.description = doc.description;
   if (doc.triggerPattern !== undefined) rule.triggerPattern = doc.triggerPattern;
+  if (doc.schedule !== undefined) rule.schedule = doc.schedule;
   if (doc.metadata !== undefined) rule.metadata = doc.metadata;
+  // Auto-disable marks (health.ts).
+  if (doc.autoDisabled !== undefined) rule.autoDisabled = doc.autoDisabled;
+  if (doc.disabledReason !== undefined) rule.disabledReason = doc.disabledReason;
+  if (doc.disabledAt !== undefined) rule.disabledAt = doc.disabledAt;
   return rule;
 }
 
@@ -42,6 +47,7 @@ export function toExport(doc: Doc<"rules">): RuleExport {
   };
   if (doc.description !== undefined) exported.description = doc.description;
   if (doc.triggerPattern !== undefined) exported.triggerPattern = doc.triggerPattern;
+  if (doc.schedule !== undefined) exported.schedule = doc.schedule;
   if (doc.metadata !== undefined) exported.metadata = doc.metadata;
   return exported;
 }

@@ -35,6 +35,11 @@ import {
 import { checkLimit, fail } from "./errors.js";
 import { toDefinitionInput, toExport, toRule } from "./ruleDocs.js";
 import { syncRoutes } from "./routes.js";
+import { syncSchedule } from "./schedules.js";
+import { checkActor, deleteVersionsLater, recordVersion, type ChangeInfo } from "./versionDocs.js";
+// Auto-disable marks and stats (issue 6).
+import { disableMarksAfter } from "./health.js";
+import { deleteRuleStats } from "./stats.js";
 
 const DEFAULT_LIST_LIMIT = 100;
 
@@ -43,10 +48,11 @@ const DEFAULT_LIST_LIMIT = 100;
  * message names the field) or `DUPLICATE_RULE_ID`, writing nothing.
  */
 export const createRule = mutation({
-  args: vRuleInput.fields,
+  args: { ...vRuleInput.fields, actor: v.optional(v.string()) },
   returns: v.string(),
   handler: async (ctx, args) => {
-    const { id, ...input } = args;
+    const { id, actor, ...input } = args;
+    checkActor(actor);
     const ruleId = id ?? crypto.randomUUID();
     const idProblem = validateRuleId(ruleId);
     if (idProblem) fail(idProblem.code, idProblem.message, idProblem.field);
@@ -54,7 +60,7 @@ export const createRule = mutation({
     if (await findRuleDoc(ctx, ruleId)) {
       fail("DUPLICATE_RULE_ID", `id: a rule with id "${ruleId}" already exists`, "id");
     }
-    await insertRule(ctx, ruleId, definition);
+    await insertRule(ctx, ruleId, definition, undefined, actor === undefined ? {} : { actor });
     return ruleId;
   },
 });
@@ -73,11 +79,14 @@ export const updateRule = mutation({
      * checked the patch against that integration's declarations.
      */
     integrationId: v.optional(v.string()),
+    /** Who makes the change, kept with the new version (versions.ts). */
+    actor: v.optional(v.string()),
     ...vRulePatch,
   },
   returns: vRule,
   handler: async (ctx, args) => {
-    const { ruleId, expectedVersion, integrationId, ...patch } = args;
+    const { ruleId, expectedVersion, integrationId, actor, ...patch } = args;
+    checkActor(actor);
     const doc = await getRuleDocOrFail(ctx, ruleId);
     checkVersion(doc, expectedVersion);
     if (integrationId !== undefined && integrationId !== doc.integrationId) {
@@ -96,27 +105,27 @@ export const updateRule = mutation({
       (merged as Record<string, unknown>)[key] = clear ? undefined : value;
     }
     const definition = definitionOrFail(merged);
-    const updated = await writeDefinition(ctx, doc, definition);
+    const updated = await writeDefinition(ctx, doc, definition, actor === undefined ? {} : { actor });
     return toRule(updated);
   },
 });
 
 /** Enables a rule; a no-op (no new version) when it is already enabled. */
 export const enableRule = mutation({
-  args: { ruleId: v.string(), expectedVersion: v.optional(v.number()) },
+  args: { ruleId: v.string(), expectedVersion: v.optional(v.number()), actor: v.optional(v.string()) },
   returns: v.null(),
   handler: async (ctx, args) => {
-    await setEnabled(ctx, args.ruleId, true, args.expectedVersion);
+    await setEnabled(ctx, args.ruleId, true, args.expectedVersion, args.actor);
     return null;
   },
 });
 
 /** Disables a rule; a no-op (no new version) when it is already disabled. */
 export const disableRule = mutation({
-  args: { ruleId: v.string(), expectedVersion: v.optional(v.number()) },
+  args: { ruleId: v.string(), expectedVersion: v.optional(v.number()), actor: v.optional(v.string()) },
   returns: v.null(),
   handler: async (ctx, args) => {
-    await setEnabled(ctx, args.ruleId, false, args.expectedVersion);
+    await setEnabled(ctx, args.ruleId, false, args.expectedVersion, args.actor);
     return null;
   },
 });
@@ -131,7 +140,10 @@ export const deleteRule = mutation({
   handler: async (ctx, args) => {
     const doc = await getRuleDocOrFail(ctx, args.ruleId);
     await ctx.db.delete("rules", doc._id);
+    await deleteVersionsLater(ctx, doc._id);
     await syncRoutes(ctx, args.ruleId, null);
+    await syncSchedule(ctx, args.ruleId, null);
+    await deleteRuleStats(ctx, args.ruleId);
     const newest = await ctx.db
       .query("ruleExecutions")
       .withIndex("by_rule", (q) => q.eq("ruleId", args.ruleId))
@@ -214,9 +226,14 @@ export const listRules = query({
  * nothing. Rules whose definition did not change keep their version.
  */
 export const importRules = mutation({
-  args: { rules: v.array(vRuleInput) },
+  args: { rules: v.array(vRuleInput), actor: v.optional(v.string()) },
   returns: vImportResult,
   handler: async (ctx, args) => {
+    checkActor(args.actor);
+    const change: ChangeInfo = {
+      operation: "import",
+      ...(args.actor === undefined ? {} : { actor: args.actor }),
+    };
     if (args.rules.length > LIMITS.importBatch) {
       fail(
         "INVALID_ARGUMENT",
@@ -252,12 +269,12 @@ export const importRules = mutation({
     for (const { ruleId, definition, existing } of planned) {
       result.ruleIds.push(ruleId);
       if (!existing) {
-        await insertRule(ctx, ruleId, definition);
+        await insertRule(ctx, ruleId, definition, undefined, change);
         result.created++;
       } else if (sameDefinition(existing, definition)) {
         result.unchanged++;
       } else {
-        await writeDefinition(ctx, existing, definition);
+        await writeDefinition(ctx, existing, definition, change);
         result.updated++;
       }
     }
@@ -321,22 +338,30 @@ function checkVersion(doc: Doc<"rules">, expectedVersion: number | undefined) {
   }
 }
 
-async function insertRule(
+export async function insertRule(
   ctx: MutationCtx,
   ruleId: string,
   definition: RuleDefinition,
+  /** Carried over by migrations; default now. */
+  createdAt?: number,
+  /** Who and what made it, for its first version (versions.ts). */
+  change?: ChangeInfo,
 ): Promise<void> {
   const now = Date.now();
-  const doc = { id: ruleId, ...definition, version: 1, createdAt: now, updatedAt: now };
+  const doc = { id: ruleId, ...definition, version: 1, createdAt: createdAt ?? now, updatedAt: now };
   const _id = await ctx.db.insert("rules", doc);
+  await recordVersion(ctx, null, { _id, _creationTime: now, ...doc }, change);
   await syncRoutes(ctx, ruleId, { _id, _creationTime: now, ...doc });
+  await syncSchedule(ctx, ruleId, { _id, _creationTime: now, ...doc });
 }
 
 /** Replaces a rule's definition; a new version only when something changed. */
-async function writeDefinition(
+export async function writeDefinition(
   ctx: MutationCtx,
   doc: Doc<"rules">,
   definition: RuleDefinition,
+  /** Who and what made the change, for the new version (versions.ts). */
+  change?: ChangeInfo,
 ): Promise<Doc<"rules">> {
   if (sameDefinition(doc, definition)) return doc;
   const updated: Doc<"rules"> = {
@@ -347,9 +372,13 @@ async function writeDefinition(
     version: doc.version + 1,
     createdAt: doc.createdAt,
     updatedAt: Date.now(),
+    // Kept while the rule stays disabled, cleared when it is enabled (health.ts).
+    ...disableMarksAfter(doc, definition.enabled),
   };
   await ctx.db.replace("rules", doc._id, updated);
+  await recordVersion(ctx, doc, updated, change);
   await syncRoutes(ctx, doc.id, updated);
+  await syncSchedule(ctx, doc.id, updated);
   return updated;
 }
 
@@ -358,16 +387,29 @@ async function setEnabled(
   ruleId: string,
   enabled: boolean,
   expectedVersion: number | undefined,
+  actor?: string,
 ) {
+  checkActor(actor);
   const doc = await getRuleDocOrFail(ctx, ruleId);
   checkVersion(doc, expectedVersion);
   if (doc.enabled === enabled) return;
-  const changes = { enabled, version: doc.version + 1, updatedAt: Date.now() };
+  const changes = {
+    enabled,
+    version: doc.version + 1,
+    updatedAt: Date.now(),
+    // Enabling clears the auto-disable marks (health.ts).
+    ...disableMarksAfter(doc, enabled),
+  };
   await ctx.db.patch("rules", doc._id, changes);
+  await recordVersion(ctx, doc, { ...doc, ...changes }, {
+    operation: enabled ? "enable" : "disable",
+    ...(actor === undefined ? {} : { actor }),
+  });
   await syncRoutes(ctx, ruleId, { ...doc, ...changes });
+  await syncSchedule(ctx, ruleId, { ...doc, ...changes });
 }
 
-const DEFINITION_FIELDS = [
+export const DEFINITION_FIELDS = [
   "name",
   "description",
   "enabled",
@@ -377,25 +419,26 @@ const DEFINITION_FIELDS = [
   "triggerType",
   "triggerConfig",
   "triggerPattern",
+  "schedule",
   "conditions",
   "actions",
   "metadata",
 ] as const satisfies ReadonlyArray<keyof RuleDefinition>;
 
-function sameDefinition(doc: Doc<"rules">, definition: RuleDefinition): boolean {
+export function sameDefinition(doc: Doc<"rules">, definition: RuleDefinition): boolean {
   return DEFINITION_FIELDS.every(
     (field) =>
       compareValues(doc[field] as Value | undefined, definition[field] as Value | undefined) === 0,
   );
 }
 
-type PlannedImport = {
+export type PlannedImport = {
   ruleId: string;
   definition: RuleDefinition;
   existing: Doc<"rules"> | null;
 };
 
-async function planImport(
+export async function planImport(
   ctx: QueryCtx,
   rule: RuleInput,
   seen: Set<string>,

@@ -4,9 +4,19 @@ import {
   vAction,
   vActionRun,
   vExecutionStatus,
+  vHandlers,
+  vScheduleSpec,
   vLogComponent,
   vLogLevel,
 } from "../shared.js";
+// Retention (retention.ts, cleanup.ts) and structured logging (logging.ts).
+import { vRulesLogLevel } from "../shared.js";
+import { vCleanupCursor, vCleanupRun } from "../core/retention.js";
+// Rule history (versions.ts) and quotas (quotas.ts).
+import { vRuleChangeOperation, vWhenExceeded } from "../shared.js";
+// Stats, auto-disable and health (stats.ts, health.ts).
+import { vMonitoring } from "../monitoring.js";
+import { monitoringTables } from "./monitoringSchema.js";
 
 /**
  * A condition node as stored. Condition trees are stored flat, each node
@@ -40,11 +50,17 @@ export default defineSchema({
     triggerConfig: v.any(),
     /** Event pattern the engine matches and routes on (EventBridge-like). */
     triggerPattern: v.optional(v.any()),
+    /** Fire on this schedule, without any event (see `ruleSchedules`). */
+    schedule: v.optional(vScheduleSpec),
     conditions: v.array(vStoredCondition),
     actions: v.array(vAction),
     metadata: v.optional(v.any()),
     createdAt: v.number(),
     updatedAt: v.number(),
+    /** Set when the rule was disabled automatically (health.ts); cleared when enabled again. */
+    autoDisabled: v.optional(v.boolean()),
+    disabledReason: v.optional(v.string()),
+    disabledAt: v.optional(v.number()),
   })
     // The seed's index, part of the published contract; never used for
     // dispatch (it scans a whole integration).
@@ -68,6 +84,8 @@ export default defineSchema({
     triggerType: v.string(),
     /** The delivery id of the event, for idempotency and support. */
     eventId: v.optional(v.string()),
+    /** For a scheduled fire: the slot (ms since the epoch) it fired for. */
+    slot: v.optional(v.number()),
     triggered: v.boolean(),
     conditionsMet: v.boolean(),
     successful: v.boolean(),
@@ -89,6 +107,16 @@ export default defineSchema({
     chain: v.array(v.string()),
     resultData: v.optional(v.any()),
     error: v.optional(v.string()),
+    /** The client's `logLevel` at dispatch: what later steps log and store. */
+    logLevel: v.optional(vRulesLogLevel),
+    /**
+     * The commit timestamp of the transaction that finished the execution
+     * (`ctx.db.vars.commitTs`): the stats rollup walks executions in commit
+     * order (stats.ts). Absent while running, and when stats are off.
+     */
+    finishedTs: v.optional(v.commitTs()),
+    /** Stats and auto-disable settings of the dispatch, when not the defaults. */
+    monitoring: v.optional(vMonitoring),
   })
     // The seed's index, kept for compatibility; also bounds history cleanup
     // by `_creationTime`.
@@ -102,7 +130,13 @@ export default defineSchema({
     // Listing within one namespace, newest first, optionally by status.
     // eslint-disable-next-line @convex-dev/no-duplicate-indexes
     .index("by_scope", ["integrationId", "namespace"])
-    .index("by_scope_status", ["integrationId", "namespace", "status"]),
+    .index("by_scope_status", ["integrationId", "namespace", "status"])
+    // Retention: one rule's executions of one status, oldest first (cleanup.ts).
+    .index("by_rule_status_start", ["ruleId", "status", "startTime"])
+    // Stats: executions in the order they finished (the rollup), and one
+    // rule's since the rollup's cursor (getRuleStats).
+    .index("by_finished", ["finishedTs"])
+    .index("by_rule_finished", ["ruleId", "finishedTs"]),
 
   /**
    * Dispatch's index: one row per (rule, routing value) of each ENABLED rule,
@@ -151,7 +185,10 @@ export default defineSchema({
     results: v.array(
       v.object({ executionId: v.id("ruleExecutions"), ruleId: v.string(), status: vExecutionStatus }),
     ),
-  }).index("by_event", ["integrationId", "namespace", "eventId"]),
+  })
+    .index("by_event", ["integrationId", "namespace", "eventId"])
+    // Retention: the oldest first, to prune them after the dedupe window.
+    .index("by_received", ["receivedAt"]),
 
   ruleExecutionLogs: defineTable({
     executionId: v.id("ruleExecutions"),
@@ -163,16 +200,147 @@ export default defineSchema({
     componentId: v.optional(v.string()),
   }).index("by_execution", ["executionId"]),
 
+  /**
+   * The pending slot of each enabled rule with a schedule: exactly one
+   * scheduled `schedules.fireSchedule` per row, for `nextSlot`. A fire runs
+   * only if its slot is still the row's `nextSlot`, so a stale or duplicate
+   * fire does nothing. Absent for disabled, deleted and unscheduled rules.
+   */
+  ruleSchedules: defineTable({
+    ruleId: v.string(),
+    integrationId: v.string(),
+    namespace: v.string(),
+    /** The spec `nextSlot` was computed from: a changed spec reschedules. */
+    schedule: vScheduleSpec,
+    /** Absent when the schedule has no slot left (a `once` that fired or passed). */
+    nextSlot: v.optional(v.number()),
+    scheduledFunctionId: v.optional(v.id("_scheduled_functions")),
+    /** The last slot that fired, and when it actually ran. */
+    lastSlot: v.optional(v.number()),
+    lastFiredAt: v.optional(v.number()),
+  }).index("by_rule", ["ruleId"]),
+
+  /**
+   * Each integration's host functions (function handles), written by the
+   * client, so that a scheduled fire, which has no client call in flight,
+   * can run actions and custom conditions.
+   */
+  integrationHandlers: defineTable({
+    integrationId: v.string(),
+    handlers: vHandlers,
+    updatedAt: v.number(),
+  }).index("by_integration", ["integrationId"]),
+
+  /**
+   * One row per migration (by `name`, such as "monday-rules-to-generic"):
+   * its current (or last) run, batch by batch. See migrations.ts.
+   */
   migrations: defineTable({
     name: v.string(),
     startedAt: v.number(),
     /** Absent until the run finishes. */
     completedAt: v.optional(v.number()),
-    /** Where an interrupted run resumes. */
+    /** Where the next batch reads from (an interrupted run resumes there); absent before the first batch. */
     cursor: v.optional(v.string()),
+    /** Rows read so far in this run, and what became of them. */
     processed: v.number(),
     created: v.number(),
     updated: v.number(),
+    unchanged: v.number(),
     unmapped: v.number(),
+    batches: v.number(),
+    lastBatchAt: v.optional(v.number()),
+    /** The first unmapped rows of the run (at most 100; `unmapped` counts them all). */
+    unmappedRules: v.array(v.object({ legacyId: v.string(), ruleId: v.string(), reason: v.string() })),
+    /** Why the last batch failed, until a batch succeeds. */
+    lastError: v.optional(v.string()),
   }).index("by_name", ["name"]),
+
+  /**
+   * Every version of every rule, the current one included, written in the
+   * same transaction as the change (versions.ts): the definition fields as
+   * the `rules` table stores them (at the top level, so a version nests no
+   * deeper than its rule), and what the change was.
+   */
+  ruleVersions: defineTable({
+    ruleId: v.string(),
+    /**
+     * The rule document it belongs to: a rule deleted and created again
+     * with the same id starts a history of its own.
+     */
+    ruleDocId: v.id("rules"),
+    version: v.number(),
+    changedAt: v.number(),
+    actor: v.optional(v.string()),
+    operation: vRuleChangeOperation,
+    /** The definition fields that differ from the previous version. */
+    changes: v.array(v.string()),
+    rollbackOf: v.optional(v.number()),
+    // The definition at this version (`RuleDefinition`).
+    name: v.string(),
+    description: v.optional(v.string()),
+    enabled: v.boolean(),
+    integrationId: v.string(),
+    namespace: v.string(),
+    priority: v.number(),
+    triggerType: v.string(),
+    triggerConfig: v.any(),
+    triggerPattern: v.optional(v.any()),
+    schedule: v.optional(vScheduleSpec),
+    conditions: v.array(vStoredCondition),
+    actions: v.array(vAction),
+    metadata: v.optional(v.any()),
+  }).index("by_rule_doc_version", ["ruleDocId", "version"]),
+
+  /**
+   * Limits of action runs per minute / hour / 30 days (quotas.ts), for one
+   * namespace of an integration, or (`namespace` null) the integration's
+   * default, which each namespace without its own counts apart.
+   */
+  quotas: defineTable({
+    integrationId: v.string(),
+    namespace: v.union(v.string(), v.null()),
+    perMinute: v.optional(v.number()),
+    perHour: v.optional(v.number()),
+    perMonth: v.optional(v.number()),
+    whenExceeded: vWhenExceeded,
+    updatedAt: v.number(),
+  }).index("by_scope", ["integrationId", "namespace"]),
+
+  /**
+   * Retention settings (retention.ts): for an integration (`namespace` and
+   * `ruleId` null), one namespace of it (`ruleId` null), or one rule. An
+   * absent field inherits from the wider scope, then the defaults.
+   */
+  retentionSettings: defineTable({
+    integrationId: v.string(),
+    namespace: v.union(v.string(), v.null()),
+    ruleId: v.union(v.string(), v.null()),
+    days: v.optional(v.number()),
+    failedDays: v.optional(v.number()),
+    maxPerOutcome: v.optional(v.number()),
+    updatedAt: v.number(),
+  }).index("by_scope", ["integrationId", "namespace", "ruleId"]),
+
+  /** The retention cleanup's state (cleanup.ts): one row. */
+  retentionState: defineTable({
+    /** The run in progress, if any. */
+    run: v.optional(vCleanupRun),
+    /** The last run that finished. */
+    lastRun: v.optional(vCleanupRun),
+    /** Settings changed: the next run checks every rule's counts, not only the busy ones. */
+    fullCheckRequested: v.boolean(),
+    /** Where the run in progress continues (for `getCleanupStatus`). */
+    cursor: v.optional(vCleanupCursor),
+  }),
+
+  /** Component-wide settings written by the client (logging.ts): one row. */
+  componentConfig: defineTable({
+    /** The level of work that runs without a client call (the retention cron). */
+    logLevel: v.optional(vRulesLogLevel),
+    updatedAt: v.number(),
+  }),
+
+  // Stats and health: ruleStats, statsRollup, statsStatus, triggerActivity.
+  ...monitoringTables,
 });

@@ -1,6 +1,7 @@
 /// <reference types="vite/client" />
 import { convexTest } from "convex-test";
 import workpool from "@convex-dev/workpool/test";
+import rateLimiter from "@convex-dev/rate-limiter/test";
 import schema from "./schema.js";
 
 export const modules = import.meta.glob("./**/*.ts");
@@ -9,6 +10,7 @@ export const modules = import.meta.glob("./**/*.ts");
 export function initConvexTest() {
   const t = convexTest({ schema, modules, transactionLimits: true });
   workpool.register(t, "workpool");
+  rateLimiter.register(t, "rateLimiter");
   return t;
 }
 

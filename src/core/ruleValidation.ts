@@ -19,6 +19,7 @@ import {
   type StoredCondition,
 } from "./conditions.js";
 import { findPatternProblem } from "./pattern.js";
+import { findScheduleProblem, type ScheduleSpec } from "./schedule.js";
 import { CONVEX_VALUE_LIMITS, findUnstorable } from "./storable.js";
 
 export type RuleProblem = { code: ErrorCode; field: string; message: string };
@@ -34,6 +35,7 @@ export type RuleDefinition = {
   triggerType: string;
   triggerConfig: any;
   triggerPattern?: any;
+  schedule?: ScheduleSpec;
   conditions: StoredCondition[];
   actions: Action[];
   metadata?: any;
@@ -50,6 +52,8 @@ export type RuleDefinitionInput = {
   triggerType: string;
   triggerConfig: any;
   triggerPattern?: any;
+  /** Checked by `findScheduleProblem`; any value is accepted here so the message can name the field. */
+  schedule?: unknown;
   conditions: ConditionInput[];
   actions: ActionInput[];
   metadata?: any;
@@ -93,6 +97,7 @@ export function validateRuleDefinition(
     keyProblem("triggerType", input.triggerType) ??
     storableProblem("triggerConfig", input.triggerConfig, TOP_LEVEL_FIELD_DEPTH) ??
     patternProblem(input.triggerPattern) ??
+    scheduleProblem(input.schedule) ??
     conditionsProblem(input.conditions, options) ??
     actionsProblem(input.actions) ??
     storableProblem("metadata", input.metadata, TOP_LEVEL_FIELD_DEPTH);
@@ -110,6 +115,7 @@ export function validateRuleDefinition(
   };
   if (input.description !== undefined) definition.description = input.description;
   if (input.triggerPattern !== undefined) definition.triggerPattern = input.triggerPattern;
+  if (input.schedule !== undefined) definition.schedule = input.schedule as ScheduleSpec;
   if (input.metadata !== undefined) definition.metadata = input.metadata;
   const size = getConvexSize(definition as unknown as Value);
   if (size > MAX_DEFINITION_BYTES) {
@@ -168,6 +174,12 @@ function patternProblem(pattern: unknown): RuleProblem | null {
   const problem = findPatternProblem(pattern);
   if (problem) return invalid(problem.field, problem.message);
   return storableProblem("triggerPattern", pattern, TOP_LEVEL_FIELD_DEPTH);
+}
+
+function scheduleProblem(schedule: unknown): RuleProblem | null {
+  if (schedule === undefined) return null;
+  const problem = findScheduleProblem(schedule);
+  return problem ? invalid(problem.field, problem.message) : null;
 }
 
 function conditionsProblem(

@@ -14,7 +14,10 @@ import type {
   FunctionReference,
 } from "convex/server";
 import type * as events from "../events.js";
+import type * as http from "../http.js";
+import type * as migration from "../migration.js";
 import type * as monday from "../monday.js";
+import type * as mondayApi from "../mondayApi.js";
 import type * as outbox from "../outbox.js";
 import type * as rules from "../rules.js";
 
@@ -28,7 +31,10 @@ import type * as rules from "../rules.js";
  */
 declare const fullApi: ApiFromModules<{
   events: typeof events;
+  http: typeof http;
+  migration: typeof migration;
   monday: typeof monday;
+  mondayApi: typeof mondayApi;
   outbox: typeof outbox;
   rules: typeof rules;
 }>;

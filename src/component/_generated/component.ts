@@ -36,9 +36,54 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             | "failed"
             | "skipped"
             | "loop_blocked"
-            | "duplicate";
+            | "duplicate"
+            | "rate_limited";
           replayed: Array<string>;
         },
+        Name
+      >;
+    };
+    cleanup: {
+      getCleanupStatus: FunctionReference<
+        "query",
+        "internal",
+        {},
+        {
+          running: {
+            startedAt: number;
+            trigger: "cron" | "manual";
+            since?: number;
+            logLevel?: "DEBUG" | "INFO" | "WARN" | "ERROR";
+            completedAt?: number;
+            lastBatchAt: number;
+            batches: number;
+            rulesChecked: number;
+            executionsDeleted: number;
+            logsDeleted: number;
+            eventsDeleted: number;
+          } | null;
+          lastRun: {
+            startedAt: number;
+            trigger: "cron" | "manual";
+            since?: number;
+            logLevel?: "DEBUG" | "INFO" | "WARN" | "ERROR";
+            completedAt?: number;
+            lastBatchAt: number;
+            batches: number;
+            rulesChecked: number;
+            executionsDeleted: number;
+            logsDeleted: number;
+            eventsDeleted: number;
+          } | null;
+          fullCheckRequested: boolean;
+        },
+        Name
+      >;
+      runCleanup: FunctionReference<
+        "mutation",
+        "internal",
+        { logLevel?: "DEBUG" | "INFO" | "WARN" | "ERROR" },
+        { started: boolean; runStartedAt: number },
         Name
       >;
     };
@@ -67,6 +112,15 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               }
             >;
             conditions: Record<string, { handle: string }>;
+            http?: {
+              allowedHosts: Array<string>;
+              allowHttp?: boolean;
+              retry?: {
+                maxAttempts: number;
+                initialBackoffMs: number;
+                base: number;
+              } | null;
+            };
           };
           eventSanitized?: boolean;
           options?: {
@@ -76,6 +130,12 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               maxAttempts: number;
               initialBackoffMs: number;
               base: number;
+            };
+            logLevel?: "DEBUG" | "INFO" | "WARN" | "ERROR";
+            monitoring?: {
+              stats?: boolean;
+              consecutiveFailures?: number;
+              disableOnFatal?: boolean;
             };
           };
         },
@@ -88,7 +148,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             | "failed"
             | "skipped"
             | "loop_blocked"
-            | "duplicate";
+            | "duplicate"
+            | "rate_limited";
         }>,
         Name
       >;
@@ -107,6 +168,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           namespace: string;
           triggerType: string;
           eventId?: string;
+          slot?: number;
           triggered: boolean;
           conditionsMet: boolean;
           successful: boolean;
@@ -116,7 +178,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             | "failed"
             | "skipped"
             | "loop_blocked"
-            | "duplicate";
+            | "duplicate"
+            | "rate_limited";
           startTime: number;
           endTime?: number;
           triggerData: any;
@@ -138,6 +201,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           chain: Array<string>;
           resultData?: any;
           error?: string;
+          logLevel?: "DEBUG" | "INFO" | "WARN" | "ERROR";
         } | null,
         Name
       >;
@@ -154,6 +218,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           namespace: string;
           triggerType: string;
           eventId?: string;
+          slot?: number;
           triggered: boolean;
           conditionsMet: boolean;
           successful: boolean;
@@ -163,7 +228,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             | "failed"
             | "skipped"
             | "loop_blocked"
-            | "duplicate";
+            | "duplicate"
+            | "rate_limited";
           startTime: number;
           endTime?: number;
           triggerData: any;
@@ -185,6 +251,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           chain: Array<string>;
           resultData?: any;
           error?: string;
+          logLevel?: "DEBUG" | "INFO" | "WARN" | "ERROR";
         }>,
         Name
       >;
@@ -200,7 +267,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             | "failed"
             | "skipped"
             | "loop_blocked"
-            | "duplicate";
+            | "duplicate"
+            | "rate_limited";
           paginationOpts: {
             numItems: number;
             cursor: string | null;
@@ -220,6 +288,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             namespace: string;
             triggerType: string;
             eventId?: string;
+            slot?: number;
             triggered: boolean;
             conditionsMet: boolean;
             successful: boolean;
@@ -229,7 +298,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               | "failed"
               | "skipped"
               | "loop_blocked"
-              | "duplicate";
+              | "duplicate"
+              | "rate_limited";
             startTime: number;
             endTime?: number;
             triggerData: any;
@@ -256,12 +326,66 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             chain: Array<string>;
             resultData?: any;
             error?: string;
+            logLevel?: "DEBUG" | "INFO" | "WARN" | "ERROR";
           }>;
           continueCursor: string;
           isDone: boolean;
           splitCursor?: string | null;
           pageStatus?: "SplitRecommended" | "SplitRequired" | null;
         },
+        Name
+      >;
+    };
+    health: {
+      getRuleHealth: FunctionReference<
+        "query",
+        "internal",
+        {
+          integrationId: string;
+          namespace?: string;
+          failedWithinMs?: number;
+          idleDays?: number;
+          limit?: number;
+          cursor?: string | null;
+        },
+        {
+          rules: Array<{
+            ruleId: string;
+            name: string;
+            enabled: boolean;
+            triggerType: string;
+            problems: Array<"failing" | "auto_disabled" | "idle">;
+            failed: number;
+            consecutiveFailures: number;
+            lastRunAt?: number;
+            lastSuccessAt?: number;
+            lastFailureAt?: number;
+            lastError?: string;
+            autoDisabled?: boolean;
+            disabledReason?: string;
+            disabledAt?: number;
+            lastEventAt?: number;
+          }>;
+          scanned: number;
+          isDone: boolean;
+          continueCursor: string | null;
+        },
+        Name
+      >;
+    };
+    logging: {
+      getLogLevel: FunctionReference<
+        "query",
+        "internal",
+        {},
+        "DEBUG" | "INFO" | "WARN" | "ERROR",
+        Name
+      >;
+      setLogLevel: FunctionReference<
+        "mutation",
+        "internal",
+        { logLevel?: "DEBUG" | "INFO" | "WARN" | "ERROR" },
+        null,
         Name
       >;
     };
@@ -273,12 +397,393 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         Array<{
           executionId: string;
           timestamp: number;
-          level: "info" | "warn" | "error";
+          level: "debug" | "info" | "warn" | "error";
           message: string;
           data?: any;
           component: "trigger" | "condition" | "action";
           componentId?: string;
         }>,
+        Name
+      >;
+    };
+    migrations: {
+      getMigration: FunctionReference<
+        "query",
+        "internal",
+        {},
+        {
+          name: string;
+          startedAt: number;
+          completedAt?: number;
+          cursor: string | null;
+          processed: number;
+          created: number;
+          updated: number;
+          unchanged: number;
+          unmapped: number;
+          batches: number;
+          lastBatchAt?: number;
+          unmappedRules: Array<{
+            legacyId: string;
+            ruleId: string;
+            reason: string;
+          }>;
+          lastError?: string;
+        } | null,
+        Name
+      >;
+      getRuleByLegacyId: FunctionReference<
+        "query",
+        "internal",
+        { legacyId: string },
+        {
+          ruleId: string;
+          name: string;
+          description?: string;
+          enabled: boolean;
+          integrationId: string;
+          namespace: string;
+          priority: number;
+          version: number;
+          triggerType: string;
+          triggerConfig: any;
+          triggerPattern?: any;
+          schedule?:
+            | { every: { minutes: number } | { hours: number } }
+            | { daily: { at: string; timeZone?: string } }
+            | { weekly: { weekday: number; at: string; timeZone?: string } }
+            | { monthly: { day: number; at: string; timeZone?: string } }
+            | {
+                once: {
+                  date: string;
+                  offsetDays?: number;
+                  at?: string;
+                  timeZone?: string;
+                };
+              };
+          conditions: Array<{ id: string; type: string; config: any }>;
+          actions: Array<{
+            id: string;
+            type: string;
+            config: any;
+            onError?: "stop" | "continue";
+          }>;
+          metadata?: any;
+          createdAt: number;
+          updatedAt: number;
+          autoDisabled?: boolean;
+          disabledReason?: string;
+          disabledAt?: number;
+        } | null,
+        Name
+      >;
+      importBatch: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          startCursor: string | null;
+          nextCursor: string;
+          isDone: boolean;
+          entries: Array<{
+            legacyId: string;
+            rule: {
+              id?: string;
+              name: string;
+              description?: string;
+              enabled?: boolean;
+              integrationId: string;
+              namespace?: string;
+              priority?: number;
+              triggerType: string;
+              triggerConfig: any;
+              triggerPattern?: any;
+              schedule?: any;
+              conditions: Array<{ id?: string; type: string; config: any }>;
+              actions: Array<{
+                id?: string;
+                type: string;
+                config: any;
+                onError?: "stop" | "continue";
+              }>;
+              metadata?: any;
+            };
+            createdAt?: number;
+            unmappedReason?: string;
+          }>;
+          force?: boolean;
+        },
+        {
+          alreadyComplete: boolean;
+          processed: number;
+          created: number;
+          updated: number;
+          unchanged: number;
+          unmapped: number;
+          unmappedRules: Array<{
+            legacyId: string;
+            ruleId: string;
+            reason: string;
+          }>;
+          run: {
+            name: string;
+            startedAt: number;
+            completedAt?: number;
+            cursor: string | null;
+            processed: number;
+            created: number;
+            updated: number;
+            unchanged: number;
+            unmapped: number;
+            batches: number;
+            lastBatchAt?: number;
+            unmappedRules: Array<{
+              legacyId: string;
+              ruleId: string;
+              reason: string;
+            }>;
+            lastError?: string;
+          };
+        },
+        Name
+      >;
+      previewBatch: FunctionReference<
+        "query",
+        "internal",
+        {
+          startCursor: string | null;
+          nextCursor: string;
+          isDone: boolean;
+          entries: Array<{
+            legacyId: string;
+            rule: {
+              id?: string;
+              name: string;
+              description?: string;
+              enabled?: boolean;
+              integrationId: string;
+              namespace?: string;
+              priority?: number;
+              triggerType: string;
+              triggerConfig: any;
+              triggerPattern?: any;
+              schedule?: any;
+              conditions: Array<{ id?: string; type: string; config: any }>;
+              actions: Array<{
+                id?: string;
+                type: string;
+                config: any;
+                onError?: "stop" | "continue";
+              }>;
+              metadata?: any;
+            };
+            createdAt?: number;
+            unmappedReason?: string;
+          }>;
+          force?: boolean;
+        },
+        {
+          alreadyComplete: boolean;
+          processed: number;
+          created: number;
+          updated: number;
+          unchanged: number;
+          unmapped: number;
+          unmappedRules: Array<{
+            legacyId: string;
+            ruleId: string;
+            reason: string;
+          }>;
+          run: {
+            name: string;
+            startedAt: number;
+            completedAt?: number;
+            cursor: string | null;
+            processed: number;
+            created: number;
+            updated: number;
+            unchanged: number;
+            unmapped: number;
+            batches: number;
+            lastBatchAt?: number;
+            unmappedRules: Array<{
+              legacyId: string;
+              ruleId: string;
+              reason: string;
+            }>;
+            lastError?: string;
+          } | null;
+          details: {
+            created: Array<{ legacyId: string; ruleId: string; name: string }>;
+            updated: Array<{
+              legacyId: string;
+              ruleId: string;
+              name: string;
+              fields: Array<string>;
+            }>;
+            unchanged: Array<{
+              legacyId: string;
+              ruleId: string;
+              name: string;
+            }>;
+            unmapped: Array<{
+              legacyId: string;
+              ruleId: string;
+              reason: string;
+            }>;
+          };
+        },
+        Name
+      >;
+      recordMigrationError: FunctionReference<
+        "mutation",
+        "internal",
+        { error: string },
+        null,
+        Name
+      >;
+    };
+    quotas: {
+      getQuota: FunctionReference<
+        "query",
+        "internal",
+        { integrationId: string; namespace?: string },
+        {
+          integrationId: string;
+          namespace?: string;
+          perMinute?: number;
+          perHour?: number;
+          perMonth?: number;
+          whenExceeded: "reject" | "wait";
+          updatedAt: number;
+        } | null,
+        Name
+      >;
+      getQuotaUsage: FunctionReference<
+        "query",
+        "internal",
+        { integrationId: string; namespace?: string },
+        {
+          quota: {
+            integrationId: string;
+            namespace?: string;
+            perMinute?: number;
+            perHour?: number;
+            perMonth?: number;
+            whenExceeded: "reject" | "wait";
+            updatedAt: number;
+          };
+          inherited: boolean;
+          windows: Array<{
+            window: "minute" | "hour" | "month";
+            limit: number;
+            used: number;
+            remaining: number;
+            windowStart: number;
+            windowEnd: number;
+          }>;
+        } | null,
+        Name
+      >;
+      removeQuota: FunctionReference<
+        "mutation",
+        "internal",
+        { integrationId: string; namespace?: string },
+        boolean,
+        Name
+      >;
+      setQuota: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          integrationId: string;
+          namespace?: string;
+          perMinute?: number;
+          perHour?: number;
+          perMonth?: number;
+          whenExceeded?: "reject" | "wait";
+        },
+        {
+          integrationId: string;
+          namespace?: string;
+          perMinute?: number;
+          perHour?: number;
+          perMonth?: number;
+          whenExceeded: "reject" | "wait";
+          updatedAt: number;
+        },
+        Name
+      >;
+    };
+    retention: {
+      clearRetention: FunctionReference<
+        "mutation",
+        "internal",
+        { integrationId: string; namespace?: string; ruleId?: string },
+        null,
+        Name
+      >;
+      getRetention: FunctionReference<
+        "query",
+        "internal",
+        { integrationId: string; namespace?: string; ruleId?: string },
+        {
+          days: number;
+          failedDays: number;
+          maxPerOutcome: number;
+          sources: {
+            days: "rule" | "namespace" | "integration" | "default";
+            failedDays: "rule" | "namespace" | "integration" | "default";
+            maxPerOutcome: "rule" | "namespace" | "integration" | "default";
+          };
+          stored: {
+            days?: number;
+            failedDays?: number;
+            maxPerOutcome?: number;
+          } | null;
+        },
+        Name
+      >;
+      listRetention: FunctionReference<
+        "query",
+        "internal",
+        { integrationId: string },
+        Array<{
+          integrationId: string;
+          namespace: string | null;
+          ruleId: string | null;
+          days?: number;
+          failedDays?: number;
+          maxPerOutcome?: number;
+          updatedAt: number;
+        }>,
+        Name
+      >;
+      setRetention: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          integrationId: string;
+          namespace?: string;
+          ruleId?: string;
+          days?: number | null;
+          failedDays?: number | null;
+          maxPerOutcome?: number | null;
+        },
+        {
+          days: number;
+          failedDays: number;
+          maxPerOutcome: number;
+          sources: {
+            days: "rule" | "namespace" | "integration" | "default";
+            failedDays: "rule" | "namespace" | "integration" | "default";
+            maxPerOutcome: "rule" | "namespace" | "integration" | "default";
+          };
+          stored: {
+            days?: number;
+            failedDays?: number;
+            maxPerOutcome?: number;
+          } | null;
+        },
         Name
       >;
     };
@@ -297,6 +802,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           triggerType: string;
           triggerConfig: any;
           triggerPattern?: any;
+          schedule?: any;
           conditions: Array<{ id?: string; type: string; config: any }>;
           actions: Array<{
             id?: string;
@@ -305,6 +811,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             onError?: "stop" | "continue";
           }>;
           metadata?: any;
+          actor?: string;
         },
         string,
         Name
@@ -319,14 +826,14 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
       disableRule: FunctionReference<
         "mutation",
         "internal",
-        { ruleId: string; expectedVersion?: number },
+        { ruleId: string; expectedVersion?: number; actor?: string },
         null,
         Name
       >;
       enableRule: FunctionReference<
         "mutation",
         "internal",
-        { ruleId: string; expectedVersion?: number },
+        { ruleId: string; expectedVersion?: number; actor?: string },
         null,
         Name
       >;
@@ -357,6 +864,19 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             triggerType: string;
             triggerConfig: any;
             triggerPattern?: any;
+            schedule?:
+              | { every: { minutes: number } | { hours: number } }
+              | { daily: { at: string; timeZone?: string } }
+              | { weekly: { weekday: number; at: string; timeZone?: string } }
+              | { monthly: { day: number; at: string; timeZone?: string } }
+              | {
+                  once: {
+                    date: string;
+                    offsetDays?: number;
+                    at?: string;
+                    timeZone?: string;
+                  };
+                };
             conditions: Array<{ id?: string; type: string; config: any }>;
             actions: Array<{
               id?: string;
@@ -389,6 +909,19 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           triggerType: string;
           triggerConfig: any;
           triggerPattern?: any;
+          schedule?:
+            | { every: { minutes: number } | { hours: number } }
+            | { daily: { at: string; timeZone?: string } }
+            | { weekly: { weekday: number; at: string; timeZone?: string } }
+            | { monthly: { day: number; at: string; timeZone?: string } }
+            | {
+                once: {
+                  date: string;
+                  offsetDays?: number;
+                  at?: string;
+                  timeZone?: string;
+                };
+              };
           conditions: Array<{ id: string; type: string; config: any }>;
           actions: Array<{
             id: string;
@@ -399,6 +932,9 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           metadata?: any;
           createdAt: number;
           updatedAt: number;
+          autoDisabled?: boolean;
+          disabledReason?: string;
+          disabledAt?: number;
         } | null,
         Name
       >;
@@ -423,6 +959,19 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           triggerType: string;
           triggerConfig: any;
           triggerPattern?: any;
+          schedule?:
+            | { every: { minutes: number } | { hours: number } }
+            | { daily: { at: string; timeZone?: string } }
+            | { weekly: { weekday: number; at: string; timeZone?: string } }
+            | { monthly: { day: number; at: string; timeZone?: string } }
+            | {
+                once: {
+                  date: string;
+                  offsetDays?: number;
+                  at?: string;
+                  timeZone?: string;
+                };
+              };
           conditions: Array<{ id: string; type: string; config: any }>;
           actions: Array<{
             id: string;
@@ -433,6 +982,9 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           metadata?: any;
           createdAt: number;
           updatedAt: number;
+          autoDisabled?: boolean;
+          disabledReason?: string;
+          disabledAt?: number;
         }>,
         Name
       >;
@@ -451,6 +1003,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             triggerType: string;
             triggerConfig: any;
             triggerPattern?: any;
+            schedule?: any;
             conditions: Array<{ id?: string; type: string; config: any }>;
             actions: Array<{
               id?: string;
@@ -460,6 +1013,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             }>;
             metadata?: any;
           }>;
+          actor?: string;
         },
         {
           created: number;
@@ -497,6 +1051,19 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             triggerType: string;
             triggerConfig: any;
             triggerPattern?: any;
+            schedule?:
+              | { every: { minutes: number } | { hours: number } }
+              | { daily: { at: string; timeZone?: string } }
+              | { weekly: { weekday: number; at: string; timeZone?: string } }
+              | { monthly: { day: number; at: string; timeZone?: string } }
+              | {
+                  once: {
+                    date: string;
+                    offsetDays?: number;
+                    at?: string;
+                    timeZone?: string;
+                  };
+                };
             conditions: Array<{ id: string; type: string; config: any }>;
             actions: Array<{
               id: string;
@@ -507,6 +1074,9 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             metadata?: any;
             createdAt: number;
             updatedAt: number;
+            autoDisabled?: boolean;
+            disabledReason?: string;
+            disabledAt?: number;
           }>;
           continueCursor: string;
           isDone: boolean;
@@ -522,6 +1092,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           ruleId: string;
           expectedVersion?: number;
           integrationId?: string;
+          actor?: string;
           name?: string;
           description?: string | null;
           enabled?: boolean;
@@ -529,6 +1100,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           triggerType?: string;
           triggerConfig?: any;
           triggerPattern?: any | null;
+          schedule?: any | null;
           conditions?: Array<{ id?: string; type: string; config: any }>;
           actions?: Array<{
             id?: string;
@@ -550,6 +1122,19 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           triggerType: string;
           triggerConfig: any;
           triggerPattern?: any;
+          schedule?:
+            | { every: { minutes: number } | { hours: number } }
+            | { daily: { at: string; timeZone?: string } }
+            | { weekly: { weekday: number; at: string; timeZone?: string } }
+            | { monthly: { day: number; at: string; timeZone?: string } }
+            | {
+                once: {
+                  date: string;
+                  offsetDays?: number;
+                  at?: string;
+                  timeZone?: string;
+                };
+              };
           conditions: Array<{ id: string; type: string; config: any }>;
           actions: Array<{
             id: string;
@@ -560,7 +1145,116 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           metadata?: any;
           createdAt: number;
           updatedAt: number;
+          autoDisabled?: boolean;
+          disabledReason?: string;
+          disabledAt?: number;
         },
+        Name
+      >;
+    };
+    schedules: {
+      getSchedule: FunctionReference<
+        "query",
+        "internal",
+        { ruleId: string },
+        {
+          ruleId: string;
+          schedule:
+            | { every: { minutes: number } | { hours: number } }
+            | { daily: { at: string; timeZone?: string } }
+            | { weekly: { weekday: number; at: string; timeZone?: string } }
+            | { monthly: { day: number; at: string; timeZone?: string } }
+            | {
+                once: {
+                  date: string;
+                  offsetDays?: number;
+                  at?: string;
+                  timeZone?: string;
+                };
+              };
+          nextSlot?: number;
+          lastSlot?: number;
+          lastFiredAt?: number;
+        } | null,
+        Name
+      >;
+      registerHandlers: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          integrationId: string;
+          handlers: {
+            actions: Record<
+              string,
+              {
+                handle: string;
+                kind: "mutation" | "action";
+                retry?: {
+                  maxAttempts: number;
+                  initialBackoffMs: number;
+                  base: number;
+                } | null;
+              }
+            >;
+            conditions: Record<string, { handle: string }>;
+            http?: {
+              allowedHosts: Array<string>;
+              allowHttp?: boolean;
+              retry?: {
+                maxAttempts: number;
+                initialBackoffMs: number;
+                base: number;
+              } | null;
+            };
+          };
+        },
+        boolean,
+        Name
+      >;
+    };
+    stats: {
+      getRulesStats: FunctionReference<
+        "query",
+        "internal",
+        { ruleIds: Array<string> },
+        Array<{
+          ruleId: string;
+          runs: number;
+          succeeded: number;
+          failed: number;
+          skipped: number;
+          loopBlocked: number;
+          other: number;
+          consecutiveFailures: number;
+          lastRunAt?: number;
+          lastSuccessAt?: number;
+          lastFailureAt?: number;
+          lastError?: string;
+          averageDurationMs?: number;
+          complete: boolean;
+        } | null>,
+        Name
+      >;
+      getRuleStats: FunctionReference<
+        "query",
+        "internal",
+        { ruleId: string },
+        {
+          ruleId: string;
+          runs: number;
+          succeeded: number;
+          failed: number;
+          skipped: number;
+          loopBlocked: number;
+          other: number;
+          consecutiveFailures: number;
+          lastRunAt?: number;
+          lastSuccessAt?: number;
+          lastFailureAt?: number;
+          lastError?: string;
+          averageDurationMs?: number;
+          complete: boolean;
+        } | null,
         Name
       >;
     };
@@ -581,6 +1275,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             triggerType: string;
             triggerConfig: any;
             triggerPattern?: any;
+            schedule?: any;
             conditions: Array<{ id?: string; type: string; config: any }>;
             actions: Array<{
               id?: string;
@@ -605,6 +1300,15 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               }
             >;
             conditions: Record<string, { handle: string }>;
+            http?: {
+              allowedHosts: Array<string>;
+              allowHttp?: boolean;
+              retry?: {
+                maxAttempts: number;
+                initialBackoffMs: number;
+                base: number;
+              } | null;
+            };
           };
           now?: number;
         },
@@ -619,6 +1323,239 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             config?: any;
             error?: string;
           }>;
+        },
+        Name
+      >;
+    };
+    versions: {
+      getExecutionRuleVersion: FunctionReference<
+        "query",
+        "internal",
+        { executionId: string },
+        {
+          ruleId: string;
+          version: number;
+          changedAt: number;
+          actor?: string;
+          operation:
+            | "create"
+            | "update"
+            | "enable"
+            | "disable"
+            | "import"
+            | "rollback"
+            | "unrecorded";
+          changes: Array<string>;
+          rollbackOf?: number;
+          rule: {
+            id: string;
+            name: string;
+            description?: string;
+            enabled: boolean;
+            integrationId: string;
+            namespace: string;
+            priority: number;
+            triggerType: string;
+            triggerConfig: any;
+            triggerPattern?: any;
+            schedule?:
+              | { every: { minutes: number } | { hours: number } }
+              | { daily: { at: string; timeZone?: string } }
+              | { weekly: { weekday: number; at: string; timeZone?: string } }
+              | { monthly: { day: number; at: string; timeZone?: string } }
+              | {
+                  once: {
+                    date: string;
+                    offsetDays?: number;
+                    at?: string;
+                    timeZone?: string;
+                  };
+                };
+            conditions: Array<{ id?: string; type: string; config: any }>;
+            actions: Array<{
+              id?: string;
+              type: string;
+              config: any;
+              onError?: "stop" | "continue";
+            }>;
+            metadata?: any;
+          };
+        } | null,
+        Name
+      >;
+      getRuleVersion: FunctionReference<
+        "query",
+        "internal",
+        { ruleId: string; version: number },
+        {
+          ruleId: string;
+          version: number;
+          changedAt: number;
+          actor?: string;
+          operation:
+            | "create"
+            | "update"
+            | "enable"
+            | "disable"
+            | "import"
+            | "rollback"
+            | "unrecorded";
+          changes: Array<string>;
+          rollbackOf?: number;
+          rule: {
+            id: string;
+            name: string;
+            description?: string;
+            enabled: boolean;
+            integrationId: string;
+            namespace: string;
+            priority: number;
+            triggerType: string;
+            triggerConfig: any;
+            triggerPattern?: any;
+            schedule?:
+              | { every: { minutes: number } | { hours: number } }
+              | { daily: { at: string; timeZone?: string } }
+              | { weekly: { weekday: number; at: string; timeZone?: string } }
+              | { monthly: { day: number; at: string; timeZone?: string } }
+              | {
+                  once: {
+                    date: string;
+                    offsetDays?: number;
+                    at?: string;
+                    timeZone?: string;
+                  };
+                };
+            conditions: Array<{ id?: string; type: string; config: any }>;
+            actions: Array<{
+              id?: string;
+              type: string;
+              config: any;
+              onError?: "stop" | "continue";
+            }>;
+            metadata?: any;
+          };
+        } | null,
+        Name
+      >;
+      listRuleVersions: FunctionReference<
+        "query",
+        "internal",
+        {
+          ruleId: string;
+          paginationOpts: {
+            numItems: number;
+            cursor: string | null;
+            endCursor?: string | null;
+            id?: number;
+            maximumRowsRead?: number;
+            maximumBytesRead?: number;
+          };
+        },
+        {
+          page: Array<{
+            ruleId: string;
+            version: number;
+            changedAt: number;
+            actor?: string;
+            operation:
+              | "create"
+              | "update"
+              | "enable"
+              | "disable"
+              | "import"
+              | "rollback"
+              | "unrecorded";
+            changes: Array<string>;
+            rollbackOf?: number;
+            rule: {
+              id: string;
+              name: string;
+              description?: string;
+              enabled: boolean;
+              integrationId: string;
+              namespace: string;
+              priority: number;
+              triggerType: string;
+              triggerConfig: any;
+              triggerPattern?: any;
+              schedule?:
+                | { every: { minutes: number } | { hours: number } }
+                | { daily: { at: string; timeZone?: string } }
+                | { weekly: { weekday: number; at: string; timeZone?: string } }
+                | { monthly: { day: number; at: string; timeZone?: string } }
+                | {
+                    once: {
+                      date: string;
+                      offsetDays?: number;
+                      at?: string;
+                      timeZone?: string;
+                    };
+                  };
+              conditions: Array<{ id?: string; type: string; config: any }>;
+              actions: Array<{
+                id?: string;
+                type: string;
+                config: any;
+                onError?: "stop" | "continue";
+              }>;
+              metadata?: any;
+            };
+          }>;
+          continueCursor: string;
+          isDone: boolean;
+          splitCursor?: string | null;
+          pageStatus?: "SplitRecommended" | "SplitRequired" | null;
+        },
+        Name
+      >;
+      rollbackRule: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          ruleId: string;
+          version: number;
+          expectedVersion?: number;
+          actor?: string;
+        },
+        {
+          ruleId: string;
+          name: string;
+          description?: string;
+          enabled: boolean;
+          integrationId: string;
+          namespace: string;
+          priority: number;
+          version: number;
+          triggerType: string;
+          triggerConfig: any;
+          triggerPattern?: any;
+          schedule?:
+            | { every: { minutes: number } | { hours: number } }
+            | { daily: { at: string; timeZone?: string } }
+            | { weekly: { weekday: number; at: string; timeZone?: string } }
+            | { monthly: { day: number; at: string; timeZone?: string } }
+            | {
+                once: {
+                  date: string;
+                  offsetDays?: number;
+                  at?: string;
+                  timeZone?: string;
+                };
+              };
+          conditions: Array<{ id: string; type: string; config: any }>;
+          actions: Array<{
+            id: string;
+            type: string;
+            config: any;
+            onError?: "stop" | "continue";
+          }>;
+          metadata?: any;
+          createdAt: number;
+          updatedAt: number;
+          autoDisabled?: boolean;
+          disabledReason?: string;
+          disabledAt?: number;
         },
         Name
       >;

@@ -1,0 +1,163 @@
+/**
+ * The monday.com webhook endpoint: `POST /monday/webhook?workspace=<id>`.
+ *
+ * - The challenge monday.com sends when a webhook is created
+ *   (`{ "challenge": "..." }`) is echoed back as is.
+ * - Every other request must carry monday.com's `Authorization` JWT, signed
+ *   (HS256) with the app's signing secret (the `MONDAY_SIGNING_SECRET`
+ *   environment variable): 401 otherwise, and nothing runs.
+ * - A body that is not a monday.com event (not JSON, no `event`, fields of
+ *   the wrong type) gets 400 with a short reason, and nothing runs.
+ * - An event is handed to `internal.events.receiveMondayEvent` (trigger type
+ *   from the event type and column type, `triggerUuid` as the event id, the
+ *   board as routing field) for the rules of the workspace named by the
+ *   `workspace` query parameter; 200 once it is recorded. Its actions run
+ *   afterwards, through the rules engine's workpool. A redelivery (same
+ *   `triggerUuid`) runs nothing twice.
+ *
+ * Why the workspace is in the URL: monday.com signs requests only for
+ * webhooks an app created with its own token (the `create_webhook`
+ * mutation), so the app writes the URL, workspace included, and a request
+ * signed with the app's secret can only come from such a webhook.
+ */
+import { httpRouter } from "convex/server";
+import { ConvexError, convexToJson, type Value } from "convex/values";
+import { errors as joseErrors, jwtVerify } from "jose";
+import { internal } from "./_generated/api.js";
+import { httpAction } from "./_generated/server.js";
+
+/** Convex functions read environment variables from `process.env`. */
+declare const process: { env: Record<string, string | undefined> };
+
+/** Bigger bodies are refused: monday.com's events are a few KiB. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+const WORKSPACE = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+const http = httpRouter();
+
+http.route({
+  path: "/monday/webhook",
+  method: "POST",
+  handler: httpAction(async (ctx, request) => {
+    const text = await request.text();
+    if (new TextEncoder().encode(text).byteLength > MAX_BODY_BYTES) {
+      return reply(413, { error: `body larger than ${MAX_BODY_BYTES} bytes` });
+    }
+    let body: unknown;
+    let parsed = true;
+    try {
+      body = JSON.parse(text) as unknown;
+    } catch {
+      parsed = false;
+    }
+
+    // monday.com's URL check: echo the challenge. It proves only that this
+    // endpoint answers; nothing runs.
+    if (isObject(body) && "challenge" in body && !("event" in body)) {
+      if (typeof body.challenge !== "string") return reply(400, { error: "challenge: not a string" });
+      return reply(200, { challenge: body.challenge });
+    }
+
+    const secret = process.env.MONDAY_SIGNING_SECRET;
+    if (!secret) return reply(500, { error: "MONDAY_SIGNING_SECRET is not set on this deployment" });
+    const denied = await verifySignature(request.headers.get("Authorization"), secret);
+    if (denied) return reply(401, { error: denied });
+
+    if (!parsed) return reply(400, { error: "body: not JSON" });
+    const problem = envelopeProblem(body);
+    if (problem) return reply(400, { error: problem });
+    const workspaceId = new URL(request.url).searchParams.get("workspace");
+    if (workspaceId === null || !WORKSPACE.test(workspaceId)) {
+      return reply(400, {
+        error: "workspace: missing or invalid query parameter (?workspace=<id>, letters, digits, _ . : -)",
+      });
+    }
+    try {
+      // Refuses what Convex cannot take as an argument ("$" field names...).
+      convexToJson(body as Value);
+    } catch (error) {
+      return reply(400, { error: `body: ${error instanceof Error ? error.message : "not a Convex value"}` });
+    }
+
+    try {
+      const results = await ctx.runMutation(internal.events.receiveMondayEvent, {
+        workspaceId,
+        body,
+      });
+      return reply(200, {
+        ok: true,
+        executions: results.length,
+        duplicate: results.some((r) => r.status === "duplicate"),
+      });
+    } catch (error) {
+      // A refusal (an event the rules engine will never accept): 400, so
+      // that monday.com does not retry it for 30 minutes. Anything else is
+      // a 500, which monday.com retries.
+      if (error instanceof ConvexError) {
+        const data = error.data as { message?: unknown } | string;
+        const message = typeof data === "string" ? data : String(data?.message ?? "refused");
+        return reply(400, { error: message });
+      }
+      throw error;
+    }
+  }),
+});
+
+export default http;
+
+/** Why the Authorization header is not a valid monday.com signature, or null. */
+async function verifySignature(header: string | null, secret: string): Promise<string | null> {
+  if (!header) return "missing Authorization header";
+  const token = header.replace(/^Bearer\s+/i, "").trim();
+  try {
+    await jwtVerify(token, new TextEncoder().encode(secret), {
+      algorithms: ["HS256"],
+      clockTolerance: 30,
+    });
+    return null;
+  } catch (error) {
+    if (error instanceof joseErrors.JWTExpired) return "expired token";
+    if (error instanceof joseErrors.JWSSignatureVerificationFailed) return "bad signature";
+    if (error instanceof joseErrors.JOSEAlgNotAllowed) return "bad signature (HS256 expected)";
+    return "invalid token";
+  }
+}
+
+/** What is wrong with a webhook body's envelope, or null. */
+function envelopeProblem(body: unknown): string | null {
+  if (!isObject(body)) return "body: not a JSON object";
+  const event = body.event;
+  if (event === undefined) return "body.event: missing";
+  if (!isObject(event)) return "body.event: not an object";
+  if (typeof event.type !== "string" || event.type === "") return "event.type: not a string";
+  if (typeof event.triggerUuid !== "string" || event.triggerUuid === "" || event.triggerUuid.length > 256) {
+    return "event.triggerUuid: not a string of 1 to 256 characters";
+  }
+  if (typeof event.boardId !== "number" && !(typeof event.boardId === "string" && /^\d+$/.test(event.boardId))) {
+    return "event.boardId: not a number";
+  }
+  for (const field of ["pulseId", "userId"] as const) {
+    const value = event[field];
+    if (value !== undefined && value !== null && typeof value !== "number") {
+      return `event.${field}: not a number`;
+    }
+  }
+  for (const field of ["columnId", "columnType", "groupId", "pulseName"] as const) {
+    const value = event[field];
+    if (value !== undefined && value !== null && typeof value !== "string") {
+      return `event.${field}: not a string`;
+    }
+  }
+  return null;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function reply(status: number, body: unknown): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "Content-Type": "application/json" },
+  });
+}

@@ -1,0 +1,443 @@
+/**
+ * Quotas: per integration and namespace, optional limits of action runs per
+ * minute, hour and month, counted by the component's own
+ * @convex-dev/rate-limiter (a child component, see convex.config.ts).
+ *
+ * - The unit is one action run: a token is taken when an action starts (its
+ *   first attempt is handed to workpool), in the transaction that starts it.
+ *   Retries, and later attempts a handler asked for (Retry-After), are the
+ *   same run and take nothing; actions that fail before running (no
+ *   handler, a bad template) take nothing.
+ * - The first action of an execution starts in the dispatch transaction, so
+ *   an execution over quota is recorded `rate_limited` up front, with no
+ *   action run. There is no separate check of all of a rule's actions at
+ *   dispatch: a check that reserves nothing is racy, and reserving one token
+ *   per action would count actions that never run (skipped after a
+ *   failure). An execution whose later action is over quota stops there,
+ *   `rate_limited`, keeping what its earlier actions did.
+ * - Windows are fixed windows aligned to the epoch: minutes and hours of the
+ *   UTC clock, and "months" of 30 days from 1970-01-01 (the rate limiter has
+ *   fixed periods, not calendar months; see the README).
+ * - whenExceeded "reject": the execution is recorded `rate_limited` and the
+ *   action (and the rest) do not run; `replayExecution` runs them later.
+ *   "wait": the token is reserved in a later window (at most one window
+ *   ahead per limit) and the action starts then; beyond that, rejected.
+ * - With several limits, the tokens are taken all or none (a nested
+ *   mutation that throws rolls back the ones it took).
+ */
+import { ConvexError, v, type Infer } from "convex/values";
+import { calculateRateLimit } from "@convex-dev/rate-limiter";
+import { components, internal } from "./_generated/api.js";
+import type { Doc } from "./_generated/dataModel.js";
+import {
+  internalMutation,
+  mutation,
+  query,
+  type MutationCtx,
+  type QueryCtx,
+} from "./_generated/server.js";
+import {
+  vQuota,
+  vQuotaStatus,
+  vQuotaWindow,
+  vWhenExceeded,
+  type Quota,
+  type QuotaWindow,
+} from "../shared.js";
+import { idFormatProblem } from "../core/conditions.js";
+import { fail } from "./errors.js";
+import type { Advance } from "./actions.js";
+
+const MINUTE = 60 * 1000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/** The length of each window; a "month" is 30 days. */
+export const QUOTA_WINDOW_MS: Record<QuotaWindow, number> = {
+  minute: MINUTE,
+  hour: HOUR,
+  month: 30 * DAY,
+};
+const WINDOW_FIELD = { minute: "perMinute", hour: "perHour", month: "perMonth" } as const;
+const WINDOW_LABEL = { minute: "per-minute", hour: "per-hour", month: "per-month (30 days)" } as const;
+const WINDOWS: QuotaWindow[] = ["minute", "hour", "month"];
+/** The largest limit a window may have. */
+export const QUOTA_MAX = 1_000_000_000;
+const QUOTA_EXCEEDED = "convex-rules:quotaExceeded";
+
+type Scope = { integrationId: string; namespace: string };
+type Exceeded = { window: QuotaWindow; limit: number; retryAfter: number };
+type Taken = { ok: true; waitMs: number; window?: QuotaWindow; limit?: number } | ({ ok: false } & Exceeded);
+
+/** One limit of a quota, as the rate limiter takes it. */
+const vLimit = v.object({
+  window: vQuotaWindow,
+  limit: v.number(),
+  config: v.object({
+    kind: v.literal("fixed window"),
+    rate: v.number(),
+    period: v.number(),
+    start: v.number(),
+    maxReserved: v.optional(v.number()),
+  }),
+});
+type Limit = Infer<typeof vLimit>;
+
+/**
+ * Sets the quota of one namespace of an integration, or (no `namespace`)
+ * the integration's default, which applies to each namespace without a
+ * quota of its own, counted for each namespace apart. Replaces the previous
+ * quota of that scope; at least one limit is required (`removeQuota`
+ * removes one). Limits are integers from 1 to 1,000,000,000; counts already
+ * made in the current windows are kept. Returns the quota as stored.
+ */
+export const setQuota = mutation({
+  args: {
+    integrationId: v.string(),
+    namespace: v.optional(v.string()),
+    perMinute: v.optional(v.number()),
+    perHour: v.optional(v.number()),
+    perMonth: v.optional(v.number()),
+    /** Default "reject". */
+    whenExceeded: v.optional(vWhenExceeded),
+  },
+  returns: vQuota,
+  handler: async (ctx, args) => {
+    checkScope(args);
+    const limits: Partial<Record<"perMinute" | "perHour" | "perMonth", number>> = {};
+    for (const window of WINDOWS) {
+      const field = WINDOW_FIELD[window];
+      const value = args[field];
+      if (value === undefined) continue;
+      if (!Number.isInteger(value) || value < 1 || value > QUOTA_MAX) {
+        fail("INVALID_ARGUMENT", `${field}: must be an integer from 1 to ${QUOTA_MAX}, got ${value}`, field);
+      }
+      limits[field] = value;
+    }
+    if (Object.keys(limits).length === 0) {
+      fail(
+        "INVALID_ARGUMENT",
+        "perMinute: set at least one of perMinute, perHour, perMonth (removeQuota removes a quota)",
+        "perMinute",
+      );
+    }
+    const row = {
+      integrationId: args.integrationId,
+      namespace: args.namespace ?? null,
+      ...limits,
+      whenExceeded: args.whenExceeded ?? "reject",
+      updatedAt: Date.now(),
+    };
+    const existing = await findQuota(ctx, args.integrationId, row.namespace);
+    if (existing) await ctx.db.replace("quotas", existing._id, row);
+    else await ctx.db.insert("quotas", row);
+    return toQuota(row);
+  },
+});
+
+/** Removes the quota of a namespace (or the integration's default); false when there was none. */
+export const removeQuota = mutation({
+  args: { integrationId: v.string(), namespace: v.optional(v.string()) },
+  returns: v.boolean(),
+  handler: async (ctx, args) => {
+    checkScope(args);
+    const existing = await findQuota(ctx, args.integrationId, args.namespace ?? null);
+    if (!existing) return false;
+    await ctx.db.delete("quotas", existing._id);
+    return true;
+  },
+});
+
+/** The quota set for a namespace (or, without `namespace`, the integration's default), or null. */
+export const getQuota = query({
+  args: { integrationId: v.string(), namespace: v.optional(v.string()) },
+  returns: v.union(vQuota, v.null()),
+  handler: async (ctx, args) => {
+    const row = await findQuota(ctx, args.integrationId, args.namespace ?? null);
+    return row ? toQuota(row) : null;
+  },
+});
+
+/**
+ * The quota in force for a namespace (default "") - its own, else the
+ * integration's default - and the action runs counted in each current
+ * window; null when no quota applies.
+ */
+export const getQuotaUsage = query({
+  args: { integrationId: v.string(), namespace: v.optional(v.string()) },
+  returns: v.union(vQuotaStatus, v.null()),
+  handler: async (ctx, args) => {
+    const scope = { integrationId: args.integrationId, namespace: args.namespace ?? "" };
+    const row = await quotaInForce(ctx, scope);
+    if (!row) return null;
+    const now = Date.now();
+    const windows = [];
+    for (const { window, limit, config } of limitsOf(row)) {
+      const stored = await ctx.runQuery(components.rateLimiter.lib.getValue, {
+        name: limitName(window),
+        key: quotaKey(scope),
+        config,
+      });
+      const current = calculateRateLimit({ value: stored.value, ts: stored.ts }, config, now, 0);
+      windows.push({
+        window,
+        limit,
+        used: limit - current.value,
+        remaining: Math.max(0, current.value),
+        windowStart: current.ts,
+        windowEnd: current.ts + config.period,
+      });
+    }
+    return { quota: toQuota(row), inherited: row.namespace === null, windows };
+  },
+});
+
+/**
+ * Takes one token of each limit, all or none: throws (rolling back the
+ * tokens it took) when a limit refuses. Returns the longest wait (with
+ * `reserve`) and the limit that asked for it.
+ */
+export const takeTokens = internalMutation({
+  args: { key: v.string(), limits: v.array(vLimit), reserve: v.boolean() },
+  returns: v.object({ waitMs: v.number(), window: v.optional(vQuotaWindow), limit: v.optional(v.number()) }),
+  handler: async (ctx, args) => {
+    let longest: { waitMs: number; window?: QuotaWindow; limit?: number } = { waitMs: 0 };
+    for (const limit of args.limits) {
+      const taken = await takeOne(ctx, args.key, limit, args.reserve);
+      if (!taken.ok) {
+        const { ok: _ok, ...exceeded } = taken;
+        throw new ConvexError({ kind: QUOTA_EXCEEDED, ...exceeded });
+      }
+      if (taken.waitMs > longest.waitMs) longest = taken;
+    }
+    return longest;
+  },
+});
+
+/**
+ * Applies the quota of the execution's namespace to the action `step`
+ * starts (from `advance`): unchanged when no quota applies or a token was
+ * free; starting later (its `runAt`) when it waits; or finished as
+ * `rate_limited`, the action and the rest skipped, when it is refused.
+ */
+export async function applyQuota(ctx: MutationCtx, scope: Scope, step: Advance): Promise<Advance> {
+  if (!step.start) return step;
+  const state = await stateFor(ctx, scope);
+  if (!state.quota) return step;
+  // Within one transaction a refused limit stays refused: later starts of
+  // the same dispatch do not ask again.
+  const taken: Taken = state.refused
+    ? { ok: false, ...state.refused }
+    : await take(ctx, state.quota, scope);
+  if (!taken.ok) {
+    state.refused = { window: taken.window, limit: taken.limit, retryAfter: taken.retryAfter };
+    return refusedStep(step, scope, taken);
+  }
+  if (taken.waitMs <= 0) return step;
+  return waitingStep(step, taken.waitMs, taken.window, taken.limit);
+}
+
+// --- helpers ---------------------------------------------------------------
+
+type QuotaState = { quota: Doc<"quotas"> | null; refused?: Exceeded };
+/** The quota of each scope, read once per transaction (keyed by its ctx). */
+const states = new WeakMap<object, Map<string, QuotaState>>();
+
+async function stateFor(ctx: MutationCtx, scope: Scope): Promise<QuotaState> {
+  let byScope = states.get(ctx);
+  if (!byScope) {
+    byScope = new Map();
+    states.set(ctx, byScope);
+  }
+  const key = quotaKey(scope);
+  let state = byScope.get(key);
+  if (!state) {
+    state = { quota: await quotaInForce(ctx, scope) };
+    byScope.set(key, state);
+  }
+  return state;
+}
+
+async function findQuota(
+  ctx: QueryCtx,
+  integrationId: string,
+  namespace: string | null,
+): Promise<Doc<"quotas"> | null> {
+  return await ctx.db
+    .query("quotas")
+    .withIndex("by_scope", (q) => q.eq("integrationId", integrationId).eq("namespace", namespace))
+    .unique();
+}
+
+/** The namespace's own quota, else the integration's default. */
+async function quotaInForce(ctx: QueryCtx, scope: Scope): Promise<Doc<"quotas"> | null> {
+  return (
+    (await findQuota(ctx, scope.integrationId, scope.namespace)) ??
+    (await findQuota(ctx, scope.integrationId, null))
+  );
+}
+
+function checkScope(args: { integrationId: string; namespace?: string }) {
+  const problem = idFormatProblem(args.integrationId);
+  if (problem) fail("INVALID_ARGUMENT", `integrationId: ${problem}`, "integrationId");
+  if (args.namespace) {
+    const nsProblem = idFormatProblem(args.namespace);
+    if (nsProblem) fail("INVALID_ARGUMENT", `namespace: ${nsProblem}`, "namespace");
+  }
+}
+
+function toQuota(row: Omit<Doc<"quotas">, "_id" | "_creationTime">): Quota {
+  return {
+    integrationId: row.integrationId,
+    ...(row.namespace === null ? {} : { namespace: row.namespace }),
+    ...(row.perMinute === undefined ? {} : { perMinute: row.perMinute }),
+    ...(row.perHour === undefined ? {} : { perHour: row.perHour }),
+    ...(row.perMonth === undefined ? {} : { perMonth: row.perMonth }),
+    whenExceeded: row.whenExceeded,
+    updatedAt: row.updatedAt,
+  };
+}
+
+/** The rate limiter's name of a window's limit; the key names the namespace. */
+function limitName(window: QuotaWindow): string {
+  return `rules:quota:${window}`;
+}
+
+function quotaKey(scope: Scope): string {
+  return JSON.stringify([scope.integrationId, scope.namespace]);
+}
+
+/**
+ * Each limit of a quota as a fixed-window rate limit: `rate` tokens per
+ * window, no rollover (capacity = rate), windows aligned to the epoch
+ * (`start: 0`); with "wait", at most one window's worth reserved ahead.
+ */
+function limitsOf(quota: Doc<"quotas">): Limit[] {
+  const limits: Limit[] = [];
+  for (const window of WINDOWS) {
+    const limit = quota[WINDOW_FIELD[window]];
+    if (limit === undefined) continue;
+    limits.push({
+      window,
+      limit,
+      config: {
+        kind: "fixed window" as const,
+        rate: limit,
+        period: QUOTA_WINDOW_MS[window],
+        start: 0,
+        ...(quota.whenExceeded === "wait" ? { maxReserved: limit } : {}),
+      },
+    });
+  }
+  return limits;
+}
+
+async function takeOne(
+  ctx: MutationCtx,
+  key: string,
+  { window, limit, config }: Limit,
+  reserve: boolean,
+): Promise<Taken> {
+  const status = await ctx.runMutation(components.rateLimiter.lib.rateLimit, {
+    name: limitName(window),
+    key,
+    config,
+    ...(reserve ? { reserve: true } : {}),
+  });
+  return status.ok
+    ? { ok: true, waitMs: status.retryAfter ?? 0, window, limit }
+    : { ok: false, window, limit, retryAfter: status.retryAfter };
+}
+
+/** One token of every limit of the quota (one call when there is one limit). */
+async function take(ctx: MutationCtx, quota: Doc<"quotas">, scope: Scope): Promise<Taken> {
+  const limits = limitsOf(quota);
+  const reserve = quota.whenExceeded === "wait";
+  const key = quotaKey(scope);
+  if (limits.length === 1) return await takeOne(ctx, key, limits[0], reserve);
+  try {
+    const longest = await ctx.runMutation(internal.quotas.takeTokens, { key, limits, reserve });
+    return { ok: true, ...longest };
+  } catch (error) {
+    const data = error instanceof ConvexError ? (error.data as Record<string, unknown>) : null;
+    if (data?.kind !== QUOTA_EXCEEDED) throw error;
+    return {
+      ok: false,
+      window: data.window as QuotaWindow,
+      limit: data.limit as number,
+      retryAfter: data.retryAfter as number,
+    };
+  }
+}
+
+function duration(ms: number): string {
+  if (ms < MINUTE) return `${Math.ceil(ms / 1000)} s`;
+  if (ms < HOUR) return `${Math.ceil(ms / MINUTE)} min`;
+  if (ms < 2 * DAY) return `${Math.round((ms / HOUR) * 10) / 10} h`;
+  return `${Math.round((ms / DAY) * 10) / 10} days`;
+}
+
+function scopeText(scope: Scope): string {
+  return `integration "${scope.integrationId}"${scope.namespace ? `, namespace "${scope.namespace}"` : ""}`;
+}
+
+/** The step, with its action starting `waitMs` from now. */
+function waitingStep(step: Advance, waitMs: number, window?: QuotaWindow, limit?: number): Advance {
+  const start = step.start!;
+  const runAt = Date.now() + waitMs;
+  const actions = step.actions.map((a, i) => (i === start.index ? { ...a, startedAt: runAt } : a));
+  const action = actions[start.index];
+  const why = window ? `the ${WINDOW_LABEL[window]} quota of ${limit} action runs is used up` : "over quota";
+  return {
+    ...step,
+    actions,
+    start: { ...start, runAt },
+    logs: [
+      ...step.logs,
+      {
+        level: "warn",
+        component: "action",
+        componentId: action.id,
+        message: `Quota: action ${action.id} (${action.type}) waits ${duration(waitMs)}: ${why}; it starts at ${new Date(runAt).toISOString()}`,
+        data: { window, limit, waitMs, runAt },
+      },
+    ],
+  };
+}
+
+/** The step, finished as `rate_limited`: the action and the ones after it do not run. */
+function refusedStep(step: Advance, scope: Scope, exceeded: Exceeded): Advance {
+  const index = step.start!.index;
+  const { window, limit, retryAfter } = exceeded;
+  const reason = `the ${WINDOW_LABEL[window]} quota of ${limit} action runs of ${scopeText(scope)} is used up (the next window opens in ${duration(retryAfter)})`;
+  const actions = step.actions.map((action, i) => {
+    if (i === index) {
+      const { startedAt: _startedAt, ...rest } = action;
+      return { ...rest, status: "skipped" as const, error: `not run: ${reason}` };
+    }
+    return i > index && action.status === "pending" ? { ...action, status: "skipped" as const } : action;
+  });
+  const action = actions[index];
+  const resultData: Record<string, unknown> = {};
+  for (const a of actions) if (a.status === "succeeded") resultData[a.id] = a.result ?? null;
+  return {
+    actions,
+    finish: {
+      status: "rate_limited",
+      successful: false,
+      endTime: Date.now(),
+      resultData,
+      error: `action ${action.id} (${action.type}) not run: ${reason}`,
+    },
+    logs: [
+      ...step.logs,
+      {
+        level: "warn",
+        component: "action",
+        componentId: action.id,
+        message: `Quota: action ${action.id} (${action.type}) not run: ${reason}`,
+        data: { window, limit, retryAfterMs: retryAfter },
+      },
+    ],
+  };
+}
