@@ -5,7 +5,7 @@ export default defineConfig({
     environment: "edge-runtime",
     include: ["src/**/*.test.ts", "example/**/*.test.ts"],
     // Shared test setup, named *.test.ts so Convex never deploys it.
-    exclude: ["**/node_modules/**", "**/setup.test.ts", "**/engineHost.test.ts", "**/migrationHost.test.ts", "**/scheduleHost.test.ts"],
+    exclude: ["**/node_modules/**", "**/setup.test.ts", "**/engineHost.test.ts", "**/migrationHost.test.ts", "**/scheduleHost.test.ts", "**/opsHost.test.ts"],
     server: { deps: { inline: ["convex-test"] } },
     coverage: {
       provider: "v8",

@@ -4,13 +4,16 @@
  * bench/run.mjs). Each section leaves its tables in the task's meta; the
  * reporter (bench/reporter.ts) prints them and writes BENCHMARKS.md.
  * A new section is a module returning a `Section` (bench/lib/report.ts) and
- * one more test here; sections run in order, in one worker.
+ * one more test here, named after the section's id (`npm run bench --
+ * --section <id>` selects tests by name); sections run in order, in one worker.
  */
 import { afterEach, beforeEach, inject, test, vi } from "vitest";
 import { holdScheduledFunctions } from "./lib/timers.js";
 import { evaluationSection } from "./evaluation/section.js";
 import { dispatchSection } from "./dispatch/section.js";
 import { historySection } from "./history/section.js";
+import { migrationSection } from "./migration/section.js";
+import { operationsSection } from "./operations/section.js";
 import "./lib/report.js";
 
 const quick = inject("benchQuick");
@@ -36,3 +39,17 @@ test("dispatch", async ({ task }) => {
 test("history", async ({ task }) => {
   task.meta.benchSection = await historySection(quick, (line) => console.log(line));
 });
+
+test("operations", async ({ task }) => {
+  task.meta.benchSection = await operationsSection(quick, (line) => console.log(line));
+});
+
+// convex-test scans a table on every index query: 10,000 legacy rows take
+// 10 to 15 minutes here, longer than the default limit.
+test(
+  "migration",
+  async ({ task }) => {
+    task.meta.benchSection = await migrationSection(quick, (line) => console.log(line));
+  },
+  40 * 60_000,
+);

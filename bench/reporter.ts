@@ -59,9 +59,17 @@ export default class BenchReporter implements Reporter {
       this.failures++;
       process.stderr.write(`\nUnhandled error:\n${error.stack ?? error.message}\n`);
     }
-    if (this.failures > 0 || this.sections.length === 0) {
+    const selected = (process.env.BENCH_SECTIONS ?? "").split(",").filter((name) => name !== "");
+    const missing = selected.filter((name) => !this.sections.some((section) => section.id === name));
+    if (this.failures > 0 || this.sections.length === 0 || missing.length > 0) {
+      if (missing.length > 0) process.stderr.write(`\nNo section ran for: ${missing.join(", ")}.\n`);
       process.stderr.write("\nBENCHMARKS.md not written: the run did not complete.\n");
       process.exitCode = 1;
+      return;
+    }
+    if (selected.length > 0) {
+      // Some sections only (`--section`): BENCHMARKS.md keeps the full run's tables.
+      process.stdout.write(`BENCHMARKS.md not written: only ${selected.join(", ")} ran (--section).\n`);
       return;
     }
     // Charts (SVG, rendered headless by vega), then the tables that link them.

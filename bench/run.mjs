@@ -11,12 +11,17 @@ import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import console from "node:console";
 
-const usage = `Usage: npm run bench [-- --quick]
+const usage = `Usage: npm run bench [-- [--quick] [--section <name>]...]
 
-  --quick   smaller workloads (evaluation: fewer repetitions, json-rules-engine
-            timed on 40 events; dispatch: 100 and 10,000 rules; history:
-            10,000 executions), under a minute
-  --help    this text
+  --quick           smaller workloads (evaluation: fewer repetitions,
+                    json-rules-engine timed on 40 events; dispatch: 100 and
+                    10,000 rules; history: 10,000 executions; migration:
+                    2,000 legacy rows; operations: cleanup of 2,000
+                    executions), about a minute
+  --section <name>  run only this section (repeatable): evaluation, dispatch,
+                    history, migration, operations; prints its tables, leaves
+                    BENCHMARKS.md as it is
+  --help            this text
 
 Prints the tables and writes them to BENCHMARKS.md.`;
 
@@ -25,7 +30,16 @@ if (args.includes("--help") || args.includes("-h")) {
   console.log(usage);
   process.exit(0);
 }
-const unknown = args.filter((a) => a !== "--quick");
+const sections = [];
+const unknown = [];
+for (let i = 0; i < args.length; i++) {
+  const arg = args[i];
+  if (arg === "--quick") continue;
+  const name = arg === "--section" ? args[++i] : arg.startsWith("--section=") ? arg.slice("--section=".length) : null;
+  if (name === null) unknown.push(arg);
+  else if (name !== undefined && /^[a-z][a-z0-9-]*$/.test(name)) sections.push(name);
+  else unknown.push(`--section ${name ?? "(no name)"}`);
+}
 if (unknown.length > 0) {
   console.error(`Unknown argument(s): ${unknown.join(" ")}\n\n${usage}`);
   process.exit(2);
@@ -37,11 +51,18 @@ const vitest = join(dirname(createRequire(import.meta.url).resolve("vitest/packa
 const started = Date.now();
 const child = spawn(
   process.execPath,
-  [vitest, "run", "--config", join("bench", "vitest.config.ts")],
+  [
+    vitest,
+    "run",
+    "--config",
+    join("bench", "vitest.config.ts"),
+    // The tests are named after their sections (bench/benchmarks.bench.test.ts).
+    ...(sections.length > 0 ? ["--testNamePattern", `^(${sections.join("|")})$`] : []),
+  ],
   {
     cwd: root,
     stdio: "inherit",
-    env: { ...process.env, BENCH_QUICK: quick ? "1" : "0" },
+    env: { ...process.env, BENCH_QUICK: quick ? "1" : "0", BENCH_SECTIONS: sections.join(",") },
   },
 );
 const loadBefore = loadavg()[0];

@@ -1,9 +1,19 @@
 /// <reference types="vite/client" />
 import type { TestConvex } from "convex-test";
-import type { GenericSchema, SchemaDefinition } from "convex/server";
+import type {
+  GenericDatabaseReader,
+  GenericDataModel,
+  GenericSchema,
+  SchemaDefinition,
+} from "convex/server";
 import workpool from "@convex-dev/workpool/test";
 import rateLimiter from "@convex-dev/rate-limiter/test";
 import schema from "./component/schema.js";
+import {
+  checkStoredDocument,
+  formatViolations,
+  type StorageViolation,
+} from "./core/storageRules.js";
 
 const modules = import.meta.glob("./component/**/*.ts");
 
@@ -31,4 +41,75 @@ export function register<
   );
 }
 
-export default { register, schema, modules };
+/** A rule of Convex's value model that a stored document breaks. */
+export type StoredViolation = { table: string; id: string; violation: StorageViolation };
+
+/**
+ * Walks every document of every table of the rules component and lists
+ * each one that a real Convex deployment would refuse to store: size over
+ * 1 MiB, nesting over 16 levels, arrays over 8,192 items, objects over
+ * 1,024 fields, field names empty, non-ASCII or starting with `$` or `_`
+ * (see core/storageRules.ts). convex-test does not enforce these rules, so
+ * a suite calls this at its end to prove its documents would be stored.
+ *
+ * @param t - The test instance.
+ * @param name - The component's name in a host app ("rules" by default),
+ *   or "" in tests where the component is the root app
+ *   (`convexTest(schema, modules)`).
+ * @example
+ * ```ts
+ * const t = convexTest(hostSchema, hostModules);
+ * register(t);
+ * // ... create rules, dispatch events ...
+ * expect(await checkStorage(t)).toEqual([]);
+ * ```
+ */
+export async function checkStorage<
+  Schema extends SchemaDefinition<GenericSchema, boolean>,
+>(t: TestConvex<Schema>, name: string = "rules"): Promise<StoredViolation[]> {
+  const { runInComponent } = t as unknown as {
+    runInComponent?: (
+      componentPath: string,
+      handler: (ctx: { db: GenericDatabaseReader<GenericDataModel> }) => Promise<StoredViolation[]>,
+    ) => Promise<StoredViolation[]>;
+  };
+  if (typeof runInComponent !== "function") {
+    throw new Error("checkStorage needs convex-test's runInComponent (convex-test >= 0.0.60)");
+  }
+  // Checked inside the run: returning a refused document from it would
+  // already fail (convexToJson), without naming the violation.
+  return await runInComponent(name, async (ctx) => {
+    const found: StoredViolation[] = [];
+    for (const table of Object.keys(schema.tables)) {
+      for (const doc of await ctx.db.query(table).collect()) {
+        for (const violation of checkStoredDocument(doc)) {
+          found.push({ table, id: String(doc._id), violation });
+        }
+      }
+    }
+    return found;
+  });
+}
+
+/**
+ * Fails, listing each violation (table, id, field path, rule), when a
+ * document of the rules component could not be stored by a real Convex
+ * deployment; see {@link checkStorage}.
+ *
+ * @example
+ * ```ts
+ * afterEach(async () => await assertStorable(t));
+ * ```
+ */
+export async function assertStorable<
+  Schema extends SchemaDefinition<GenericSchema, boolean>,
+>(t: TestConvex<Schema>, name: string = "rules"): Promise<void> {
+  const violations = await checkStorage(t, name);
+  if (violations.length > 0) {
+    throw new Error(
+      `${violations.length} stored value(s) break Convex's value rules:\n${formatViolations(violations)}`,
+    );
+  }
+}
+
+export default { register, schema, modules, checkStorage, assertStorable };

@@ -161,6 +161,74 @@ describe("POST /monday/webhook", () => {
     expect(await executions(t, "globex")).toEqual([]);
   });
 
+  test("a signed create_update (an update posted) runs the board's update_created rules on its text", async () => {
+    const t = await setup();
+    const alice = t.withIdentity({ tokenIdentifier: "alice" });
+    const rule = (id: string, boardId: string, mention: string | null, text: string) =>
+      alice.mutation(api.rules.createRule, {
+        id,
+        name: id,
+        integrationId: "monday",
+        namespace: WS,
+        triggerType: "update_created",
+        triggerConfig: { boardId },
+        conditions:
+          mention === null
+            ? []
+            : [{ type: "field", config: { path: "columnText.text_body", op: "contains", value: mention } }],
+        actions: [{ type: "notify", config: { userId: "61280999", text } }],
+      });
+    await rule("dana-mentioned", "1771812698", "@Dana", "Mentioned by {{event.userId}}: {{event.textBody}}");
+    await rule("sam-mentioned", "1771812698", "@Sam", "Mentioned: {{event.textBody}}");
+    // create_update carries no pulseName: this action has nothing to render.
+    await rule("item-name", "1771812698", null, "New update on {{event.pulseName}}");
+    await rule("other-board", "2001", null, "{{event.textBody}}");
+
+    const body = fixture("create_update");
+    // The three rules of the fixture's board are candidates; the other board's is not.
+    expect(await post(t, body)).toEqual({ status: 200, body: { ok: true, executions: 3, duplicate: false } });
+    await t.finishAllScheduledFunctions(vi.runAllTimers);
+
+    const byRule = new Map((await executions(t)).map((e) => [e.ruleId as string, e]));
+    expect([...byRule.keys()].sort()).toEqual(["dana-mentioned", "item-name", "sam-mentioned"]);
+    const text = "Looks good, shipping today. @Dana please review";
+    for (const execution of byRule.values()) {
+      expect(execution).toMatchObject({
+        triggerType: "update_created",
+        eventId: body.event.triggerUuid,
+        // The envelope's fields, the board as a string, the update's text as column text.
+        triggerData: {
+          type: "create_update",
+          boardId: "1771812698",
+          pulseId: 1772099344,
+          userId: 61280151,
+          updateId: 3301984473,
+          textBody: text,
+          columnText: { text_body: text },
+        },
+      });
+      expect(execution.triggerData.columnText).toEqual({ text_body: text });
+    }
+    expect(byRule.get("dana-mentioned")).toMatchObject({ status: "succeeded", conditionsMet: true });
+    expect(byRule.get("dana-mentioned")!.actions[0]).toMatchObject({
+      type: "notify",
+      status: "succeeded",
+      config: { userId: "61280999", text: `Mentioned by 61280151: ${text}` },
+    });
+    expect(byRule.get("sam-mentioned")).toMatchObject({ status: "skipped", conditionsMet: false });
+    const missing = byRule.get("item-name")!;
+    expect(missing).toMatchObject({ status: "failed", conditionsMet: true });
+    expect(missing.actions[0].error).toMatch(/^template: missing value for \{\{event\.pulseName\}\}/);
+
+    // One request reached monday.com: Dana's notification, linked to the item.
+    expect(fetchMock).toHaveBeenCalledTimes(1);
+    expect(JSON.parse(fetchMock.mock.calls[0][1].body as string).variables).toEqual({
+      userId: "61280999",
+      targetId: "1772099344",
+      text: `Mentioned by 61280151: ${text}`,
+    });
+  });
+
   test("a redelivery of the same triggerUuid runs nothing twice", async () => {
     const t = await setup();
     const body = fixture("change_status_column_value");

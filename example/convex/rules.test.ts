@@ -94,6 +94,14 @@ function everyFunction(caller: Caller, ruleId: string) {
     deleteRule: () => caller.mutation(api.rules.deleteRule, { ruleId }),
     enableRule: () => caller.mutation(api.rules.enableRule, { ruleId }),
     disableRule: () => caller.mutation(api.rules.disableRule, { ruleId }),
+    importRules: () =>
+      caller.mutation(api.rules.importRules, { rules: [{ ...doneRule, id: "imported" }] }),
+    exportRules: () =>
+      caller.query(api.rules.exportRules, {
+        integrationId: "monday",
+        namespace: WS_A,
+        paginationOpts: page,
+      }),
     createStatusRule: () => caller.mutation(api.rules.createStatusRule, statusRule("Mine")),
     listActiveRules: () => caller.query(api.rules.listActiveRules, {}),
     renameRule: () =>
@@ -102,7 +110,7 @@ function everyFunction(caller: Caller, ruleId: string) {
   } satisfies Record<string, () => Promise<unknown>>;
 }
 
-const READS = ["getRule", "listRules", "listActiveRules"];
+const READS = ["getRule", "listRules", "listActiveRules", "exportRules"];
 
 describe("auth", () => {
   test.each(["signed out", "signed in without a workspace"])(
@@ -112,7 +120,7 @@ describe("auth", () => {
       const ruleId = await alice.mutation(api.rules.createRule, doneRule);
       const caller = who === "signed out" ? t : mallory;
       const calls = everyFunction(caller, ruleId);
-      expect(Object.keys(calls)).toHaveLength(11);
+      expect(Object.keys(calls)).toHaveLength(13);
       for (const [name, call] of Object.entries(calls)) {
         const data = await errorOf(call());
         expect({ name, code: data.code }).toEqual({ name, code: "UNAUTHORIZED" });
@@ -180,6 +188,8 @@ describe("auth", () => {
         "disableRule",
         "renameRule",
         "removeRule",
+        "importRules",
+        "exportRules",
       ] as const) {
         const data = await errorOf(calls[name]());
         expect({ name, code: data.code, message: data.message }).toEqual({
@@ -306,6 +316,43 @@ describe("the app's own functions", () => {
     // Removing it again: nothing to delete.
     const data = await errorOf(alice.mutation(api.rules.removeRule, { ruleId }));
     expect(data).toMatchObject({ code: "RULE_NOT_FOUND", field: "ruleId" });
+  });
+});
+
+describe("rules.api import and export", () => {
+  test("an admin exports the workspace's rules and imports them back unchanged", async () => {
+    const { alice } = await setup();
+    await alice.mutation(api.rules.createRule, doneRule);
+    await alice.mutation(api.rules.createStatusRule, statusRule("Ship it"));
+    const exported = await alice.query(api.rules.exportRules, {
+      integrationId: "monday",
+      namespace: WS_A,
+      paginationOpts: page,
+    });
+    expect(exported.page).toHaveLength(2);
+    const result = await alice.mutation(api.rules.importRules, {
+      rules: exported.page.map((rule) => ({ ...rule, name: `${rule.name} (imported)` })),
+    });
+    expect(result).toMatchObject({ created: 0, updated: 2 });
+    const after = await alice.query(api.rules.listRules, {
+      integrationId: "monday",
+      namespace: WS_A,
+      paginationOpts: page,
+    });
+    expect(after.page.map((r) => r.name).sort()).toEqual(
+      exported.page.map((r) => `${r.name} (imported)`).sort(),
+    );
+  });
+
+  test("an import that touches another workspace is refused as a whole, writing nothing", async () => {
+    const { alice, bob } = await setup();
+    const mine = { ...doneRule, id: "bobs", namespace: WS_B };
+    const data = await errorOf(
+      bob.mutation(api.rules.importRules, { rules: [mine, { ...doneRule, id: "planted" }] }),
+    );
+    expect(data).toMatchObject({ code: "UNAUTHORIZED", message: "not your workspace" });
+    expect(await alice.query(api.rules.getRule, { ruleId: "planted" })).toBeNull();
+    expect(await bob.query(api.rules.getRule, { ruleId: "bobs" })).toBeNull();
   });
 });
 

@@ -64,14 +64,24 @@ export async function authorize(ctx: QueryCtx, operation: RulesOperation) {
   if (namespace !== undefined && namespace !== member.workspaceId) {
     throw new ConvexError({ code: "UNAUTHORIZED", message: "not your workspace" });
   }
-  const reads = operation.name === "getRule" || operation.name === "listRules";
+  const reads =
+    operation.name === "getRule" || operation.name === "listRules" || operation.name === "exportRules";
   if (!reads && member.role !== "admin") {
     throw new ConvexError({ code: "UNAUTHORIZED", message: "admins only" });
   }
 }
 
-export const { createRule, getRule, listRules, updateRule, deleteRule, enableRule, disableRule } =
-  rules.api({ auth: authorize });
+export const {
+  createRule,
+  getRule,
+  listRules,
+  updateRule,
+  deleteRule,
+  enableRule,
+  disableRule,
+  importRules,
+  exportRules,
+} = rules.api({ auth: authorize });
 
 /** Creates "when a status becomes <to>, notify <userId>" on a board. */
 export const createStatusRule = mutation({

@@ -379,3 +379,12 @@ export const effects = queryGeneric({
   args: {},
   handler: async (ctx) => await ctx.db.query("effects").collect(),
 });
+
+/** `rules.testRule` on a saved rule (`ruleId`) or an unsaved draft (`rule`). */
+export const testRule = queryGeneric({
+  args: { ruleId: v.optional(v.string()), rule: v.optional(v.any()), event: v.any() },
+  handler: async (ctx, args) =>
+    args.rule !== undefined
+      ? await rules.testRule(ctx, { rule: args.rule as ShopDraft, event: args.event })
+      : await rules.testRule(ctx, { ruleId: args.ruleId!, event: args.event }),
+});

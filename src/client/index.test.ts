@@ -116,6 +116,19 @@ describe("Rules client", () => {
     expectTypeOf(rules.create).returns.resolves.toEqualTypeOf<RuleId>();
   });
 
+  test("update is typed by the integrations' declarations", () => {
+    type Patch = Parameters<typeof rules.update>[1];
+    const ok: Patch = { ruleId: "r", integrationId: "github", actions: prRule.actions };
+    const renameOnly: Patch = { ruleId: "r", name: "Renamed" };
+    // @ts-expect-error: "reply" is an action of slack, not of github.
+    const wrongAction: Patch = { ruleId: "r", integrationId: "github", actions: [{ type: "reply", config: { text: "x" } }] };
+    // @ts-expect-error: changing actions needs the rule's integration.
+    const noIntegration: Patch = { ruleId: "r", actions: prRule.actions };
+    // @ts-expect-error: the trigger config of pull_request_opened needs `repo`.
+    const wrongConfig: Patch = { ruleId: "r", integrationId: "github", triggerType: "pull_request_opened", triggerConfig: { base: "main" } };
+    expect([ok, renameOnly, wrongAction, noIntegration, wrongConfig]).toHaveLength(5);
+  });
+
   test("update checks typed parts against the rule's integration and re-derives the pattern", async () => {
     const t = setup();
     const ruleId = await t.mutation(host.create, { rule: prRule });

@@ -12,7 +12,9 @@ import {
 import { ConvexError, v } from "convex/values";
 import type { ComponentApi } from "../component/_generated/component.js";
 import {
+  vImportResult,
   vRule,
+  vRuleExport,
   vRuleInput,
   type ExecuteResult,
   type Execution,
@@ -137,7 +139,21 @@ export {
   type UnmappedRule,
 } from "../shared.js";
 
-import type { Quota, QuotaStatus, RuleVersion, WhenExceeded } from "../shared.js";
+import type { Quota, QuotaStatus, RuleVersion, RulesLogLevel, WhenExceeded } from "../shared.js";
+export { vRulesLogLevel, type RulesLogLevel } from "../shared.js";
+// Retention and its cleanup (issue 6).
+import type { CleanupRun, EffectiveRetention, RetentionRow } from "../core/retention.js";
+export {
+  RETENTION_DEFAULTS,
+  vCleanupRun,
+  vEffectiveRetention,
+  vRetentionRow,
+  type CleanupRun,
+  type EffectiveRetention,
+  type RetentionRow,
+  type RetentionSource,
+  type RetentionValues,
+} from "../core/retention.js";
 export {
   vQuota,
   vQuotaStatus,
@@ -207,7 +223,20 @@ export type RulesOptions<Is extends Integrations> = {
    * Stored with each execution, as its completion runs without the client.
    */
   autoDisable?: AutoDisableOptions<keyof Is & string> | false;
+  /**
+   * The least severe level written to the console - one JSON object per
+   * line, `{"component":"rules","level":"WARN","event":"action.attempt_failed",
+   * "executionId":...}` - and stored in execution logs: "DEBUG", "INFO"
+   * (default), "WARN" or "ERROR". Debug lines (an action's filled-in config,
+   * skipped executions, dispatches that matched nothing) are printed and
+   * stored only under "DEBUG". Sent with each event and stored with each
+   * execution, so its retries and completions use the level of their
+   * dispatch; `saveLogLevel` stores it for the hourly retention cleanup.
+   */
+  logLevel?: RulesLogLevel;
 };
+
+const LOG_LEVELS: readonly RulesLogLevel[] = ["DEBUG", "INFO", "WARN", "ERROR"];
 
 /** The largest event `execute` sends; bigger events are truncated with a marker. */
 export const MAX_EVENT_BYTES = 900 * 1024;
@@ -218,8 +247,15 @@ export const MAX_EVENT_BYTES = 900 * 1024;
  * does not exist), so the callback can check its namespace.
  */
 export type RulesOperation =
-  | { name: "createRule"; integrationId: string; namespace: string }
-  | { name: "listRules"; integrationId: string; namespace: string }
+  | {
+      /**
+       * `importRules` asks once per integration and namespace that the
+       * imported rules belong to; the others once per call.
+       */
+      name: "createRule" | "listRules" | "importRules" | "exportRules";
+      integrationId: string;
+      namespace: string;
+    }
   | {
       name: "getRule" | "updateRule" | "deleteRule" | "enableRule" | "disableRule";
       ruleId: string;
@@ -253,6 +289,13 @@ export class Rules<Is extends Integrations> {
       }
     }
     checkAutoDisable(options.autoDisable);
+    if (options.logLevel !== undefined && !LOG_LEVELS.includes(options.logLevel)) {
+      fail(
+        "INVALID_ARGUMENT",
+        `logLevel: must be one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(options.logLevel)}`,
+        "logLevel",
+      );
+    }
   }
 
   /**
@@ -658,6 +701,7 @@ export class Rules<Is extends Integrations> {
         ...(maxDepth === undefined ? {} : { maxDepth }),
         // Stats and auto-disable settings, when not the defaults (issue 6).
         ...this.monitoringOption(args.integrationId),
+        ...(this.options.logLevel === undefined ? {} : { logLevel: this.options.logLevel }),
       },
     });
     return results as Array<ExecuteResult & { ruleId: RuleId; executionId: ExecutionId }>;
@@ -681,7 +725,11 @@ export class Rules<Is extends Integrations> {
       now?: number;
     },
   ) {
-    const integrationId = args.rule?.integrationId;
+    // A saved rule's custom conditions need its integration's handlers, so
+    // the rule is read first to learn which integration it belongs to.
+    const integrationId =
+      args.rule?.integrationId ??
+      (args.ruleId === undefined ? undefined : (await this.get(ctx, { ruleId: args.ruleId }))?.integrationId);
     const rule = args.rule ? this.checkedInput(args.rule as RuleInput) : undefined;
     return await ctx.runQuery(this.component.testRule.testRule, {
       ...(args.ruleId === undefined ? {} : { ruleId: args.ruleId }),
@@ -690,7 +738,7 @@ export class Rules<Is extends Integrations> {
       ...(args.now === undefined ? {} : { now: args.now }),
       ...(integrationId === undefined
         ? {}
-        : { handlers: await handlesOf(this.options.handlers?.[integrationId], undefined) }),
+        : { handlers: await handlesOf(this.options.handlers?.[integrationId as keyof Is & string], undefined) }),
     });
   }
 
@@ -769,8 +817,8 @@ export class Rules<Is extends Integrations> {
    *
    * @example
    * ```ts
-   * export const { createRule, getRule, listRules, updateRule, deleteRule } =
-   *   rules.api({
+   * export const { createRule, getRule, listRules, updateRule, deleteRule,
+   *   enableRule, disableRule, importRules, exportRules } = rules.api({
    *     auth: async (ctx, operation) => {
    *       if (!(await ctx.auth.getUserIdentity())) throw new Error("Unauthorized");
    *     },
@@ -803,6 +851,38 @@ export class Rules<Is extends Integrations> {
             namespace: args.namespace ?? "",
           });
           return await this.create(ctx, args as RuleDraft<Is>);
+        },
+      }),
+      importRules: mutationGeneric({
+        args: { rules: v.array(vRuleInput) },
+        returns: vImportResult,
+        handler: async (ctx, args): Promise<ImportResult> => {
+          const ctxAsQuery = ctx as unknown as GenericQueryCtx<DataModel>;
+          const scopes = new Map<string, { integrationId: string; namespace: string }>();
+          for (const rule of args.rules) {
+            const scope = { integrationId: rule.integrationId, namespace: rule.namespace ?? "" };
+            scopes.set(JSON.stringify(scope), scope);
+          }
+          for (const scope of scopes.values()) {
+            await opts.auth(ctxAsQuery, { name: "importRules", ...scope });
+          }
+          return await this.import(ctx, { rules: args.rules });
+        },
+      }),
+      exportRules: queryGeneric({
+        args: {
+          integrationId: v.string(),
+          namespace: v.optional(v.string()),
+          paginationOpts: paginationOptsValidator,
+        },
+        returns: paginationResultValidator(vRuleExport),
+        handler: async (ctx, args) => {
+          await opts.auth(ctx as GenericQueryCtx<DataModel>, {
+            name: "exportRules",
+            integrationId: args.integrationId,
+            namespace: args.namespace ?? "",
+          });
+          return await this.export(ctx, args);
         },
       }),
       getRule: queryGeneric({
@@ -1243,6 +1323,121 @@ export class Rules<Is extends Integrations> {
     return await ctx.runQuery(this.component.stats.getRulesStats, args);
   }
 
+  // --- Retention and cleanup (issue 6) -------------------------------------------
+
+  /**
+   * Sets how long executions (with their logs) are kept, for an integration
+   * (`namespace` omitted), one namespace of it, or one rule (`ruleId`); a
+   * narrower scope overrides a wider one field by field. `days`: finished
+   * executions (default 14); `failedDays`: failed and loop-blocked ones
+   * (default 30, never less than `days` unless set); `maxPerOutcome`: at
+   * most this many per rule per status, newest first (default 100). An
+   * omitted field keeps its stored value; `null` clears it. Returns the
+   * settings now in force at that scope. The hourly cleanup applies them.
+   *
+   * @example
+   * ```ts
+   * await rules.setRetention(ctx, { integrationId: "monday", days: 7, failedDays: 60 });
+   * await rules.setRetention(ctx, { integrationId: "monday", ruleId, maxPerOutcome: 1000 });
+   * ```
+   */
+  async setRetention(
+    ctx: RunMutationCtx,
+    args: {
+      integrationId: keyof Is & string;
+      namespace?: string;
+      ruleId?: string;
+      days?: number | null;
+      failedDays?: number | null;
+      maxPerOutcome?: number | null;
+    },
+  ): Promise<EffectiveRetention> {
+    return await ctx.runMutation(this.component.retention.setRetention, args);
+  }
+
+  /**
+   * The retention in force for an integration, a namespace of it, or a
+   * rule, where each field comes from ("rule", "namespace", "integration"
+   * or "default"), and what is stored at exactly that scope.
+   *
+   * @example
+   * ```ts
+   * const { days, failedDays, maxPerOutcome, sources } = await rules.getRetention(ctx, { integrationId: "monday", ruleId });
+   * ```
+   */
+  async getRetention(
+    ctx: RunQueryCtx,
+    args: { integrationId: keyof Is & string; namespace?: string; ruleId?: string },
+  ): Promise<EffectiveRetention> {
+    return await ctx.runQuery(this.component.retention.getRetention, args);
+  }
+
+  /**
+   * Removes the retention stored at one scope: it inherits again.
+   *
+   * @example
+   * ```ts
+   * await rules.clearRetention(ctx, { integrationId: "monday", ruleId });
+   * ```
+   */
+  async clearRetention(
+    ctx: RunMutationCtx,
+    args: { integrationId: keyof Is & string; namespace?: string; ruleId?: string },
+  ): Promise<null> {
+    return await ctx.runMutation(this.component.retention.clearRetention, args);
+  }
+
+  /**
+   * Every retention setting stored for an integration (its own, its
+   * namespaces', its rules'), at most 1,000.
+   *
+   * @example
+   * ```ts
+   * for (const row of await rules.listRetention(ctx, { integrationId: "monday" })) console.log(row.ruleId, row.days);
+   * ```
+   */
+  async listRetention(
+    ctx: RunQueryCtx,
+    args: { integrationId: keyof Is & string },
+  ): Promise<RetentionRow[]> {
+    return await ctx.runQuery(this.component.retention.listRetention, args);
+  }
+
+  /**
+   * Starts a retention cleanup now (the component's cron also starts one
+   * every hour), unless one is in progress: `started` is then false and
+   * `runStartedAt` is that run's. The run deletes in batches that schedule
+   * each other until done.
+   *
+   * @example
+   * ```ts
+   * const { started } = await rules.runCleanup(ctx);
+   * ```
+   */
+  async runCleanup(
+    ctx: RunMutationCtx,
+    args: { logLevel?: RulesLogLevel } = {},
+  ): Promise<{ started: boolean; runStartedAt: number }> {
+    return await ctx.runMutation(this.component.cleanup.runCleanup, args);
+  }
+
+  /**
+   * The cleanup run in progress (null between runs), the last finished one
+   * (batches, executions, logs and events deleted), and whether settings
+   * changed since.
+   *
+   * @example
+   * ```ts
+   * const { running, lastRun } = await rules.getCleanupStatus(ctx);
+   * if (lastRun) console.log(`${lastRun.executionsDeleted} executions deleted in ${lastRun.batches} batches`);
+   * ```
+   */
+  async getCleanupStatus(
+    ctx: RunQueryCtx,
+  ): Promise<{ running: CleanupRun | null; lastRun: CleanupRun | null; fullCheckRequested: boolean }> {
+    return await ctx.runQuery(this.component.cleanup.getCleanupStatus, {});
+  }
+
   /**
    * The rules of an integration and namespace that need attention: failed
    * within `failedWithinMs` (default 24 h), disabled automatically (with
@@ -1269,6 +1464,39 @@ export class Rules<Is extends Integrations> {
     },
   ): Promise<RuleHealthReport> {
     return await ctx.runQuery(this.component.health.getRuleHealth, args);
+  }
+
+  /**
+   * Stores this client's `logLevel` (absent: back to "INFO") for the work
+   * that runs without a client call, such as the hourly retention cleanup.
+   * Writes only when it changed; call it from a deploy-time or admin
+   * mutation.
+   *
+   * @example
+   * ```ts
+   * export const configureRules = internalMutation({
+   *   args: {},
+   *   handler: async (ctx) => await rules.saveLogLevel(ctx),
+   * });
+   * ```
+   */
+  async saveLogLevel(ctx: RunMutationCtx): Promise<void> {
+    await ctx.runMutation(
+      this.component.logging.setLogLevel,
+      this.options.logLevel === undefined ? {} : { logLevel: this.options.logLevel },
+    );
+  }
+
+  /**
+   * The level stored with `saveLogLevel` ("INFO" when none was).
+   *
+   * @example
+   * ```ts
+   * const level = await rules.getSavedLogLevel(ctx); // "WARN"
+   * ```
+   */
+  async getSavedLogLevel(ctx: RunQueryCtx): Promise<RulesLogLevel> {
+    return await ctx.runQuery(this.component.logging.getLogLevel, {});
   }
 
   /** `options.monitoring` of a dispatch of `integrationId`, when not the defaults. */

@@ -35,6 +35,7 @@ import {
 } from "../core/httpPolicy.js";
 import { errorMessage, fail } from "./errors.js";
 import { appendLog, type LogEntry } from "./logs.js";
+import { log } from "./logging.js";
 import { applyQuota } from "./quotas.js";
 // Stats and auto-disable (issue 6): finished executions, fatal errors.
 import { fatalErrorOf, fatalMarker, fatalMarkerOf } from "../core/fatalError.js";
@@ -135,6 +136,14 @@ export function advance(execution: ExecutionState): Advance {
       continue;
     }
     actions[index] = { ...action, status: "running", config, startedAt: Date.now() };
+    // Stored only when the client's logLevel is "DEBUG".
+    logs.push({
+      level: "debug",
+      component: "action",
+      componentId: action.id,
+      message: `Action ${action.id} (${action.type}) starts with its filled-in config`,
+      data: { config },
+    });
     return {
       actions,
       start: { index, actionId: action.id, handler: action.handler!, config },
@@ -332,7 +341,7 @@ export async function advanceAndSave(
       ? { ...step.finish, ...finishedFields(ctx, execution.monitoring) }
       : { status: "running", successful: false, endTime: undefined, error: undefined, finishedTs: undefined }),
   });
-  for (const log of step.logs) await appendLog(ctx, execution._id, log);
+  for (const entry of step.logs) await appendLog(ctx, execution._id, entry, execution.logLevel);
   if (step.start) {
     await enqueueRuns(ctx, [{ executionId: execution._id, execution, start: step.start }]);
   }
@@ -454,12 +463,17 @@ export const recordAttempt = internalMutation({
     const action = actions[args.actionIndex];
     action.attempts += 1;
     await ctx.db.patch("ruleExecutions", args.executionId, { actions });
-    await appendLog(ctx, args.executionId, {
-      level: "info",
-      component: "action",
-      componentId: action.id,
-      message: `Action ${action.id} (${action.type}): attempt ${action.attempts}`,
-    });
+    await appendLog(
+      ctx,
+      args.executionId,
+      {
+        level: "info",
+        component: "action",
+        componentId: action.id,
+        message: `Action ${action.id} (${action.type}): attempt ${action.attempts}`,
+      },
+      execution.logLevel,
+    );
     return action.attempts;
   },
 });
@@ -487,15 +501,36 @@ export const recordAttemptError = internalMutation({
               ? ` asked ${seconds(args.askedMs)}, capped`
               : ""
           })`;
-    await appendLog(ctx, args.executionId, {
-      level: "warn",
-      component: "action",
-      componentId: action.id,
-      message: `Action ${action.id} (${action.type}): attempt ${args.attempt} failed: ${args.error}${wait}`,
-      ...(args.retryAfterMs === undefined
-        ? {}
-        : { data: { retryAfterMs: args.retryAfterMs, ...(args.askedMs === undefined ? {} : { askedMs: args.askedMs }) } }),
-    });
+    await appendLog(
+      ctx,
+      args.executionId,
+      {
+        level: "warn",
+        component: "action",
+        componentId: action.id,
+        message: `Action ${action.id} (${action.type}): attempt ${args.attempt} failed: ${args.error}${wait}`,
+        ...(args.retryAfterMs === undefined
+          ? {}
+          : { data: { retryAfterMs: args.retryAfterMs, ...(args.askedMs === undefined ? {} : { askedMs: args.askedMs }) } }),
+      },
+      execution.logLevel,
+    );
+    log(
+      "WARN",
+      "action.attempt_failed",
+      {
+        integrationId: execution.integrationId,
+        namespace: execution.namespace,
+        ruleId: execution.ruleId,
+        executionId: args.executionId,
+        actionId: action.id,
+        actionType: action.type,
+        attempt: args.attempt,
+        error: args.error,
+        retryAfterMs: args.retryAfterMs,
+      },
+      execution.logLevel,
+    );
     return null;
   },
 });
@@ -543,13 +578,18 @@ export const onActionComplete = internalMutation({
     const fatal = args.result.kind === "success" ? fatalMarkerOf(args.result.returnValue) : null;
     if (fatal) {
       markFailed(actions, actionIndex, `fatal: ${fatal.message}`);
-      await appendLog(ctx, executionId, {
-        level: "error",
-        component: "action",
-        componentId: action.id,
-        message: `Action ${action.id} (${action.type}) failed with a fatal error after ${action.attempts} attempt(s): ${fatal.message}`,
-        ...(fatal.code === undefined ? {} : { data: { code: fatal.code } }),
-      });
+      await appendLog(
+        ctx,
+        executionId,
+        {
+          level: "error",
+          component: "action",
+          componentId: action.id,
+          message: `Action ${action.id} (${action.type}) failed with a fatal error after ${action.attempts} attempt(s): ${fatal.message}`,
+          ...(fatal.code === undefined ? {} : { data: { code: fatal.code } }),
+        },
+        execution.logLevel,
+      );
       // Before the execution finishes: the rule is disabled for the fatal
       // error, not for a streak the failure may also complete.
       await fatalActionFailed(ctx, execution, action, fatal.message);
@@ -564,22 +604,32 @@ export const onActionComplete = internalMutation({
         result: stored.value,
         endedAt: Date.now(),
       };
-      await appendLog(ctx, executionId, {
-        level: "info",
-        component: "action",
-        componentId: action.id,
-        message: `Action ${action.id} (${action.type}) succeeded after ${action.attempts} attempt(s)`,
-        data: stored.sanitized ? { resultSanitized: stored.notes } : undefined,
-      });
+      await appendLog(
+        ctx,
+        executionId,
+        {
+          level: "info",
+          component: "action",
+          componentId: action.id,
+          message: `Action ${action.id} (${action.type}) succeeded after ${action.attempts} attempt(s)`,
+          data: stored.sanitized ? { resultSanitized: stored.notes } : undefined,
+        },
+        execution.logLevel,
+      );
     } else {
       const error = args.result.kind === "failed" ? args.result.error : "canceled";
       markFailed(actions, actionIndex, error);
-      await appendLog(ctx, executionId, {
-        level: "error",
-        component: "action",
-        componentId: action.id,
-        message: `Action ${action.id} (${action.type}) failed after ${action.attempts} attempt(s): ${error}`,
-      });
+      await appendLog(
+        ctx,
+        executionId,
+        {
+          level: "error",
+          component: "action",
+          componentId: action.id,
+          message: `Action ${action.id} (${action.type}) failed after ${action.attempts} attempt(s): ${error}`,
+        },
+        execution.logLevel,
+      );
     }
     await advanceAndSave(ctx, { ...execution, actions });
     return null;
@@ -614,11 +664,12 @@ export const replayExecution = mutation({
       const { error: _error, endedAt: _endedAt, ...rest } = action;
       return { ...rest, status: "pending" as const };
     });
-    await appendLog(ctx, id, {
-      level: "info",
-      component: "action",
-      message: `Replay: re-running ${replayed.join(", ")}`,
-    });
+    await appendLog(
+      ctx,
+      id,
+      { level: "info", component: "action", message: `Replay: re-running ${replayed.join(", ")}` },
+      execution.logLevel,
+    );
     const status = await advanceAndSave(ctx, {
       ...execution,
       actions,

@@ -263,13 +263,15 @@ class Batch {
       ruleId,
     });
     const now = this.run.startedAt;
-    const oldest = Math.min(...RETAINED_STATUSES.map((s) => ageCutoff(s, settings, now)));
+    // The latest cutoff of any status (the shortest retention): an
+    // execution started before it may be old enough to delete.
+    const latestCutoff = Math.max(...RETAINED_STATUSES.map((s) => ageCutoff(s, settings, now)));
     if ((await this.budget.chunk("scan", 1, 2)) === 0) return progress;
     // Two cheap probes decide what this rule needs: anything old enough to
     // be deleted by age, and anything new enough to have changed its counts.
     const anyOld = await this.ctx.db
       .query("ruleExecutions")
-      .withIndex("by_rule_start", (q) => q.eq("ruleId", ruleId).lt("startTime", oldest))
+      .withIndex("by_rule_start", (q) => q.eq("ruleId", ruleId).lt("startTime", latestCutoff))
       .first();
     const since = this.run.since;
     const dirty =

@@ -13,6 +13,7 @@ import type { Doc, Id } from "./_generated/dataModel.js";
 import { initConvexTest } from "./setup.test.js";
 import { TRIGGER_DATA_MAX_BYTES } from "./engine.js";
 import { findUnstorable } from "../core/storable.js";
+import { checkStorage } from "../test.js";
 import type { ConditionInput, ErrorCode, RuleInput, RulesErrorData } from "../shared.js";
 
 type T = ReturnType<typeof initConvexTest>;
@@ -499,6 +500,8 @@ describe("stored event safety", () => {
       }
       const stored = await t.query(api.executions.getExecution, { executionId: results[1].executionId });
       expect(stored?.triggerData).toMatchObject({ boardId: 1 });
+      // Every document the component stored would be accepted by a deployment.
+      expect(await checkStorage(t, "")).toEqual([]);
     });
   }
 
@@ -509,6 +512,7 @@ describe("stored event safety", () => {
     const doc = await executionDoc(t, result.executionId);
     expect(doc.triggerData).toEqual({ "x:_id": "fake", "x:": 1, ok: { "x:_x": 2 } });
     expect(doc.triggerDataSanitized).toBe(true);
+    expect(await checkStorage(t, "")).toEqual([]);
   });
 
   test("storable events are kept exactly: NaN, Infinity, bigint, bytes of all kinds", async () => {
@@ -532,6 +536,7 @@ describe("stored event safety", () => {
     expect(getConvexSize(doc.triggerData)).toBeLessThanOrEqual(TRIGGER_DATA_MAX_BYTES);
     expect(getConvexSize(doc.triggerData)).toBeGreaterThan(TRIGGER_DATA_MAX_BYTES / 2);
     expect(doc.triggerDataSanitized).toBe(true);
+    expect(await checkStorage(t, "")).toEqual([]);
   });
 });
 

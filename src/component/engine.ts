@@ -24,6 +24,7 @@ import { sanitizeForStorage } from "../core/sanitize.js";
 import { flattenExplanation } from "../core/explanation.js";
 import { errorMessage, fail } from "./errors.js";
 import { appendLog } from "./logs.js";
+import { log } from "./logging.js";
 import { findCandidates } from "./routes.js";
 import { applyQuota } from "./quotas.js";
 // Stats and auto-disable (issue 6): trigger activity, finished executions.
@@ -91,6 +92,12 @@ export const execute = mutation({
         )
         .unique();
       if (seen) {
+        log(
+          "INFO",
+          "dispatch.duplicate",
+          { ...scope, eventId: args.eventId, executions: seen.results.length },
+          options.logLevel,
+        );
         return seen.results.map((r) => ({
           executionId: r.executionId as string,
           ruleId: r.ruleId,
@@ -118,6 +125,7 @@ export const execute = mutation({
       ...(stored.sanitized || args.eventSanitized ? { triggerDataSanitized: true } : {}),
       startTime: Date.now(),
       ...(options.monitoring === undefined ? {} : { monitoring: options.monitoring }),
+      ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
     };
 
     const results: ExecuteResult[] = [];
@@ -139,19 +147,29 @@ export const execute = mutation({
           ? `rule "${route.ruleId}" is already in the causing chain ${chain.ruleIds.join(" -> ")}`
           : `the causing chain ${chain.ruleIds.join(" -> ")} reached the maximum depth of ${maxDepth}`;
         const id = await record({ status: "loop_blocked", triggered: true, error: reason });
-        await appendLog(ctx, id, {
-          level: "warn",
-          component: "trigger",
-          message: `Loop protection: not run, because ${reason}`,
-          data: { chain: chain.ruleIds, causedBy: args.causedBy },
-        });
+        await appendLog(
+          ctx,
+          id,
+          {
+            level: "warn",
+            component: "trigger",
+            message: `Loop protection: not run, because ${reason}`,
+            data: { chain: chain.ruleIds, causedBy: args.causedBy },
+          },
+          options.logLevel,
+        );
         results.push({ executionId: id, ruleId: route.ruleId, status: "loop_blocked" });
         continue;
       }
       if (ran >= maxRules) {
         const reason = `this event already ran ${maxRules} rules, the most one event may run`;
         const id = await record({ status: "skipped", triggered: true, error: reason });
-        await appendLog(ctx, id, { level: "warn", component: "trigger", message: `Skipped: ${reason}` });
+        await appendLog(
+          ctx,
+          id,
+          { level: "warn", component: "trigger", message: `Skipped: ${reason}` },
+          options.logLevel,
+        );
         results.push({ executionId: id, ruleId: route.ruleId, status: "skipped" });
         continue;
       }
@@ -166,6 +184,19 @@ export const execute = mutation({
       results.push(result);
     }
     await enqueueRuns(ctx, runs);
+    // One line per dispatch: what was considered and how it ended.
+    log(
+      results.length === 0 ? "DEBUG" : "INFO",
+      "dispatch",
+      {
+        ...scope,
+        eventId: args.eventId,
+        causedBy: args.causedBy,
+        candidates: candidates.length,
+        executions: results.map((r) => ({ ruleId: r.ruleId, executionId: r.executionId, status: r.status })),
+      },
+      options.logLevel,
+    );
 
     if (args.eventId !== undefined) {
       await ctx.db.insert("processedEvents", {
@@ -189,7 +220,12 @@ export type ExecutionBase = Pick<
   Doc<"ruleExecutions">,
   "integrationId" | "namespace" | "triggerType" | "chain" | "triggerData" | "startTime"
 > &
-  Partial<Pick<Doc<"ruleExecutions">, "eventId" | "causedBy" | "triggerDataSanitized" | "slot" | "monitoring">>;
+  Partial<
+    Pick<
+      Doc<"ruleExecutions">,
+      "eventId" | "causedBy" | "triggerDataSanitized" | "slot" | "monitoring" | "logLevel"
+    >
+  >;
 
 /** What running a rule needs of it: a route row, or a rule document's fields. */
 export type RunnableRule = Pick<
@@ -254,11 +290,12 @@ export async function runRule(
       triggered: true,
       explanation: explanationValue,
     });
-    await appendLog(ctx, id, {
-      level: "info",
-      component: "condition",
-      message: "Conditions not met: no action runs",
-    });
+    await appendLog(
+      ctx,
+      id,
+      { level: "info", component: "condition", message: "Conditions not met: no action runs" },
+      base.logLevel,
+    );
     return { result: { executionId: id, ruleId: route.ruleId, status: "skipped" } };
   }
   const actions: ActionRun[] = route.actions.map((action) => {
@@ -307,13 +344,18 @@ export async function runRule(
         }
       : {}),
   });
-  await appendLog(ctx, id, {
-    level: "info",
-    component: "trigger",
-    message: `Rule "${route.name}" (v${route.version}) triggered`,
-    ...(logData === undefined ? {} : { data: logData }),
-  });
-  for (const log of step.logs) await appendLog(ctx, id, log);
+  await appendLog(
+    ctx,
+    id,
+    {
+      level: "info",
+      component: "trigger",
+      message: `Rule "${route.name}" (v${route.version}) triggered`,
+      ...(logData === undefined ? {} : { data: logData }),
+    },
+    base.logLevel,
+  );
+  for (const entry of step.logs) await appendLog(ctx, id, entry, base.logLevel);
   return {
     result: { executionId: id, ruleId: route.ruleId, status: step.finish?.status ?? "running" },
     ...(step.start ? { run: { executionId: id, execution: state, start: step.start } } : {}),

@@ -83,15 +83,49 @@ export function disableOnFatal(monitoring: Monitoring | undefined): boolean {
 
 type FinishedExecution = Pick<
   Doc<"ruleExecutions">,
-  "_id" | "ruleId" | "ruleVersion" | "status" | "monitoring" | "logLevel"
->;
+  "_id" | "ruleId" | "ruleVersion" | "status" | "monitoring" | "logLevel" | "integrationId" | "namespace"
+> &
+  Partial<Pick<Doc<"ruleExecutions">, "startTime" | "endTime" | "error" | "eventId" | "slot" | "causedBy">>;
+
+/** The console level of `execution.finished` for each final status. */
+const FINISHED_LEVEL: Partial<Record<Doc<"ruleExecutions">["status"], RulesLogLevel>> = {
+  succeeded: "INFO",
+  failed: "WARN",
+  rate_limited: "WARN",
+  loop_blocked: "WARN",
+  skipped: "DEBUG",
+};
+
+/** The console line of a finished execution (`execution.finished`, or `execution.loop_blocked`). */
+function logFinished(execution: FinishedExecution): void {
+  const { startTime, endTime } = execution;
+  log(
+    FINISHED_LEVEL[execution.status] ?? "INFO",
+    execution.status === "loop_blocked" ? "execution.loop_blocked" : "execution.finished",
+    {
+      integrationId: execution.integrationId,
+      namespace: execution.namespace,
+      ruleId: execution.ruleId,
+      ruleVersion: execution.ruleVersion,
+      executionId: execution._id,
+      eventId: execution.eventId,
+      slot: execution.slot,
+      causedBy: execution.causedBy,
+      status: execution.status,
+      durationMs: startTime !== undefined && endTime !== undefined ? endTime - startTime : undefined,
+      error: execution.error,
+    },
+    execution.logLevel,
+  );
+}
 
 /**
  * Called by every transaction that finishes an execution (at dispatch, or
- * when its last action completes): keeps the stats rollup running, and
- * after a failure checks the rule's streak of failures.
+ * when its last action completes): writes its console line, keeps the stats
+ * rollup running, and after a failure checks the rule's streak of failures.
  */
 export async function executionFinished(ctx: MutationCtx, execution: FinishedExecution): Promise<void> {
+  logFinished(execution);
   if (statsOn(execution.monitoring)) await pingRollup(ctx);
   if (execution.status !== "failed") return;
   const k = consecutiveFailuresOf(execution.monitoring);
@@ -198,12 +232,17 @@ export async function autoDisableRule(
   const updated = { ...rule, ...changes };
   await recordVersion(ctx, rule, updated, { operation: "disable", actor: AUTO_DISABLE_ACTOR });
   await syncRoutes(ctx, rule.id, updated);
-  await appendLog(ctx, cause.executionId, {
-    level: "error",
-    component: "action",
-    message: `Rule "${rule.name}" disabled automatically: ${reason}`,
-    data: { ruleId: rule.id, kind: cause.kind, version: updated.version },
-  });
+  await appendLog(
+    ctx,
+    cause.executionId,
+    {
+      level: "error",
+      component: "action",
+      message: `Rule "${rule.name}" disabled automatically: ${reason}`,
+      data: { ruleId: rule.id, kind: cause.kind, version: updated.version },
+    },
+    cause.logLevel,
+  );
   log(
     "WARN",
     "rule.auto_disabled",

@@ -7,10 +7,16 @@
  * (`ruleExecutions.logLevel`); work that runs without a client call (the
  * retention cron) uses the level stored with `setLogLevel`.
  *
- * Events: `dispatch` (one per `execute`: what was considered and how it
- * ended), `dispatch.duplicate`, `execution.finished`, `execution.loop_blocked`,
- * `action.attempt_failed`, `cleanup.started`, `cleanup.batch`,
- * `cleanup.finished`.
+ * Events (level): `dispatch` (INFO, DEBUG when no rule matched; one per
+ * `execute`: what was considered and how it ended), `dispatch.duplicate`
+ * (INFO), `execution.finished` (INFO succeeded, WARN failed / rate_limited,
+ * DEBUG skipped), `execution.loop_blocked` (WARN), `action.attempt_failed`
+ * (WARN), `quota.exceeded` (WARN), `quota.wait` (INFO), `rule.auto_disabled`
+ * (WARN), `cleanup.started`, `cleanup.batch`, `cleanup.finished`.
+ *
+ * Stored execution logs (`ruleExecutionLogs`) honour the same threshold:
+ * `appendLog` (logs.ts) drops lines below the execution's `logLevel`, so
+ * debug lines (an action's filled-in config) are stored only under "DEBUG".
  */
 import { v } from "convex/values";
 import { mutation, query, type QueryCtx } from "./_generated/server.js";

@@ -3,9 +3,10 @@ import { v } from "convex/values";
 import type { WithoutSystemFields } from "convex/server";
 import type { Doc, Id } from "./_generated/dataModel.js";
 import { query, type MutationCtx } from "./_generated/server.js";
-import { vExecutionLog, type LogComponent, type LogLevel } from "../shared.js";
+import { vExecutionLog, type LogComponent, type LogLevel, type RulesLogLevel } from "../shared.js";
 import { sanitizeForStorage } from "../core/sanitize.js";
 import { checkLimit, fail } from "./errors.js";
+import { shouldStore } from "./logging.js";
 
 const DEFAULT_LOG_LIMIT = 500;
 
@@ -51,14 +52,19 @@ export type LogEntry = {
 const LOG_DATA_MAX_BYTES = 16 * 1024;
 
 /**
- * Appends a line to an execution's log. `data` may come from outside (an
- * event, an action's result): it is sanitized so the write cannot fail.
+ * Appends a line to an execution's log, unless its level is below
+ * `threshold` (the execution's `logLevel`; absent: "INFO", so debug lines
+ * are stored only when the client asked for "DEBUG"). `data` may come from
+ * outside (an event, an action's result): it is sanitized so the write
+ * cannot fail.
  */
 export async function appendLog(
   ctx: MutationCtx,
   executionId: Id<"ruleExecutions">,
   entry: LogEntry,
+  threshold?: RulesLogLevel,
 ): Promise<void> {
+  if (!shouldStore(entry.level, threshold)) return;
   const { data, ...rest } = entry;
   const row: WithoutSystemFields<Doc<"ruleExecutionLogs">> = {
     executionId,

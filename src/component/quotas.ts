@@ -43,9 +43,11 @@ import {
   vWhenExceeded,
   type Quota,
   type QuotaWindow,
+  type RulesLogLevel,
 } from "../shared.js";
 import { idFormatProblem } from "../core/conditions.js";
 import { fail } from "./errors.js";
+import { log } from "./logging.js";
 import type { Advance } from "./actions.js";
 
 const MINUTE = 60 * 1000;
@@ -220,7 +222,11 @@ export const takeTokens = internalMutation({
  * free; starting later (its `runAt`) when it waits; or finished as
  * `rate_limited`, the action and the rest skipped, when it is refused.
  */
-export async function applyQuota(ctx: MutationCtx, scope: Scope, step: Advance): Promise<Advance> {
+export async function applyQuota(
+  ctx: MutationCtx,
+  scope: Scope & { logLevel?: RulesLogLevel },
+  step: Advance,
+): Promise<Advance> {
   if (!step.start) return step;
   const state = await stateFor(ctx, scope);
   if (!state.quota) return step;
@@ -229,11 +235,20 @@ export async function applyQuota(ctx: MutationCtx, scope: Scope, step: Advance):
   const taken: Taken = state.refused
     ? { ok: false, ...state.refused }
     : await take(ctx, state.quota, scope);
+  const fields = {
+    integrationId: scope.integrationId,
+    namespace: scope.namespace,
+    actionId: step.start.actionId,
+    window: taken.window,
+    limit: taken.limit,
+  };
   if (!taken.ok) {
     state.refused = { window: taken.window, limit: taken.limit, retryAfter: taken.retryAfter };
+    log("WARN", "quota.exceeded", { ...fields, retryAfterMs: taken.retryAfter }, scope.logLevel);
     return refusedStep(step, scope, taken);
   }
   if (taken.waitMs <= 0) return step;
+  log("INFO", "quota.wait", { ...fields, waitMs: taken.waitMs }, scope.logLevel);
   return waitingStep(step, taken.waitMs, taken.window, taken.limit);
 }
 
