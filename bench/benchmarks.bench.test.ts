@@ -6,13 +6,14 @@
  * A new section is a module returning a `Section` (bench/lib/report.ts) and
  * one more test here, named after the section's id (`npm run bench --
  * --section <id>` selects tests by name); sections run in order, in one worker.
+ * The migration section, the longest, runs in a second worker at the same
+ * time (bench/migration.bench.test.ts).
  */
 import { afterEach, beforeEach, inject, test, vi } from "vitest";
 import { holdScheduledFunctions } from "./lib/timers.js";
 import { evaluationSection } from "./evaluation/section.js";
 import { dispatchSection } from "./dispatch/section.js";
 import { historySection } from "./history/section.js";
-import { migrationSection } from "./migration/section.js";
 import { operationsSection } from "./operations/section.js";
 import "./lib/report.js";
 
@@ -43,13 +44,3 @@ test("history", async ({ task }) => {
 test("operations", async ({ task }) => {
   task.meta.benchSection = await operationsSection(quick, (line) => console.log(line));
 });
-
-// convex-test scans a table on every index query: 10,000 legacy rows take
-// 10 to 15 minutes here, longer than the default limit.
-test(
-  "migration",
-  async ({ task }) => {
-    task.meta.benchSection = await migrationSection(quick, (line) => console.log(line));
-  },
-  40 * 60_000,
-);

@@ -89,9 +89,20 @@ export default class BenchReporter implements Reporter {
       process.stdout.write(`Wrote ${path}\n`);
     }
     const file = join(this.root, "BENCHMARKS.md");
-    writeFileSync(file, markdown(this.sections));
+    writeFileSync(file, markdown(inReportOrder(this.sections)));
     process.stdout.write(`Wrote ${file}\n`);
   }
+}
+
+/** Sections run in two workers and finish in any order; the report keeps this one. */
+const REPORT_ORDER = ["evaluation", "dispatch", "history", "operations", "migration"];
+
+function inReportOrder(sections: Section[]): Section[] {
+  const rank = (id: string) => {
+    const index = REPORT_ORDER.indexOf(id);
+    return index === -1 ? REPORT_ORDER.length : index;
+  };
+  return [...sections].sort((a, b) => rank(a.id) - rank(b.id));
 }
 
 function machineLine(): string {

@@ -7,7 +7,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import console from "node:console";
 
@@ -74,8 +74,18 @@ child.on("exit", (code, signal) => {
       (cpu === null ? "" : `, ${cpu.toFixed(1)} s of CPU`) +
       `; load average ${loadBefore.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after (other work on the machine slows the wall clock).`,
   );
+  if (code === 0 && sections.length === 0) recordRunTime(seconds, cpu);
   process.exit(code ?? (signal ? 1 : 0));
 });
+
+/** Adds the run's own time to BENCHMARKS.md, which the reporter wrote just before. */
+function recordRunTime(seconds, cpu) {
+  const file = join(root, "BENCHMARKS.md");
+  const text = readFileSync(file, "utf8");
+  const line =
+    `- Run time: ${seconds} s wall clock` + (cpu === null ? "" : `, ${cpu.toFixed(1)} s of CPU`) + " (two workers)";
+  writeFileSync(file, text.replace(/^(- Mode: .*)$/m, `$1\n${line}`));
+}
 
 /**
  * CPU seconds (user + system) of the finished child processes (vitest and its

@@ -42,6 +42,9 @@ type Row = {
   baseline: BaselineResult;
 };
 
+/** A board id no seeded rule's pattern names. */
+const UNUSED_BOARD = 999_999_999;
+
 export async function dispatchSection(quick: boolean, log: (line: string) => void): Promise<Section> {
   const sizes = quick ? QUICK_SIZES : FULL_SIZES;
   const rows: Row[] = [];
@@ -85,6 +88,15 @@ export async function dispatchSection(quick: boolean, log: (line: string) => voi
     const warm = await warmUp(t);
     warmUps.push(warm);
     log(`  warm-up event (first use of workpool): ${warm.documentsRead} reads, ${warm.documentsWritten} writes`);
+
+    // The first event of an integration also creates its trigger-activity
+    // row (health): one event on a board without rules, per integration,
+    // so that every measured event sees the steady state.
+    for (const integrationId of new Set(plan.cases.map((c) => c.integrationId))) {
+      const prime = statusEvent(UNUSED_BOARD, true, `bench-prime-${integrationId}`);
+      const primed = await measureExecute(t, scopeOf(integrationId), prime, prime.triggerUuid);
+      expect(primed.results, `no rule on board ${UNUSED_BOARD}`).toEqual([]);
+    }
 
     const [, measureSeconds] = await timed(async () => {
       for (const c of plan.cases) {
@@ -270,7 +282,8 @@ function notes(rows: Row[], warm: Metrics | undefined): string[] {
       out.push(
         `Not in the tables: the first event a deployment ever dispatches also initialises workpool ` +
           `(${warm.documentsRead - steady.documentsRead} more reads and ${warm.documentsWritten - steady.documentsWritten} more writes, once). ` +
-          "Each instance gets one warm-up event on an integration of its own before measuring.",
+          "Each instance gets one warm-up event on an integration of its own before measuring, and each measured " +
+          "integration one event on a board without rules (its first event also creates the trigger's activity row).",
       );
     }
   }

@@ -46,11 +46,16 @@ export async function syncRoutes(
   ctx: MutationCtx,
   ruleId: string,
   rule: Doc<"rules"> | null,
+  /** `created`: the rule was inserted in this transaction, so it has no routes yet. */
+  options: { created?: boolean } = {},
 ): Promise<void> {
-  const existing = await ctx.db
-    .query("ruleRoutes")
-    .withIndex("by_rule", (q) => q.eq("ruleId", ruleId))
-    .take(MAX_ROUTE_VALUES + 1);
+  const existing =
+    options.created === true
+      ? []
+      : await ctx.db
+          .query("ruleRoutes")
+          .withIndex("by_rule", (q) => q.eq("ruleId", ruleId))
+          .take(MAX_ROUTE_VALUES + 1);
   for (const route of existing) {
     await ctx.db.delete("ruleRoutes", route._id);
     if (route.routePath !== undefined) await countPath(ctx, route, -1);

@@ -351,8 +351,11 @@ export async function insertRule(
   const doc = { id: ruleId, ...definition, version: 1, createdAt: createdAt ?? now, updatedAt: now };
   const _id = await ctx.db.insert("rules", doc);
   await recordVersion(ctx, null, { _id, _creationTime: now, ...doc }, change);
-  await syncRoutes(ctx, ruleId, { _id, _creationTime: now, ...doc });
-  await syncSchedule(ctx, ruleId, { _id, _creationTime: now, ...doc });
+  // The id was just checked to be free, and routes and schedules never
+  // outlive their rule (deleteRule removes them in its own transaction):
+  // nothing to look up and replace.
+  await syncRoutes(ctx, ruleId, { _id, _creationTime: now, ...doc }, { created: true });
+  await syncSchedule(ctx, ruleId, { _id, _creationTime: now, ...doc }, { created: true });
 }
 
 /** Replaces a rule's definition; a new version only when something changed. */

@@ -75,8 +75,10 @@ export async function syncSchedule(
   ctx: MutationCtx,
   ruleId: string,
   rule: Doc<"rules"> | null,
+  /** `created`: the rule was inserted in this transaction, so it has no schedule yet. */
+  options: { created?: boolean } = {},
 ): Promise<void> {
-  const row = await scheduleRow(ctx, ruleId);
+  const row = options.created === true ? null : await scheduleRow(ctx, ruleId);
   const spec = rule?.enabled ? rule.schedule : undefined;
   if (!rule || spec === undefined) {
     if (row) {
