@@ -399,6 +399,35 @@ function deliveries(): Array<{ what: string; event: Record<string, any> }> {
 }
 
 describe("backward compatibility: migrated rules behave as the legacy rules did", () => {
+  test("a migrated schedule rule fires on its schedule and its action finds its handler", async () => {
+    vi.stubEnv("MONDAY_API_TOKEN", "test-token");
+    const sent: string[] = [];
+    vi.stubGlobal("fetch", async (_url: string, init: RequestInit) => {
+      const { query } = JSON.parse(init.body as string) as { query: string };
+      const field = /\{\s*(\w+)\(/.exec(query)![1];
+      sent.push(field);
+      return new Response(JSON.stringify({ data: { [field]: { id: "1" } } }), {
+        status: 200,
+        headers: { "content-type": "application/json" },
+      });
+    });
+    const t = await setup();
+    const ids = await seed(t, SAMPLES);
+    await migrateAll(t);
+    const digest = SAMPLES.findIndex((row) => row.name === "Weekly digest");
+    const ruleId = `legacy-monday-${ids[digest]}`;
+    // Past the next weekly slot: the rule fires with no client call in flight,
+    // so its handler must have been stored when the migration imported it.
+    vi.advanceTimersByTime(8 * 24 * 60 * 60 * 1000);
+    await t.finishAllScheduledFunctions(() => vi.advanceTimersByTime(1000));
+    const executions = await t.run(async (ctx) => await rules.getRuleExecutions(ctx, { ruleId }));
+    expect(executions.length).toBeGreaterThanOrEqual(1);
+    const last = executions[0];
+    expect(last.actions.map((a) => [a.type, a.status, a.error])).toEqual([["create_item", "succeeded", undefined]]);
+    expect(last.status).toBe("succeeded");
+    expect(sent).toContain("create_item");
+  });
+
   test("the same rules run on the same events, with the same rendered actions", async () => {
     // monday.com answers every mutation; each request is kept by its Idempotency-Key.
     const requestsByKey = new Map<string, { variables: Record<string, unknown> }>();
