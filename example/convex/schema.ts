@@ -12,14 +12,6 @@ export default defineSchema({
     role: v.union(v.literal("admin"), v.literal("viewer")),
   }).index("by_token", ["tokenIdentifier"]),
 
-  /** Requests the monday.com actions would send (see outbox.ts). */
-  outbox: defineTable({
-    type: v.string(),
-    idempotencyKey: v.string(),
-    itemId: v.optional(v.number()),
-    payload: v.record(v.string(), v.string()),
-  }).index("by_idempotency_key", ["idempotencyKey"]),
-
   /**
    * The legacy rules of the first, monday.com-only version of the rules
    * system. Migrated into the rules component by migration.ts; never

@@ -24,7 +24,7 @@ import { sanitizeForStorage } from "../core/sanitize.js";
 import { flattenExplanation } from "../core/explanation.js";
 import { errorMessage, fail } from "./errors.js";
 import { appendLog } from "./logs.js";
-import { log } from "./logging.js";
+import { log, shouldLog } from "./logging.js";
 import { findCandidates } from "./routes.js";
 import { applyQuota } from "./quotas.js";
 // Stats and auto-disable (issue 6): trigger activity, finished executions.
@@ -184,19 +184,23 @@ export const execute = mutation({
       results.push(result);
     }
     await enqueueRuns(ctx, runs);
-    // One line per dispatch: what was considered and how it ended.
-    log(
-      results.length === 0 ? "DEBUG" : "INFO",
-      "dispatch",
-      {
-        ...scope,
-        eventId: args.eventId,
-        causedBy: args.causedBy,
-        candidates: candidates.length,
-        executions: results.map((r) => ({ ruleId: r.ruleId, executionId: r.executionId, status: r.status })),
-      },
-      options.logLevel,
-    );
+    // One line per dispatch: what was considered and how it ended. Its
+    // fields are built only when the line is printed (dispatch is hot).
+    const dispatchLevel = results.length === 0 ? "DEBUG" : "INFO";
+    if (shouldLog(dispatchLevel, options.logLevel)) {
+      log(
+        dispatchLevel,
+        "dispatch",
+        {
+          ...scope,
+          eventId: args.eventId,
+          causedBy: args.causedBy,
+          candidates: candidates.length,
+          executions: results.map((r) => ({ ruleId: r.ruleId, executionId: r.executionId, status: r.status })),
+        },
+        options.logLevel,
+      );
+    }
 
     if (args.eventId !== undefined) {
       await ctx.db.insert("processedEvents", {

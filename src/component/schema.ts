@@ -5,16 +5,14 @@ import {
   vActionRun,
   vExecutionStatus,
   vHandlers,
-  vScheduleSpec,
   vLogComponent,
   vLogLevel,
+  vRuleChangeOperation,
+  vRulesLogLevel,
+  vScheduleSpec,
+  vWhenExceeded,
 } from "../shared.js";
-// Retention (retention.ts, cleanup.ts) and structured logging (logging.ts).
-import { vRulesLogLevel } from "../shared.js";
 import { vCleanupCursor, vCleanupRun } from "../core/retention.js";
-// Rule history (versions.ts) and quotas (quotas.ts).
-import { vRuleChangeOperation, vWhenExceeded } from "../shared.js";
-// Stats, auto-disable and health (stats.ts, health.ts).
 import { vMonitoring } from "../monitoring.js";
 import { monitoringTables } from "./monitoringSchema.js";
 
@@ -32,29 +30,34 @@ export const vStoredCondition = v.object({
   parent: v.optional(v.string()),
 });
 
+/** A rule's definition: what a rule document and each of its versions hold. */
+const ruleDefinitionFields = {
+  name: v.string(),
+  description: v.optional(v.string()),
+  enabled: v.boolean(),
+  integrationId: v.string(),
+  /** Tenant/workspace scope; "" when the host does not use namespaces. */
+  namespace: v.string(),
+  /** Rules of one event run in ascending priority, then creation order. */
+  priority: v.number(),
+  triggerType: v.string(),
+  triggerConfig: v.any(),
+  /** Event pattern the engine matches and routes on (EventBridge-like). */
+  triggerPattern: v.optional(v.any()),
+  /** Fire on this schedule, without any event (see `ruleSchedules`). */
+  schedule: v.optional(vScheduleSpec),
+  conditions: v.array(vStoredCondition),
+  actions: v.array(vAction),
+  metadata: v.optional(v.any()),
+};
+
 export default defineSchema({
   rules: defineTable({
     /** Stable public key (caller-given or generated), unique across the component. */
     id: v.string(),
-    name: v.string(),
-    description: v.optional(v.string()),
-    enabled: v.boolean(),
-    integrationId: v.string(),
-    /** Tenant/workspace scope; "" when the host does not use namespaces. */
-    namespace: v.string(),
-    /** Rules of one event run in ascending priority, then creation order. */
-    priority: v.number(),
+    ...ruleDefinitionFields,
     /** 1 on creation, +1 on every change: optimistic concurrency for editors. */
     version: v.number(),
-    triggerType: v.string(),
-    triggerConfig: v.any(),
-    /** Event pattern the engine matches and routes on (EventBridge-like). */
-    triggerPattern: v.optional(v.any()),
-    /** Fire on this schedule, without any event (see `ruleSchedules`). */
-    schedule: v.optional(vScheduleSpec),
-    conditions: v.array(vStoredCondition),
-    actions: v.array(vAction),
-    metadata: v.optional(v.any()),
     createdAt: v.number(),
     updatedAt: v.number(),
     /** Set when the rule was disabled automatically (health.ts); cleared when enabled again. */
@@ -277,19 +280,7 @@ export default defineSchema({
     changes: v.array(v.string()),
     rollbackOf: v.optional(v.number()),
     // The definition at this version (`RuleDefinition`).
-    name: v.string(),
-    description: v.optional(v.string()),
-    enabled: v.boolean(),
-    integrationId: v.string(),
-    namespace: v.string(),
-    priority: v.number(),
-    triggerType: v.string(),
-    triggerConfig: v.any(),
-    triggerPattern: v.optional(v.any()),
-    schedule: v.optional(vScheduleSpec),
-    conditions: v.array(vStoredCondition),
-    actions: v.array(vAction),
-    metadata: v.optional(v.any()),
+    ...ruleDefinitionFields,
   }).index("by_rule_doc_version", ["ruleDocId", "version"]),
 
   /**

@@ -18,7 +18,6 @@ import type * as http from "../http.js";
 import type * as migration from "../migration.js";
 import type * as monday from "../monday.js";
 import type * as mondayApi from "../mondayApi.js";
-import type * as outbox from "../outbox.js";
 import type * as rules from "../rules.js";
 
 /**
@@ -35,7 +34,6 @@ declare const fullApi: ApiFromModules<{
   migration: typeof migration;
   monday: typeof monday;
   mondayApi: typeof mondayApi;
-  outbox: typeof outbox;
   rules: typeof rules;
 }>;
 export declare const api: FilterApi<
