@@ -47,7 +47,9 @@ import {
 } from "../core/retention.js";
 import { vRulesLogLevel, type ExecutionStatus, type RulesLogLevel } from "../shared.js";
 import { RetentionReader } from "./retention.js";
+import { CONVEX_LIMITS, METRICS, type Figures } from "./transactionLimits.js";
 import { configuredLogLevel, log } from "./logging.js";
+import { deleteEventIfUnused } from "./events.js";
 
 /** A batch stops starting work past this fraction of any transaction limit. */
 export const BATCH_BUDGET_FRACTION = 0.5;
@@ -62,17 +64,6 @@ export const STALE_RUN_MS = 10 * 60 * 1000;
 /** Counting looks at rules with executions started since the previous run's start, less this margin. */
 export const SINCE_MARGIN_MS = 5 * 60 * 1000;
 
-/** Convex's limits per transaction, used when the metrics do not tell them. */
-const CONVEX_LIMITS = {
-  documentsRead: 32_000,
-  bytesRead: 16 * 1024 * 1024,
-  databaseQueries: 4_096,
-  documentsWritten: 16_000,
-  bytesWritten: 16 * 1024 * 1024,
-} as const;
-type Metric = keyof typeof CONVEX_LIMITS;
-const METRICS = Object.keys(CONVEX_LIMITS) as Metric[];
-type Figures = Record<Metric, number>;
 
 /** What a batch keeps for its own bookkeeping: the state row, scheduling the next batch. */
 const BOOKKEEPING: Figures = {
@@ -424,6 +415,9 @@ class Batch {
     }
     await this.ctx.db.delete("ruleExecutions", execution._id);
     this.totals.executionsDeleted++;
+    // Its event goes with the last execution that refers to it (one more
+    // small read, within the hard margin kept by every batch).
+    await deleteEventIfUnused(this.ctx, execution.eventRef);
     return true;
   }
 }
