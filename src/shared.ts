@@ -402,6 +402,13 @@ export const vRulesLogLevel = v.union(
 );
 export type RulesLogLevel = Infer<typeof vRulesLogLevel>;
 
+/**
+ * The largest event stored (and sent by the client's `execute`): bigger
+ * events have their longest strings shortened, else become a marker.
+ * Stored once per event, it leaves room in its document under 1 MiB.
+ */
+export const EVENT_MAX_BYTES = 900 * 1024;
+
 /** Limits of one dispatch; see the README for their defaults. */
 export const vDispatchOptions = v.object({
   /** Rules one event may run (default 100); the rest are recorded as skipped. */

@@ -12,6 +12,7 @@ import {
 import { ConvexError, v } from "convex/values";
 import type { ComponentApi } from "../component/_generated/component.js";
 import {
+  EVENT_MAX_BYTES,
   vImportResult,
   vRule,
   vRuleExport,
@@ -239,7 +240,7 @@ export type RulesOptions<Is extends Integrations> = {
 const LOG_LEVELS: readonly RulesLogLevel[] = ["DEBUG", "INFO", "WARN", "ERROR"];
 
 /** The largest event `execute` sends; bigger events are truncated with a marker. */
-export const MAX_EVENT_BYTES = 900 * 1024;
+export const MAX_EVENT_BYTES = EVENT_MAX_BYTES;
 
 /**
  * What the host's `auth` callback of {@link Rules.api} is asked to allow.

@@ -37,6 +37,7 @@ import { errorMessage, fail } from "./errors.js";
 import { appendLog, type LogEntry } from "./logs.js";
 import { log } from "./logging.js";
 import { applyQuota } from "./quotas.js";
+import { eventDataOf } from "./events.js";
 // Stats and auto-disable (issue 6): finished executions, fatal errors.
 import { fatalErrorOf, fatalMarker, fatalMarkerOf } from "../core/fatalError.js";
 import { executionFinished, fatalActionFailed } from "./health.js";
@@ -304,7 +305,6 @@ export async function enqueueRuns(
               kind: handler.kind,
               handlerArgs: {
                 config: start.config,
-                event: execution.triggerData,
                 rule: { ruleId: execution.ruleId, version: execution.ruleVersion },
                 execution: {
                   executionId,
@@ -333,8 +333,10 @@ export async function advanceAndSave(
   ctx: MutationCtx,
   execution: Doc<"ruleExecutions">,
 ): Promise<ExecutionStatus> {
+  // Templates read the event, stored once for all its executions.
+  const triggerData = await eventDataOf(ctx, execution);
   // Quotas count the action it starts (or make it wait, or refuse it).
-  const step = await applyQuota(ctx, execution, advance(execution));
+  const step = await applyQuota(ctx, execution, advance({ ...execution, triggerData }));
   await ctx.db.patch("ruleExecutions", execution._id, {
     actions: step.actions,
     ...(step.finish
@@ -366,8 +368,11 @@ export const runAction = internalAction({
   },
   returns: v.any(),
   handler: async (ctx, args): Promise<unknown> =>
-    await runAttempt(ctx, args, async (attempt) => {
+    await runAttempt(ctx, { ...args, withEvent: true }, async (attempt, event) => {
+      // The event is not in workpool's payload: it is read at each attempt
+      // from the one stored copy (runs enqueued by earlier versions carry it).
       const handlerArgs = {
+        event,
         ...args.handlerArgs,
         execution: { ...args.handlerArgs.execution, attempt },
       };
@@ -386,15 +391,16 @@ export const runAction = internalAction({
  */
 export async function runAttempt(
   ctx: ActionCtx,
-  target: { executionId: Id<"ruleExecutions">; actionIndex: number; attemptLimit?: number },
-  perform: (attempt: number) => Promise<unknown>,
+  target: { executionId: Id<"ruleExecutions">; actionIndex: number; attemptLimit?: number; withEvent?: boolean },
+  perform: (attempt: number, event: unknown) => Promise<unknown>,
 ): Promise<unknown> {
-  const attempt: number = await ctx.runMutation(internal.actions.recordAttempt, {
+  const { attempt, event } = await ctx.runMutation(internal.actions.recordAttempt, {
     executionId: target.executionId,
     actionIndex: target.actionIndex,
+    ...(target.withEvent ? { withEvent: true } : {}),
   });
   try {
-    return await perform(attempt);
+    return await perform(attempt, event);
   } catch (error) {
     // A FatalActionError: no retry (a marker, as for Retry-After); the
     // completion fails the action and disables the rule (health.ts).
@@ -452,13 +458,16 @@ function retryLaterOf(value: unknown): { waitMs: number; error: string } | null 
   return { waitMs: marker.waitMs, error: typeof marker.error === "string" ? marker.error : "" };
 }
 
-/** Counts an attempt and logs it; returns its number (1 for the first). */
+/**
+ * Counts an attempt and logs it; returns its number (1 for the first) and,
+ * with `withEvent`, the execution's event for the handler.
+ */
 export const recordAttempt = internalMutation({
-  args: { executionId: v.id("ruleExecutions"), actionIndex: v.number() },
-  returns: v.number(),
+  args: { executionId: v.id("ruleExecutions"), actionIndex: v.number(), withEvent: v.optional(v.boolean()) },
+  returns: v.object({ attempt: v.number(), event: v.any() }),
   handler: async (ctx, args) => {
     const execution = await ctx.db.get("ruleExecutions", args.executionId);
-    if (!execution) return 0;
+    if (!execution) return { attempt: 0, event: null };
     const actions = execution.actions.map((a) => ({ ...a }));
     const action = actions[args.actionIndex];
     action.attempts += 1;
@@ -474,7 +483,7 @@ export const recordAttempt = internalMutation({
       },
       execution.logLevel,
     );
-    return action.attempts;
+    return { attempt: action.attempts, event: args.withEvent ? await eventDataOf(ctx, execution) : null };
   },
 });
 

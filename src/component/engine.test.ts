@@ -11,7 +11,7 @@ import { afterEach, describe, expect, test, vi } from "vitest";
 import { api } from "./_generated/api.js";
 import type { Doc, Id } from "./_generated/dataModel.js";
 import { initConvexTest } from "./setup.test.js";
-import { TRIGGER_DATA_MAX_BYTES } from "./engine.js";
+import { EVENT_MAX_BYTES } from "../shared.js";
 import { findUnstorable } from "../core/storable.js";
 import { checkStorage } from "../test.js";
 import type { ConditionInput, ErrorCode, RuleInput, RulesErrorData } from "../shared.js";
@@ -58,8 +58,20 @@ async function execute(t: T, args: Partial<ExecuteArgs> & { event: unknown }) {
   });
 }
 
-async function executionDoc(t: T, executionId: string): Promise<Doc<"ruleExecutions">> {
-  return await t.run(async (ctx) => (await ctx.db.get("ruleExecutions", executionId as Id<"ruleExecutions">))!);
+/**
+ * An execution document as stored, with the data of the event it refers to
+ * (stored once per event) where an inline copy used to be.
+ */
+async function executionDoc(t: T, executionId: string): Promise<Doc<"ruleExecutions"> & { triggerData: any }> {
+  return await t.run(async (ctx) => {
+    const doc = (await ctx.db.get("ruleExecutions", executionId as Id<"ruleExecutions">))!;
+    const event = doc.eventRef === undefined ? null : await ctx.db.get("ruleEvents", doc.eventRef);
+    return {
+      ...doc,
+      triggerData: event?.data ?? doc.triggerData,
+      ...(event?.sanitized ? { triggerDataSanitized: true } : {}),
+    };
+  });
 }
 
 /** Every document the component stores, and every scheduled function. */
@@ -71,6 +83,7 @@ async function everything(t: T) {
     executions: await ctx.db.query("ruleExecutions").collect(),
     logs: await ctx.db.query("ruleExecutionLogs").collect(),
     events: await ctx.db.query("processedEvents").collect(),
+    storedEvents: await ctx.db.query("ruleEvents").collect(),
     scheduled: await ctx.db.system.query("_scheduled_functions").collect(),
   }));
 }
@@ -212,10 +225,8 @@ describe("conditions", () => {
       // Not evaluated: the rule had already failed.
       { id: "team", type: "field", op: "eq", path: "team", result: "skipped" },
     ]);
-    const logs = await t.query(api.logs.getExecutionLogs, { executionId: result.executionId });
-    expect(logs.map((l) => [l.level, l.component, l.message])).toEqual([
-      ["info", "condition", "Conditions not met: no action runs"],
-    ]);
+    // The explanation is the record: a skipped rule writes no log line.
+    expect(await t.query(api.logs.getExecutionLogs, { executionId: result.executionId })).toEqual([]);
   });
 
   test("the explanation of a depth-10 tree stays within 16 levels", async () => {
@@ -346,11 +357,8 @@ describe("loop protection", () => {
       chain: ["r1"],
     });
     expect(blocked.error).toContain('rule "r1" is already in the causing chain r1');
-    const logs = await t.query(api.logs.getExecutionLogs, { executionId: second[0].executionId });
-    expect(logs).toHaveLength(1);
-    expect(logs[0]).toMatchObject({ level: "warn", component: "trigger", data: { chain: ["r1"], causedBy: e1.executionId } });
-    expect(logs[0].message).toContain("Loop protection");
-    expect(logs[0].message).toContain("causing chain r1");
+    // One document says why; no log line.
+    expect(await t.query(api.logs.getExecutionLogs, { executionId: second[0].executionId })).toEqual([]);
     // r2's run carries the chain on: caused by it, r2 is blocked, r1 too.
     const third = await execute(t, { event: {}, causedBy: second[1].executionId });
     expect(third.map((r) => r.status)).toEqual(["loop_blocked", "loop_blocked"]);
@@ -424,10 +432,7 @@ describe("rules per event", () => {
       expect(doc).toMatchObject({ status: "skipped", triggered: true, conditionsMet: false });
       expect(doc.error).toBe("this event already ran 3 rules, the most one event may run");
       expect(doc).not.toHaveProperty("explanation");
-      const logs = await t.query(api.logs.getExecutionLogs, { executionId: skipped.executionId });
-      expect(logs.map((l) => [l.level, l.message])).toEqual([
-        ["warn", `Skipped: ${doc.error}`],
-      ]);
+      expect(await t.query(api.logs.getExecutionLogs, { executionId: skipped.executionId })).toEqual([]);
     }
   });
 
@@ -488,14 +493,18 @@ describe("stored event safety", () => {
       await createRule(t, { id: "everything", conditions: [{ type: "field", config: { path: "boardId", op: "exists" } }] });
       const results = await execute(t, { event, eventId: `e-${name.length}` });
       expect(results.map((r) => r.ruleId)).toEqual([ruleId, "everything"]);
-      const { executions, logs, events } = await everything(t);
+      const { executions, logs, events, storedEvents } = await everything(t);
       expect(executions).toHaveLength(2);
+      // Stored once, shared by both executions.
+      expect(storedEvents).toHaveLength(1);
+      expect(storedEvents[0].sanitized).toBe(true);
+      expect(findUnstorable(storedEvents[0].data, { path: "data" })).toBeNull();
       for (const doc of executions) {
-        expect(doc.triggerDataSanitized).toBe(true);
+        expect(doc.eventRef).toBe(storedEvents[0]._id);
+        expect(doc).not.toHaveProperty("triggerData");
         expect(findUnstorable(fields(doc), { path: "execution" })).toBeNull();
-        expect(findUnstorable(doc.triggerData, { path: "triggerData" })).toBeNull();
       }
-      for (const row of [...logs, ...events]) {
+      for (const row of [...logs, ...events, ...storedEvents]) {
         expect(findUnstorable(fields(row), { path: "row" })).toBeNull();
       }
       const stored = await t.query(api.executions.getExecution, { executionId: results[1].executionId });
@@ -533,8 +542,8 @@ describe("stored event safety", () => {
     await createRule(t);
     const [result] = await execute(t, { event: { text: "y".repeat(900_000), more: "z".repeat(900_000) } });
     const doc = await executionDoc(t, result.executionId);
-    expect(getConvexSize(doc.triggerData)).toBeLessThanOrEqual(TRIGGER_DATA_MAX_BYTES);
-    expect(getConvexSize(doc.triggerData)).toBeGreaterThan(TRIGGER_DATA_MAX_BYTES / 2);
+    expect(getConvexSize(doc.triggerData)).toBeLessThanOrEqual(EVENT_MAX_BYTES);
+    expect(getConvexSize(doc.triggerData)).toBeGreaterThan(EVENT_MAX_BYTES / 2);
     expect(doc.triggerDataSanitized).toBe(true);
     expect(await checkStorage(t, "")).toEqual([]);
   });

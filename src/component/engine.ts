@@ -3,11 +3,13 @@
  * routing index, patterns and conditions decide which run, and every rule
  * considered gets an execution record with the explanation.
  */
-import { convexToJson, v, type Value } from "convex/values";
+import { v, type Infer } from "convex/values";
 import type { FunctionHandle } from "convex/server";
 import type { Doc, Id } from "./_generated/dataModel.js";
-import { mutation, type MutationCtx, type QueryCtx } from "./_generated/server.js";
+import { internal } from "./_generated/api.js";
+import { internalMutation, mutation, type MutationCtx, type QueryCtx } from "./_generated/server.js";
 import {
+  EVENT_MAX_BYTES,
   vDispatchOptions,
   vExecuteResult,
   vHandlers,
@@ -22,10 +24,12 @@ import { compileConditions, type CompiledConditions } from "../core/evaluate.js"
 import { matchPattern } from "../core/patternMatch.js";
 import { sanitizeForStorage } from "../core/sanitize.js";
 import { flattenExplanation } from "../core/explanation.js";
+import { sameValue } from "../core/sameValue.js";
 import { errorMessage, fail } from "./errors.js";
 import { appendLog } from "./logs.js";
 import { log, shouldLog } from "./logging.js";
-import { findCandidates } from "./routes.js";
+import { candidates, vRunCursor, type RunCursor } from "./routes.js";
+import { usedShare } from "./transactionLimits.js";
 import { applyQuota } from "./quotas.js";
 // Stats and auto-disable (issue 6): trigger activity, finished executions.
 import { executionFinished, noteEvent } from "./health.js";
@@ -41,20 +45,42 @@ import {
 
 export const DEFAULT_MAX_RULES_PER_EVENT = 100;
 export const DEFAULT_MAX_DEPTH = 5;
-/** Stored event data is capped so an execution document always fits. */
+/** Inline trigger data (a scheduled fire's slot) is capped so an execution document always fits. */
 export const TRIGGER_DATA_MAX_BYTES = 256 * 1024;
-/**
- * Every execution keeps its own copy of the event, so one event's copies
- * share this budget: far below the 16 MiB a transaction may write.
- */
-export const TRIGGER_DATA_BUDGET_BYTES = 8 * 1024 * 1024;
 const EXPLANATION_MAX_BYTES = 64 * 1024;
+/**
+ * A batch of dispatch stops taking candidates once it has used this share
+ * of any transaction limit; what one more candidate can add keeps it well
+ * under half of each.
+ */
+export const BATCH_LIMIT_SHARE = 0.25;
+/** The most candidates one batch of dispatch records. */
+export const MAX_BATCH_CANDIDATES = 500;
+
+/** What every batch of one event's dispatch shares (the continuation's arguments). */
+const vDispatchJob = v.object({
+  integrationId: v.string(),
+  namespace: v.string(),
+  triggerType: v.string(),
+  eventRef: v.id("ruleEvents"),
+  eventId: v.optional(v.string()),
+  causedBy: v.optional(v.string()),
+  chain: v.array(v.string()),
+  handlers: vHandlers,
+  options: vDispatchOptions,
+  /** Rules run by the batches so far (against `maxRulesPerEvent`). */
+  ran: v.number(),
+});
+type DispatchJob = Infer<typeof vDispatchJob>;
 
 /**
  * Runs the rules an event matches. Returns, for every rule considered (its
  * pattern matched, or it was refused by a limit), the execution recorded.
- * A redelivered `eventId` runs nothing and returns the first executions with
- * status "duplicate".
+ * The event is stored once (`ruleEvents`); executions refer to it. When an
+ * event has more candidates than one transaction should take, the first
+ * batch is returned and the rest are recorded by follow-up transactions,
+ * scheduled at once, in the same run order. A redelivered `eventId` runs
+ * nothing and returns the first batch's executions with status "duplicate".
  */
 export const execute = mutation({
   args: {
@@ -75,10 +101,7 @@ export const execute = mutation({
   handler: async (ctx, args) => {
     const namespace = args.namespace ?? "";
     checkDispatchArgs(args);
-    const handlers = args.handlers ?? { actions: {}, conditions: {} };
     const options = args.options ?? {};
-    const maxRules = options.maxRulesPerEvent ?? DEFAULT_MAX_RULES_PER_EVENT;
-    const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
     const scope = { integrationId: args.integrationId, namespace, triggerType: args.triggerType };
 
     if (args.eventId !== undefined) {
@@ -108,106 +131,33 @@ export const execute = mutation({
 
     await noteEvent(ctx, scope, options.monitoring);
     const chain = await causingChain(ctx, args.causedBy);
-    const candidates = await findCandidates(ctx, scope, args.event);
-    const stored = sanitizeForStorage(args.event, {
-      maxBytes: Math.min(
-        TRIGGER_DATA_MAX_BYTES,
-        Math.floor(TRIGGER_DATA_BUDGET_BYTES / Math.max(1, candidates.length)),
-      ),
-      depthOffset: 1,
-    });
-    const base = {
+    // Rules see the event as stored, in this batch and in later ones alike.
+    const stored = sanitizeForStorage(args.event, { maxBytes: EVENT_MAX_BYTES, depthOffset: 1 });
+    const eventRef = await ctx.db.insert("ruleEvents", {
       ...scope,
+      ...(args.eventId === undefined ? {} : { eventId: args.eventId }),
+      data: stored.value,
+      ...(stored.sanitized || args.eventSanitized ? { sanitized: true } : {}),
+      receivedAt: Date.now(),
+    });
+    const job: DispatchJob = {
+      ...scope,
+      eventRef,
       ...(args.eventId === undefined ? {} : { eventId: args.eventId }),
       ...(args.causedBy === undefined ? {} : { causedBy: args.causedBy }),
       chain: chain.ruleIds,
-      triggerData: stored.value,
-      ...(stored.sanitized || args.eventSanitized ? { triggerDataSanitized: true } : {}),
-      startTime: Date.now(),
-      ...(options.monitoring === undefined ? {} : { monitoring: options.monitoring }),
-      ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
+      handlers: args.handlers ?? { actions: {}, conditions: {} },
+      options,
+      ran: 0,
     };
-
-    const results: ExecuteResult[] = [];
-    const runs: PendingRun[] = [];
-    let ran = 0;
-    for (const route of candidates) {
-      if (!patternMatches(route, args.event)) continue;
-      const record = (fields: ExecutionFields) =>
-        insertExecution(ctx, {
-          ...base,
-          ruleId: route.ruleId,
-          ruleName: route.name,
-          ruleVersion: route.version,
-          ...fields,
-        });
-
-      if (chain.ruleIds.includes(route.ruleId) || chain.ruleIds.length >= maxDepth) {
-        const reason = chain.ruleIds.includes(route.ruleId)
-          ? `rule "${route.ruleId}" is already in the causing chain ${chain.ruleIds.join(" -> ")}`
-          : `the causing chain ${chain.ruleIds.join(" -> ")} reached the maximum depth of ${maxDepth}`;
-        const id = await record({ status: "loop_blocked", triggered: true, error: reason });
-        await appendLog(
-          ctx,
-          id,
-          {
-            level: "warn",
-            component: "trigger",
-            message: `Loop protection: not run, because ${reason}`,
-            data: { chain: chain.ruleIds, causedBy: args.causedBy },
-          },
-          options.logLevel,
-        );
-        results.push({ executionId: id, ruleId: route.ruleId, status: "loop_blocked" });
-        continue;
-      }
-      if (ran >= maxRules) {
-        const reason = `this event already ran ${maxRules} rules, the most one event may run`;
-        const id = await record({ status: "skipped", triggered: true, error: reason });
-        await appendLog(
-          ctx,
-          id,
-          { level: "warn", component: "trigger", message: `Skipped: ${reason}` },
-          options.logLevel,
-        );
-        results.push({ executionId: id, ruleId: route.ruleId, status: "skipped" });
-        continue;
-      }
-      ran++;
-      const { result, run } = await runRule(ctx, route, {
-        event: args.event,
-        base,
-        handlers,
-        options,
-      });
-      if (run) runs.push(run);
-      results.push(result);
-    }
-    await enqueueRuns(ctx, runs);
-    // One line per dispatch: what was considered and how it ended. Its
-    // fields are built only when the line is printed (dispatch is hot).
-    const dispatchLevel = results.length === 0 ? "DEBUG" : "INFO";
-    if (shouldLog(dispatchLevel, options.logLevel)) {
-      log(
-        dispatchLevel,
-        "dispatch",
-        {
-          ...scope,
-          eventId: args.eventId,
-          causedBy: args.causedBy,
-          candidates: candidates.length,
-          executions: results.map((r) => ({ ruleId: r.ruleId, executionId: r.executionId, status: r.status })),
-        },
-        options.logLevel,
-      );
-    }
-
+    const results = await dispatchBatch(ctx, job, stored.value, null);
     if (args.eventId !== undefined) {
       await ctx.db.insert("processedEvents", {
         integrationId: args.integrationId,
         namespace,
         eventId: args.eventId,
         receivedAt: Date.now(),
+        eventRef,
         results: results.map((r) => ({
           executionId: r.executionId as Id<"ruleExecutions">,
           ruleId: r.ruleId,
@@ -219,15 +169,148 @@ export const execute = mutation({
   },
 });
 
+/** A later batch of a dispatch: the candidates after `after`, in run order. */
+export const continueDispatch = internalMutation({
+  args: { job: vDispatchJob, after: vRunCursor },
+  returns: v.null(),
+  handler: async (ctx, { job, after }) => {
+    const event = await ctx.db.get("ruleEvents", job.eventRef);
+    // Deleted meanwhile (its executions were cleared): nothing left to record against.
+    if (!event) return null;
+    await dispatchBatch(ctx, job, event.data, after);
+    return null;
+  },
+});
+
+/**
+ * Records the candidates of one batch, from `after` on, until the batch's
+ * share of the transaction limits or `MAX_BATCH_CANDIDATES` is reached; then
+ * schedules the next batch. Returns the executions recorded.
+ */
+async function dispatchBatch(
+  ctx: MutationCtx,
+  job: DispatchJob,
+  event: unknown,
+  after: RunCursor | null,
+): Promise<ExecuteResult[]> {
+  const { options } = job;
+  const maxRules = options.maxRulesPerEvent ?? DEFAULT_MAX_RULES_PER_EVENT;
+  const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
+  const scope = { integrationId: job.integrationId, namespace: job.namespace, triggerType: job.triggerType };
+  const base: ExecutionBase = {
+    ...scope,
+    eventRef: job.eventRef,
+    ...(job.eventId === undefined ? {} : { eventId: job.eventId }),
+    ...(job.causedBy === undefined ? {} : { causedBy: job.causedBy }),
+    chain: job.chain,
+    startTime: Date.now(),
+    ...(options.monitoring === undefined ? {} : { monitoring: options.monitoring }),
+    ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
+  };
+  const inChain = new Set(job.chain);
+  const results: ExecuteResult[] = [];
+  const runs: PendingRun[] = [];
+  let ran = job.ran;
+  let considered = 0;
+  let read = 0;
+  let pendingBytes = 0;
+  let last: RunCursor | null = null;
+  let more = false;
+  for await (const route of candidates(ctx, scope, event, after)) {
+    if (
+      last !== null &&
+      (considered >= MAX_BATCH_CANDIDATES ||
+        (await usedShare(ctx, { bytesWritten: pendingBytes, documentsWritten: runs.length })) >= BATCH_LIMIT_SHARE)
+    ) {
+      more = true;
+      break;
+    }
+    last = { priority: route.priority, ruleCreatedAt: route.ruleCreatedAt, ruleId: route.ruleId };
+    read++;
+    if (!patternMatches(route, event)) continue;
+    considered++;
+    const refusal = inChain.has(route.ruleId)
+      ? { status: "loop_blocked" as const, error: `rule "${route.ruleId}" is already in the causing chain ${job.chain.join(" -> ")}` }
+      : job.chain.length >= maxDepth
+        ? {
+            status: "loop_blocked" as const,
+            error: `the causing chain ${job.chain.join(" -> ")} reached the maximum depth of ${maxDepth}`,
+          }
+        : ran >= maxRules
+          ? { status: "skipped" as const, error: `this event already ran ${maxRules} rules, the most one event may run` }
+          : null;
+    if (refusal) {
+      // One document says why: a refused rule costs one write.
+      const id = await insertExecution(ctx, {
+        ...base,
+        ruleId: route.ruleId,
+        ruleName: route.name,
+        ruleVersion: route.version,
+        status: refusal.status,
+        triggered: true,
+        error: refusal.error,
+      });
+      results.push({ executionId: id, ruleId: route.ruleId, status: refusal.status });
+      continue;
+    }
+    ran++;
+    const { result, run } = await runRule(ctx, { ...route, compiledKey: route._id }, {
+      event,
+      base,
+      handlers: job.handlers,
+      options,
+    });
+    if (run) {
+      runs.push(run);
+      pendingBytes += runPayloadBytes(run);
+    }
+    results.push(result);
+  }
+  await enqueueRuns(ctx, runs);
+  if (more && last !== null) {
+    await ctx.scheduler.runAfter(0, internal.engine.continueDispatch, { job: { ...job, ran }, after: last });
+  }
+  // One line per batch: what was considered and how it ended. Its fields
+  // are built only when the line is printed (dispatch is hot).
+  const dispatchLevel = results.length === 0 ? "DEBUG" : "INFO";
+  if (shouldLog(dispatchLevel, options.logLevel)) {
+    log(
+      dispatchLevel,
+      "dispatch",
+      {
+        ...scope,
+        eventId: job.eventId,
+        causedBy: job.causedBy,
+        candidates: read,
+        // Only for a dispatch spread over several transactions.
+        ...(after === null ? {} : { continued: true }),
+        ...(more ? { continues: true } : {}),
+        executions: results.map((r) => ({ ruleId: r.ruleId, executionId: r.executionId, status: r.status })),
+      },
+      options.logLevel,
+    );
+  }
+  return results;
+}
+
+/** What an action run will write into workpool's queue, roughly. */
+function runPayloadBytes(run: PendingRun): number {
+  try {
+    return 1024 + JSON.stringify(run.start.config ?? null).length;
+  } catch {
+    return 1024;
+  }
+}
+
 /** The fields every execution of one event (or one schedule slot) shares. */
 export type ExecutionBase = Pick<
   Doc<"ruleExecutions">,
-  "integrationId" | "namespace" | "triggerType" | "chain" | "triggerData" | "startTime"
+  "integrationId" | "namespace" | "triggerType" | "chain" | "startTime"
 > &
   Partial<
     Pick<
       Doc<"ruleExecutions">,
-      "eventId" | "causedBy" | "triggerDataSanitized" | "slot" | "monitoring" | "logLevel"
+      "eventRef" | "triggerData" | "eventId" | "causedBy" | "triggerDataSanitized" | "slot" | "monitoring" | "logLevel"
     >
   >;
 
@@ -235,7 +318,14 @@ export type ExecutionBase = Pick<
 export type RunnableRule = Pick<
   Doc<"ruleRoutes">,
   "ruleId" | "name" | "version" | "conditions" | "actions"
->;
+> & {
+  /**
+   * Identifies these conditions for the compiled-conditions cache: a route
+   * row's id (rows are replaced on every rule change), or a rule
+   * document's id and version.
+   */
+  compiledKey: string;
+};
 
 /** An action to hand to workpool, for `enqueueRuns`. */
 export type PendingRun = {
@@ -289,17 +379,12 @@ export async function runRule(
     depthOffset: 1,
   }).value;
   if (!met) {
+    // The explanation says why: a skipped rule costs one write, no log line.
     const id = await record({
       status: "skipped",
       triggered: true,
       explanation: explanationValue,
     });
-    await appendLog(
-      ctx,
-      id,
-      { level: "info", component: "condition", message: "Conditions not met: no action runs" },
-      base.logLevel,
-    );
     return { result: { executionId: id, ruleId: route.ruleId, status: "skipped" } };
   }
   const actions: ActionRun[] = route.actions.map((action) => {
@@ -329,7 +414,8 @@ export async function runRule(
     ruleId: route.ruleId,
     ruleName: route.name,
     ruleVersion: route.version,
-    triggerData: base.triggerData,
+    // Events are stored once (`eventRef`); `event` is that stored form.
+    triggerData: base.triggerData ?? event,
     actions,
   };
   // Quotas count the action it starts (or make it wait, or refuse it).
@@ -471,25 +557,22 @@ async function causingChain(
   return { ruleIds: [...parent.chain, parent.ruleId] };
 }
 
-type CompiledRule = { tree: Condition[]; compiled: CompiledConditions };
+type CompiledRule = { conditions: RunnableRule["conditions"]; tree: Condition[]; compiled: CompiledConditions };
 const compiledRules = new Map<string, CompiledRule>();
 const MAX_COMPILED_RULES = 5000;
 
 /**
- * Conditions compiled once and kept between events, by their content: a
- * rule id and version do not identify conditions (a rule deleted and created
- * again with the same id starts at version 1 again, and module state may be
- * shared by several deployments of the component). `convexToJson` keeps
- * bigints, NaN and -0 apart from strings, so equal keys mean equal trees.
+ * Conditions compiled once and kept between events, by `compiledKey`. A hit
+ * is checked against the stored conditions (an allocation-free walk): module
+ * state can outlive one deployment's ids (convex-test reuses them per test).
  */
-function compiledFor(route: Pick<Doc<"ruleRoutes">, "conditions">): CompiledRule {
-  const key = JSON.stringify(convexToJson(route.conditions as Value));
-  let entry = compiledRules.get(key);
-  if (!entry) {
+function compiledFor(rule: RunnableRule): CompiledRule {
+  let entry = compiledRules.get(rule.compiledKey);
+  if (!entry || !sameValue(entry.conditions, rule.conditions)) {
     if (compiledRules.size >= MAX_COMPILED_RULES) compiledRules.clear();
-    const tree = nestConditions(route.conditions);
-    entry = { tree, compiled: compileConditions(tree) };
-    compiledRules.set(key, entry);
+    const tree = nestConditions(rule.conditions);
+    entry = { conditions: rule.conditions, tree, compiled: compileConditions(tree) };
+    compiledRules.set(rule.compiledKey, entry);
   }
   return entry;
 }

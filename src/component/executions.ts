@@ -2,23 +2,58 @@
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v } from "convex/values";
 import { paginator } from "convex-helpers/server/pagination";
-import type { Doc } from "./_generated/dataModel.js";
-import { query } from "./_generated/server.js";
+import type { Doc, Id } from "./_generated/dataModel.js";
+import { query, type QueryCtx } from "./_generated/server.js";
 import schema from "./schema.js";
 import { vExecution, vExecutionStatus, type Execution } from "../shared.js";
 import { checkLimit, fail } from "./errors.js";
 
 const DEFAULT_EXECUTIONS_LIMIT = 50;
 
-/** An execution as queries return it; handlers stay inside the component. */
-export function toExecution(doc: Doc<"ruleExecutions">): Execution {
-  // finishedTs and monitoring are the stats rollup's bookkeeping (stats.ts).
-  const { _id, _creationTime, actions, finishedTs: _finishedTs, monitoring: _monitoring, ...fields } = doc;
-  return {
-    executionId: _id,
-    ...fields,
-    actions: actions.map(({ handler: _handler, template: _template, ...action }) => action),
-  };
+/**
+ * Executions as queries return them: handlers stay inside the component,
+ * and the event is read from its shared `ruleEvents` document (once per
+ * event, however many executions of the batch refer to it).
+ */
+export class ExecutionReader {
+  private readonly events = new Map<string, Promise<Doc<"ruleEvents"> | null>>();
+
+  constructor(private readonly ctx: QueryCtx) {}
+
+  async read(doc: Doc<"ruleExecutions">): Promise<Execution> {
+    // finishedTs and monitoring are the stats rollup's bookkeeping (stats.ts).
+    const {
+      _id,
+      _creationTime,
+      actions,
+      eventRef,
+      finishedTs: _finishedTs,
+      monitoring: _monitoring,
+      ...fields
+    } = doc;
+    const event = eventRef === undefined ? null : await this.event(eventRef);
+    return {
+      executionId: _id,
+      ...fields,
+      // An event deleted before its executions (never by retention) leaves null.
+      triggerData: eventRef === undefined ? (fields.triggerData ?? null) : (event?.data ?? null),
+      ...(event?.sanitized ? { triggerDataSanitized: true } : {}),
+      actions: actions.map(({ handler: _handler, template: _template, ...action }) => action),
+    };
+  }
+
+  async readAll(docs: Doc<"ruleExecutions">[]): Promise<Execution[]> {
+    return await Promise.all(docs.map((doc) => this.read(doc)));
+  }
+
+  private event(id: Id<"ruleEvents">): Promise<Doc<"ruleEvents"> | null> {
+    let found = this.events.get(id);
+    if (!found) {
+      found = this.ctx.db.get("ruleEvents", id);
+      this.events.set(id, found);
+    }
+    return found;
+  }
 }
 
 /**
@@ -35,7 +70,7 @@ export const getRuleExecutions = query({
       .withIndex("by_rule_start", (q) => q.eq("ruleId", args.ruleId))
       .order("desc")
       .take(limit);
-    return docs.map(toExecution);
+    return await new ExecutionReader(ctx).readAll(docs);
   },
 });
 
@@ -49,7 +84,7 @@ export const getExecution = query({
       fail("INVALID_ARGUMENT", `executionId: "${args.executionId}" is not an execution id`, "executionId");
     }
     const doc = await ctx.db.get("ruleExecutions", id);
-    return doc ? toExecution(doc) : null;
+    return doc ? await new ExecutionReader(ctx).read(doc) : null;
   },
 });
 
@@ -75,6 +110,6 @@ export const listExecutions = query({
             q.eq("integrationId", args.integrationId).eq("namespace", namespace).eq("status", status),
           );
     const result = await ordered.order("desc").paginate(args.paginationOpts);
-    return { ...result, page: result.page.map(toExecution) };
+    return { ...result, page: await new ExecutionReader(ctx).readAll(result.page) };
   },
 });

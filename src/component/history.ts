@@ -1,6 +1,8 @@
 /** Deleting a rule's executions and their logs, in bounded batches. */
 import { v } from "convex/values";
 import { internal } from "./_generated/api.js";
+import { deleteEventIfUnused } from "./events.js";
+import { usedShare } from "./transactionLimits.js";
 import { internalMutation } from "./_generated/server.js";
 
 /**
@@ -21,7 +23,9 @@ export const deleteRuleHistory = internalMutation({
   handler: async (ctx, args) => {
     let budget = HISTORY_DELETE_BATCH;
     let deleted = 0;
-    while (budget > 0) {
+    // Events (up to 900 KiB each) go with their last execution: the batch
+    // also stops at half of any transaction limit.
+    while (budget > 0 && (await usedShare(ctx)) < 0.5) {
       const execution = await ctx.db
         .query("ruleExecutions")
         .withIndex("by_rule", (q) =>
@@ -39,6 +43,7 @@ export const deleteRuleHistory = internalMutation({
       // Out of budget with logs possibly left: the execution goes next time.
       if (budget === 0) break;
       await ctx.db.delete("ruleExecutions", execution._id);
+      await deleteEventIfUnused(ctx, execution.eventRef);
       budget--;
       deleted++;
     }

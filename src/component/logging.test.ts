@@ -123,7 +123,7 @@ describe("dispatch", () => {
     vi.spyOn(console, "warn").mockImplementation(() => {});
     const t = initConvexTest();
     await t.mutation(api.rules.createRule, {
-      name: "Skips",
+      name: "Runs",
       integrationId: "monday",
       triggerType: "status_changed",
       triggerConfig: {},
@@ -134,7 +134,7 @@ describe("dispatch", () => {
       const [result] = await t.mutation(api.engine.execute, {
         integrationId: "monday",
         triggerType: "status_changed",
-        event: { status: "Stuck" },
+        event: { status: "Done" },
         ...(logLevel === undefined ? {} : { options: { logLevel } }),
       });
       const execution = await t.query(api.executions.getExecution, { executionId: result.executionId });
@@ -143,11 +143,14 @@ describe("dispatch", () => {
     };
 
     const byDefault = await dispatch();
-    expect(byDefault.execution?.status).toBe("skipped");
+    expect(byDefault.execution?.status).toBe("succeeded");
     expect(byDefault.execution?.logLevel).toBeUndefined();
-    expect(byDefault.messages).toEqual(["info Conditions not met: no action runs"]);
+    expect(byDefault.messages).toEqual([
+      'info Rule "Runs" (v1) triggered',
+      "info Execution succeeded: 0 action(s) ran",
+    ]);
 
-    // Under WARN, the info line is not stored.
+    // Under WARN, the info lines are not stored.
     const quiet = await dispatch("WARN");
     expect(quiet.execution?.logLevel).toBe("WARN");
     expect(quiet.messages).toEqual([]);

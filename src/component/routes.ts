@@ -1,40 +1,46 @@
 /**
  * Dispatch's index: keeps `ruleRoutes` and `routingPaths` in step with the
- * rules, and finds an event's candidate rules by index lookups only.
+ * rules, and streams an event's candidate rules, in run order, by index
+ * lookups only.
+ *
+ * Rule changes write only the route rows of the rule itself (and a
+ * `routingPaths` row the first time its field set appears), so a rule edit
+ * never writes a document that dispatches of other routes read.
  */
+import { v } from "convex/values";
+import { internal } from "./_generated/api.js";
 import type { Doc } from "./_generated/dataModel.js";
-import type { MutationCtx, QueryCtx } from "./_generated/server.js";
+import { internalMutation, type MutationCtx, type QueryCtx } from "./_generated/server.js";
 import {
-  chooseRoute,
-  eventRouteKeys,
-  MAX_EVENT_ROUTE_KEYS,
-  routeKey,
-} from "../core/patternMatch.js";
+  chooseRouting,
+  eventKeysFor,
+  fieldsOfRoutePath,
+  MAX_ROUTE_VALUES,
+  WILDCARD_ROUTE,
+} from "../core/routing.js";
 
-/** The route key of rules with no exact-valued pattern field. */
-export const WILDCARD_ROUTE = "*";
+export { MAX_ROUTE_VALUES, WILDCARD_ROUTE } from "../core/routing.js";
+
 /**
- * A rule whose routing field allows more values than this is routed as a
- * wildcard instead: one route row per value would make every change to the
- * rule rewrite that many rows.
+ * The most field sets one trigger type routes on. A rule whose field set
+ * would be one more routes on the first of its fields that already has a
+ * set of its own, else as a wildcard: every event reads every set's keys.
  */
-export const MAX_ROUTE_VALUES = 50;
-/** Longer routing values are not indexed (index keys stay small). */
-const MAX_ROUTE_KEY_LENGTH = 512;
+export const MAX_ROUTING_PATHS = 100;
+/**
+ * The most index lookups (route keys) one event makes. Beyond them, the
+ * remaining field sets are read whole (one range each).
+ */
+export const MAX_EVENT_LOOKUPS = 1000;
 
+type Scope = { integrationId: string; namespace: string; triggerType: string };
 type Route = { routeKey: string; routePath?: string };
 
-/** The route rows an enabled rule needs: one per allowed value, or "*". */
+/** The route rows an enabled rule needs: one per value combination, or "*". */
 export function routesOf(rule: Pick<Doc<"rules">, "triggerPattern">): Route[] {
-  const choice = chooseRoute(rule.triggerPattern ?? undefined);
-  if (!choice || choice.values.length > MAX_ROUTE_VALUES) {
-    return [{ routeKey: WILDCARD_ROUTE }];
-  }
-  const keys = [...new Set(choice.values.map((value) => routeKey(choice.path, value)))];
-  if (keys.some((key) => key.length > MAX_ROUTE_KEY_LENGTH)) {
-    return [{ routeKey: WILDCARD_ROUTE }];
-  }
-  return keys.map((key) => ({ routeKey: key, routePath: choice.path }));
+  const routing = chooseRouting(rule.triggerPattern ?? undefined);
+  if (!routing) return [{ routeKey: WILDCARD_ROUTE }];
+  return routing.keys.map((routeKey) => ({ routeKey, routePath: routing.routePath }));
 }
 
 /**
@@ -56,13 +62,16 @@ export async function syncRoutes(
           .query("ruleRoutes")
           .withIndex("by_rule", (q) => q.eq("ruleId", ruleId))
           .take(MAX_ROUTE_VALUES + 1);
-  for (const route of existing) {
-    await ctx.db.delete("ruleRoutes", route._id);
-    if (route.routePath !== undefined) await countPath(ctx, route, -1);
-  }
+  for (const route of existing) await ctx.db.delete("ruleRoutes", route._id);
   // A rule with a schedule fires on its schedule only (schedules.ts), never
   // on events: it has no routes.
-  if (!rule || !rule.enabled || rule.schedule !== undefined) return;
+  const active = rule !== null && rule.enabled && rule.schedule === undefined;
+  const routes = active ? await routesWithinPathCap(ctx, rule, routesOf(rule)) : [];
+  const kept = new Set(routes.map((r) => r.routePath));
+  for (const path of new Set(existing.map((r) => r.routePath))) {
+    if (path !== undefined && !kept.has(path)) await prunePathLater(ctx, existing[0], path);
+  }
+  if (!active) return;
   // Run order is priority, then creation. `createdAt` is the same for every
   // rule of one import (one transaction, one clock reading), so routes keep
   // the document's own `_creationTime`, which orders the inserts of one
@@ -70,8 +79,8 @@ export async function syncRoutes(
   // built in memory.
   const stored = await ctx.db.get("rules", rule._id);
   const ruleCreatedAt = stored?._creationTime ?? rule._creationTime;
-  for (const route of routesOf(rule)) {
-    const row = {
+  for (const route of routes) {
+    await ctx.db.insert("ruleRoutes", {
       ruleId,
       integrationId: rule.integrationId,
       namespace: rule.namespace,
@@ -84,19 +93,52 @@ export async function syncRoutes(
       conditions: rule.conditions,
       actions: rule.actions,
       ...(rule.triggerPattern === undefined ? {} : { triggerPattern: rule.triggerPattern }),
-    };
-    await ctx.db.insert("ruleRoutes", row);
-    if (route.routePath !== undefined) await countPath(ctx, { ...rule, routePath: route.routePath }, 1);
+    });
   }
 }
 
-async function countPath(
-  ctx: MutationCtx,
-  scope: { integrationId: string; namespace: string; triggerType: string; routePath?: string },
-  delta: 1 | -1,
-) {
-  const path = scope.routePath as string;
-  const row = await ctx.db
+/**
+ * `routes`, with their field set registered in `routingPaths` (inserted
+ * when new). At the cap of field sets, a new set is replaced by the rule's
+ * widest single-field set already registered, else the wildcard.
+ */
+async function routesWithinPathCap(ctx: MutationCtx, scope: Scope, routes: Route[]): Promise<Route[]> {
+  const path = routes[0].routePath;
+  if (path === undefined) return routes;
+  if (await pathRow(ctx, scope, path)) return routes;
+  const registered = await ctx.db
+    .query("routingPaths")
+    .withIndex("by_trigger", (q) =>
+      q.eq("integrationId", scope.integrationId).eq("namespace", scope.namespace).eq("triggerType", scope.triggerType),
+    )
+    .take(MAX_ROUTING_PATHS);
+  const fields = fieldsOfRoutePath(path);
+  if (registered.length < MAX_ROUTING_PATHS) {
+    await ctx.db.insert("routingPaths", {
+      integrationId: scope.integrationId,
+      namespace: scope.namespace,
+      triggerType: scope.triggerType,
+      path,
+      ...(fields.length > 1 ? { fields } : {}),
+    });
+    return routes;
+  }
+  // Every combination key names its field values in order; a single-field
+  // fallback keeps the keys of one field.
+  const single = fields.length > 1 ? fields.find((field) => registered.some((row) => row.path === field)) : undefined;
+  if (single === undefined) return [{ routeKey: WILDCARD_ROUTE }];
+  const index = fields.indexOf(single);
+  const keys = new Set(
+    routes.map((route) => {
+      const values = JSON.parse(route.routeKey.slice(path.length + 1)) as unknown[];
+      return `${single}=${JSON.stringify(values[index])}`;
+    }),
+  );
+  return [...keys].map((routeKey) => ({ routeKey, routePath: single }));
+}
+
+async function pathRow(ctx: QueryCtx, scope: Scope, path: string) {
+  return await ctx.db
     .query("routingPaths")
     .withIndex("by_trigger", (q) =>
       q
@@ -106,95 +148,201 @@ async function countPath(
         .eq("path", path),
     )
     .unique();
-  if (!row) {
-    if (delta > 0) {
-      await ctx.db.insert("routingPaths", {
-        integrationId: scope.integrationId,
-        namespace: scope.namespace,
-        triggerType: scope.triggerType,
-        path,
-        routes: 1,
-      });
-    }
-    return;
-  }
-  if (row.routes + delta <= 0) await ctx.db.delete("routingPaths", row._id);
-  else await ctx.db.patch("routingPaths", row._id, { routes: row.routes + delta });
 }
 
-/** At most this many route rows are read for one event. */
-export const MAX_CANDIDATE_ROUTES = 2000;
-
-/**
- * The route rows of every enabled rule of this trigger type that can match
- * `event`, one per rule, in run order: priority, then creation. Reads the
- * routing paths of the trigger type, then one index range per value the
- * event has at each path, plus the wildcard range.
- */
-export async function findCandidates(
-  ctx: QueryCtx,
-  scope: { integrationId: string; namespace: string; triggerType: string },
-  event: unknown,
-): Promise<Doc<"ruleRoutes">[]> {
-  const paths = await ctx.db
-    .query("routingPaths")
-    .withIndex("by_trigger", (q) =>
+/** Whether any route of the field set is left. */
+async function pathInUse(ctx: QueryCtx, scope: Scope, path: string): Promise<boolean> {
+  const route = await ctx.db
+    .query("ruleRoutes")
+    .withIndex("by_route_path", (q) =>
       q
         .eq("integrationId", scope.integrationId)
         .eq("namespace", scope.namespace)
-        .eq("triggerType", scope.triggerType),
+        .eq("triggerType", scope.triggerType)
+        .eq("routePath", path),
     )
-    .take(100);
-  const keys = [WILDCARD_ROUTE];
-  // An event with more distinct values at a path than eventRouteKeys looks
-  // up could match a rule routed on a value beyond them: every route of
-  // that path is then read instead (one range).
-  const scanned: string[] = [];
-  for (const { path } of paths) {
-    const pathKeys = eventRouteKeys(event, path);
-    if (pathKeys.length >= MAX_EVENT_ROUTE_KEYS) scanned.push(path);
-    else keys.push(...pathKeys);
+    .first();
+  return route !== null;
+}
+
+/**
+ * Schedules the removal of a field set the rule no longer routes on, when
+ * no other route uses it. Removal is a separate transaction: only it writes
+ * the row every dispatch of the trigger type reads, and only once.
+ */
+async function prunePathLater(ctx: MutationCtx, scope: Scope, path: string) {
+  if (await pathInUse(ctx, scope, path)) return;
+  await ctx.scheduler.runAfter(0, internal.routes.prunePath, {
+    integrationId: scope.integrationId,
+    namespace: scope.namespace,
+    triggerType: scope.triggerType,
+    path,
+  });
+}
+
+/** Removes a routing path no route uses (any more). */
+export const prunePath = internalMutation({
+  args: { integrationId: v.string(), namespace: v.string(), triggerType: v.string(), path: v.string() },
+  returns: v.boolean(),
+  handler: async (ctx, args) => {
+    if (await pathInUse(ctx, args, args.path)) return false;
+    const row = await pathRow(ctx, args, args.path);
+    if (!row) return false;
+    await ctx.db.delete("routingPaths", row._id);
+    return true;
+  },
+});
+
+/** Where a dispatch continues: after this route in run order. */
+export type RunCursor = { priority: number; ruleCreatedAt: number; ruleId: string };
+export const vRunCursor = v.object({ priority: v.number(), ruleCreatedAt: v.number(), ruleId: v.string() });
+
+type Lookup = { index: "by_route"; routeKey: string } | { index: "by_route_path"; routePath: string };
+
+/**
+ * The index lookups that find every route that can match `event`: the
+ * wildcard, each field set's keys for the event's values, and whole field
+ * sets where the event has too many values to look each up.
+ */
+export async function lookupsFor(ctx: QueryCtx, scope: Scope, event: unknown): Promise<Lookup[]> {
+  const paths = await ctx.db
+    .query("routingPaths")
+    .withIndex("by_trigger", (q) =>
+      q.eq("integrationId", scope.integrationId).eq("namespace", scope.namespace).eq("triggerType", scope.triggerType),
+    )
+    // Rows beyond the cap exist only if written by earlier versions; read
+    // them too rather than miss their rules.
+    .take(2 * MAX_ROUTING_PATHS);
+  const lookups: Lookup[] = [{ index: "by_route", routeKey: WILDCARD_ROUTE }];
+  let keyed = 0;
+  for (const row of paths) {
+    const keys = eventKeysFor(event, row.fields ?? fieldsOfRoutePath(row.path));
+    if (keys === null || keyed + keys.length > MAX_EVENT_LOOKUPS) {
+      lookups.push({ index: "by_route_path", routePath: row.path });
+      continue;
+    }
+    keyed += keys.length;
+    for (const routeKey of keys) lookups.push({ index: "by_route", routeKey });
   }
-  const byRule = new Map<string, Doc<"ruleRoutes">>();
-  for (const key of new Set(keys)) {
-    const remaining = MAX_CANDIDATE_ROUTES - byRule.size;
-    if (remaining <= 0) break;
-    const routes = await ctx.db
-      .query("ruleRoutes")
-      .withIndex("by_route", (q) =>
-        q
-          .eq("integrationId", scope.integrationId)
-          .eq("namespace", scope.namespace)
-          .eq("triggerType", scope.triggerType)
-          .eq("routeKey", key),
-      )
-      .take(remaining);
-    for (const route of routes) byRule.set(route.ruleId, route);
+  return lookups;
+}
+
+function compareRun(a: RunCursor, b: RunCursor): number {
+  return (
+    a.priority - b.priority ||
+    a.ruleCreatedAt - b.ruleCreatedAt ||
+    (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0)
+  );
+}
+
+/**
+ * The routes of one lookup in run order, from `after` on (ties with it
+ * included: the caller skips what it has seen).
+ */
+async function* lookupRoutes(
+  ctx: QueryCtx,
+  scope: Scope,
+  lookup: Lookup,
+  after: RunCursor | null,
+): AsyncGenerator<Doc<"ruleRoutes">> {
+  const table = ctx.db.query("ruleRoutes");
+  const { integrationId, namespace, triggerType } = scope;
+  if (lookup.index === "by_route") {
+    const { routeKey } = lookup;
+    if (after === null) {
+      yield* table.withIndex("by_route", (q) =>
+        q.eq("integrationId", integrationId).eq("namespace", namespace).eq("triggerType", triggerType).eq("routeKey", routeKey),
+      );
+      return;
+    }
+    yield* table.withIndex("by_route", (q) =>
+      q
+        .eq("integrationId", integrationId)
+        .eq("namespace", namespace)
+        .eq("triggerType", triggerType)
+        .eq("routeKey", routeKey)
+        .eq("priority", after.priority)
+        .gte("ruleCreatedAt", after.ruleCreatedAt),
+    );
+    yield* table.withIndex("by_route", (q) =>
+      q
+        .eq("integrationId", integrationId)
+        .eq("namespace", namespace)
+        .eq("triggerType", triggerType)
+        .eq("routeKey", routeKey)
+        .gt("priority", after.priority),
+    );
+    return;
   }
-  for (const path of scanned) {
-    const remaining = MAX_CANDIDATE_ROUTES - byRule.size;
-    if (remaining <= 0) break;
-    // Keys of `path` are `${path}=<json>`: all of them sort between
-    // `${path}=` and `${path}>` ("=" and ">" are adjacent in ASCII).
-    const routes = await ctx.db
-      .query("ruleRoutes")
-      .withIndex("by_route", (q) =>
-        q
-          .eq("integrationId", scope.integrationId)
-          .eq("namespace", scope.namespace)
-          .eq("triggerType", scope.triggerType)
-          .gte("routeKey", `${path}=`)
-          .lt("routeKey", `${path}>`),
-      )
-      .take(remaining);
-    for (const route of routes) {
-      if (route.routePath === path) byRule.set(route.ruleId, route);
+  const { routePath } = lookup;
+  if (after === null) {
+    yield* table.withIndex("by_route_path", (q) =>
+      q.eq("integrationId", integrationId).eq("namespace", namespace).eq("triggerType", triggerType).eq("routePath", routePath),
+    );
+    return;
+  }
+  yield* table.withIndex("by_route_path", (q) =>
+    q
+      .eq("integrationId", integrationId)
+      .eq("namespace", namespace)
+      .eq("triggerType", triggerType)
+      .eq("routePath", routePath)
+      .eq("priority", after.priority)
+      .gte("ruleCreatedAt", after.ruleCreatedAt),
+  );
+  yield* table.withIndex("by_route_path", (q) =>
+    q
+      .eq("integrationId", integrationId)
+      .eq("namespace", namespace)
+      .eq("triggerType", triggerType)
+      .eq("routePath", routePath)
+      .gt("priority", after.priority),
+  );
+}
+
+/**
+ * Every route that can match `event`, one per rule, in run order (priority,
+ * then creation, then rule id), strictly after `after`. Routes are read
+ * lazily: a caller that stops early has read only what it consumed plus the
+ * head of each lookup.
+ */
+export async function* candidates(
+  ctx: QueryCtx,
+  scope: Scope,
+  event: unknown,
+  after: RunCursor | null = null,
+): AsyncGenerator<Doc<"ruleRoutes">> {
+  const lookups = await lookupsFor(ctx, scope, event);
+  const iterators = lookups.map((lookup) => lookupRoutes(ctx, scope, lookup, after));
+  const heads = await Promise.all(iterators.map(nextAfter));
+  let last: RunCursor | null = after;
+  for (;;) {
+    let best = -1;
+    for (let i = 0; i < heads.length; i++) {
+      const head = heads[i];
+      if (head && (best < 0 || compareRun(head, heads[best]!) < 0)) best = i;
+    }
+    if (best < 0) return;
+    const route = heads[best]!;
+    heads[best] = await nextAfter(iterators[best]);
+    // A rule routed on several keys the event has appears once per key.
+    if (last !== null && compareRun(route, last) <= 0) continue;
+    last = route;
+    yield route;
+  }
+
+  async function nextAfter(iterator: AsyncGenerator<Doc<"ruleRoutes">>): Promise<Doc<"ruleRoutes"> | null> {
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) return null;
+      if (after === null || compareRun(next.value, after) > 0) return next.value;
     }
   }
-  return [...byRule.values()].sort(
-    (a, b) =>
-      a.priority - b.priority ||
-      a.ruleCreatedAt - b.ruleCreatedAt ||
-      (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0),
-  );
+}
+
+/** Every candidate of `event` at once (tests and benchmarks; dispatch streams them). */
+export async function findCandidates(ctx: QueryCtx, scope: Scope, event: unknown): Promise<Doc<"ruleRoutes">[]> {
+  const found: Doc<"ruleRoutes">[] = [];
+  for await (const route of candidates(ctx, scope, event)) found.push(route);
+  return found;
 }

@@ -203,6 +203,7 @@ async function runScheduledRule(
   const { result, run } = await runRule(
     ctx,
     {
+      compiledKey: `${rule._id}:${rule.version}`,
       ruleId: rule.id,
       name: rule.name,
       version: rule.version,

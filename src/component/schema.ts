@@ -96,8 +96,14 @@ export default defineSchema({
     startTime: v.number(),
     /** Absent while the execution is running. */
     endTime: v.optional(v.number()),
-    /** The event, sanitized to Convex's value rules when it broke them. */
-    triggerData: v.any(),
+    /**
+     * The event (`ruleEvents`) this execution ran for; its data is read from
+     * there. Absent for scheduled fires and executions stored before events
+     * were shared, which keep `triggerData` inline.
+     */
+    eventRef: v.optional(v.id("ruleEvents")),
+    /** Inline event data, sanitized to Convex's value rules when it broke them. */
+    triggerData: v.optional(v.any()),
     /** True when `triggerData` had to be sanitized or truncated to be stored. */
     triggerDataSanitized: v.optional(v.boolean()),
     /** Per condition: its result and the value it saw ("why did my rule run?"). */
@@ -139,7 +145,26 @@ export default defineSchema({
     // Stats: executions in the order they finished (the rollup), and one
     // rule's since the rollup's cursor (getRuleStats).
     .index("by_finished", ["finishedTs"])
-    .index("by_rule_finished", ["ruleId", "finishedTs"]),
+    .index("by_rule_finished", ["ruleId", "finishedTs"])
+    // Retention: whether an event still has executions.
+    .index("by_event_ref", ["eventRef"]),
+
+  /**
+   * One dispatched event, stored once however many rules it ran: the
+   * executions, their logs and their action runs refer to it. Deleted with
+   * its last execution.
+   */
+  ruleEvents: defineTable({
+    integrationId: v.string(),
+    namespace: v.string(),
+    triggerType: v.string(),
+    eventId: v.optional(v.string()),
+    /** The event, sanitized to Convex's value rules when it broke them. */
+    data: v.any(),
+    /** True when `data` had to be sanitized or truncated to be stored. */
+    sanitized: v.optional(v.boolean()),
+    receivedAt: v.number(),
+  }),
 
   /**
    * Dispatch's index: one row per (rule, routing value) of each ENABLED rule,
@@ -154,7 +179,7 @@ export default defineSchema({
     namespace: v.string(),
     triggerType: v.string(),
     routeKey: v.string(),
-    /** The path routed on; absent for "*". */
+    /** The field set routed on (`routePathOf`); absent for "*". */
     routePath: v.optional(v.string()),
     priority: v.number(),
     ruleCreatedAt: v.number(),
@@ -164,19 +189,30 @@ export default defineSchema({
     conditions: v.array(vStoredCondition),
     actions: v.array(vAction),
   })
-    .index("by_route", ["integrationId", "namespace", "triggerType", "routeKey"])
+    // Each range is in run order, so dispatch merges them and continues
+    // from where a batch stopped.
+    .index("by_route", ["integrationId", "namespace", "triggerType", "routeKey", "priority", "ruleCreatedAt", "ruleId"])
+    // Every route of one field set, in run order: for events with too many
+    // values to look each up, and to find field sets no rule uses any more.
+    .index("by_route_path", ["integrationId", "namespace", "triggerType", "routePath", "priority", "ruleCreatedAt", "ruleId"])
     .index("by_rule", ["ruleId"]),
 
   /**
-   * The pattern paths that rules of one trigger type route on, with how many
-   * routes use each: dispatch looks the event's values up at these paths.
+   * The field sets that rules of one trigger type route on: dispatch looks
+   * the event's values up under each. A row is inserted when its field set
+   * first appears and removed (`routes.prunePath`) once no route uses it, so
+   * rule changes do not write the rows every dispatch reads.
    */
   routingPaths: defineTable({
     integrationId: v.string(),
     namespace: v.string(),
     triggerType: v.string(),
+    /** The route path (`routePathOf`). */
     path: v.string(),
-    routes: v.number(),
+    /** The fields of a multi-field set; absent for one field (`path` itself). */
+    fields: v.optional(v.array(v.string())),
+    /** Written by earlier versions (a route count); no longer maintained. */
+    routes: v.optional(v.number()),
   }).index("by_trigger", ["integrationId", "namespace", "triggerType", "path"]),
 
   /** Events already dispatched, by delivery id: a redelivery runs nothing. */
@@ -185,6 +221,9 @@ export default defineSchema({
     namespace: v.string(),
     eventId: v.string(),
     receivedAt: v.number(),
+    /** The stored event; absent in rows written before events were shared. */
+    eventRef: v.optional(v.id("ruleEvents")),
+    /** The executions the first transaction of the dispatch recorded. */
     results: v.array(
       v.object({ executionId: v.id("ruleExecutions"), ruleId: v.string(), status: vExecutionStatus }),
     ),

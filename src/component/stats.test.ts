@@ -237,10 +237,10 @@ describe("no hot document", () => {
     const shared = [...writers].filter(([, by]) => by.length > 1);
     expect(shared, "documents written by more than one execution").toEqual([]);
     // Each execution wrote its own documents only: its execution, its log
-    // lines (two when it ran, one when skipped), its delivery id.
+    // lines (two when it ran, none when skipped), its delivery id, its event.
     const tables = new Set([...writers.keys()].map((id) => id.split(":")[0]));
-    expect([...tables].sort()).toEqual(["processedEvents", "ruleExecutionLogs", "ruleExecutions"]);
-    expect(writers.size).toBe(150 * 4 + 50 * 3);
+    expect([...tables].sort()).toEqual(["processedEvents", "ruleEvents", "ruleExecutionLogs", "ruleExecutions"]);
+    expect(writers.size).toBe(150 * 5 + 50 * 3);
     // The rollup wrote the stats (and its own state), which no execution touched.
     const rollupTables = new Set([...rollupWrites].map((id) => id.split(":")[0]));
     expect(rollupTables.has("ruleStats")).toBe(true);

@@ -57,7 +57,8 @@ export const PATTERN_CACHE_LIMIT = 5000;
 /** Most keys `eventRouteKeys` returns for one event and path. */
 export const MAX_EVENT_ROUTE_KEYS = 100;
 
-type Exact = string | number | boolean | null;
+/** A value a route can be keyed by. */
+export type Exact = string | number | boolean | null;
 type ElementTest = (element: unknown) => boolean;
 
 /** Tests a field given whether it is present and its value. */
@@ -294,12 +295,22 @@ export type RoutingChoice = { path: string; values: Array<string | number | bool
  * every event of its trigger type.
  */
 export function chooseRoute(pattern: object | undefined): RoutingChoice | null {
-  if (!isPlainObject(pattern)) return null;
-  type Candidate = { path: string; depth: number; values: Exact[] };
-  const found: { best: Candidate | null } = { best: null };
+  const [best] = exactLists(pattern);
+  return best ? { path: best.path, values: best.values } : null;
+}
+
+/**
+ * Every leaf list of the pattern that holds only exact values, deduplicated,
+ * ordered as `chooseRoute` prefers them: fewest values, then fewest path
+ * segments, then the smaller path. Keys containing a dot, or starting with
+ * "$" (`$or`), are not descended into.
+ */
+export function exactLists(pattern: object | undefined): Array<RoutingChoice & { depth: number }> {
+  if (!isPlainObject(pattern)) return [];
+  const found: Array<RoutingChoice & { depth: number }> = [];
   const visit = (node: Record<string, unknown>, prefix: string, depth: number) => {
     for (const key of Object.keys(node)) {
-      if (key.includes(".")) continue;
+      if (key.includes(".") || key.startsWith("$")) continue;
       const path = depth === 1 ? key : `${prefix}.${key}`;
       const value = node[key];
       if (isPlainObject(value)) {
@@ -307,20 +318,16 @@ export function chooseRoute(pattern: object | undefined): RoutingChoice | null {
         continue;
       }
       if (!Array.isArray(value) || value.length === 0 || !value.every(isExact)) continue;
-      const values = dedupeExact(value as Exact[]);
-      const best = found.best;
-      if (
-        best === null ||
-        values.length < best.values.length ||
-        (values.length === best.values.length &&
-          (depth < best.depth || (depth === best.depth && path < best.path)))
-      ) {
-        found.best = { path, depth, values };
-      }
+      found.push({ path, depth, values: dedupeExact(value as Exact[]) });
     }
   };
   visit(pattern, "", 1);
-  return found.best && { path: found.best.path, values: found.best.values };
+  return found.sort(
+    (a, b) =>
+      a.values.length - b.values.length ||
+      a.depth - b.depth ||
+      (a.path < b.path ? -1 : a.path > b.path ? 1 : 0),
+  );
 }
 
 function isExact(value: unknown): value is Exact {
@@ -369,6 +376,14 @@ export function routeKey(path: string, value: string | number | boolean | null):
  * path and fall back to scanning.
  */
 export function eventRouteKeys(event: unknown, path: string): string[] {
+  return eventRouteValues(event, path).map((value) => routeKey(path, value));
+}
+
+/**
+ * The distinct exact values of `event` at `path`, walked as `eventRouteKeys`
+ * describes, in event order: at most `MAX_EVENT_ROUTE_KEYS` of them.
+ */
+export function eventRouteValues(event: unknown, path: string): Exact[] {
   let values: unknown[] = [event];
   for (const segment of path.split(".")) {
     const next: unknown[] = [];
@@ -386,13 +401,13 @@ export function eventRouteKeys(event: unknown, path: string): string[] {
     values = next;
     if (values.length === 0) return [];
   }
-  const keys = new Set<string>();
+  const found = new Map<string, Exact>();
   const add = (element: unknown): boolean => {
-    if (isExact(element)) keys.add(routeKey(path, element));
-    return keys.size >= MAX_EVENT_ROUTE_KEYS;
+    if (isExact(element)) found.set(routeKey(path, element), element);
+    return found.size >= MAX_EVENT_ROUTE_KEYS;
   };
   for (const value of values) {
     if (Array.isArray(value) ? someLeaf(value, add) : add(value)) break;
   }
-  return [...keys];
+  return [...found.values()];
 }

@@ -13,6 +13,7 @@ import type * as cleanup from "../cleanup.js";
 import type * as crons from "../crons.js";
 import type * as engine from "../engine.js";
 import type * as errors from "../errors.js";
+import type * as events from "../events.js";
 import type * as executions from "../executions.js";
 import type * as health from "../health.js";
 import type * as history from "../history.js";
@@ -29,6 +30,7 @@ import type * as rules from "../rules.js";
 import type * as schedules from "../schedules.js";
 import type * as stats from "../stats.js";
 import type * as testRule from "../testRule.js";
+import type * as transactionLimits from "../transactionLimits.js";
 import type * as versionDocs from "../versionDocs.js";
 import type * as versions from "../versions.js";
 
@@ -45,6 +47,7 @@ const fullApi: ApiFromModules<{
   crons: typeof crons;
   engine: typeof engine;
   errors: typeof errors;
+  events: typeof events;
   executions: typeof executions;
   health: typeof health;
   history: typeof history;
@@ -61,6 +64,7 @@ const fullApi: ApiFromModules<{
   schedules: typeof schedules;
   stats: typeof stats;
   testRule: typeof testRule;
+  transactionLimits: typeof transactionLimits;
   versionDocs: typeof versionDocs;
   versions: typeof versions;
 }> = anyApi as any;
