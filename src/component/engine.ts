@@ -55,7 +55,7 @@ const EXPLANATION_MAX_BYTES = 64 * 1024;
  */
 export const BATCH_LIMIT_SHARE = 0.25;
 /** The most candidates one batch of dispatch records. */
-export const MAX_BATCH_CANDIDATES = 500;
+export const MAX_BATCH_CANDIDATES = 250;
 
 /** What every batch of one event's dispatch shares (the continuation's arguments). */
 const vDispatchJob = v.object({
