@@ -613,6 +613,13 @@ describe("sanitizeForStorage: size", () => {
     ]);
   });
 
+  test("fields after a string 30 times the budget are still read and kept", () => {
+    const result = sanitize({ blob: "x".repeat(2 * 1024 * 1024), deep: nest(3), id: 7 }, { maxBytes: 64 * 1024 });
+    expect(result.value).toMatchObject({ deep: nest(3), id: 7 });
+    expect((result.value as { blob: string }).blob).toMatch(/^x+\.\.\.\[truncated \d+ chars\]$/);
+    expect(result.notes).toHaveLength(1);
+  });
+
   test("the longest strings are shortened first", () => {
     const result = sanitize(
       { long: "L".repeat(5000), medium: "M".repeat(800), short: "S".repeat(100) },

@@ -38,9 +38,10 @@ const SIMPLE_KEY = /^[A-Za-z0-9_$]+$/;
 /** Bytes of the shortest form `shorten` gives a string ("...[truncated 1 chars]"). */
 const SHORTEST_STRING_BYTES = 22;
 /**
- * The walk stops after reading this many times `maxBytes`, even if strings
- * could still be shortened to fit: only shared strings (the same long text
- * under many objects) make it read that much more than it can keep.
+ * The walk stops after reading this many times `maxBytes` (each string
+ * counted up to `maxBytes`), even if strings could still be shortened to
+ * fit: only shared strings (the same long text under many objects) make it
+ * read that much more than it can keep.
  */
 const READ_BUDGET_FACTOR = 16;
 const encoder = new TextEncoder();
@@ -120,6 +121,8 @@ class Walk {
   private readError: unknown;
   /** Bytes `size` would lose if every string were shortened as far as `shorten` goes. */
   private stringExcess = 0;
+  /** Bytes of strings beyond their first `maxBytes`, left out of the read budget. */
+  private longStringExcess = 0;
   private notes: string[] = [];
   private skipped = 0;
   private readonly path: (string | number)[] = [];
@@ -213,7 +216,7 @@ class Walk {
     let reason: string;
     if (this.size - this.stringExcess > this.maxBytes) {
       reason = `stopped reading: over ${this.maxBytes} bytes even with every string shortened`;
-    } else if (this.size > READ_BUDGET_FACTOR * this.maxBytes) {
+    } else if (this.size - this.longStringExcess > READ_BUDGET_FACTOR * this.maxBytes) {
       reason = `stopped reading after ${READ_BUDGET_FACTOR * this.maxBytes} bytes`;
     } else {
       return false;
@@ -253,6 +256,8 @@ class Walk {
     const bytes = utf8Length(s);
     this.size += 2 + bytes;
     if (bytes > SHORTEST_STRING_BYTES) this.stringExcess += bytes - SHORTEST_STRING_BYTES;
+    // One long string is read once: it alone never stops the walk.
+    if (bytes > this.maxBytes) this.longStringExcess += bytes - this.maxBytes;
     return s;
   }
 
