@@ -158,6 +158,38 @@ export const dispatchJson = mutationGeneric({
     }),
 });
 
+/**
+ * A board event whose items point back at it, and that points at itself:
+ * host code can build such a graph (`event` is `unknown`), JSON cannot.
+ */
+function cyclicBoardEvent(boardId: string): Record<string, unknown> {
+  const event: Record<string, unknown> = { storeId: "s1", boardId };
+  event.items = [1, 2, 3].map((id) => ({ id, parent: event }));
+  event.self = event;
+  return event;
+}
+
+export const dispatchCyclic = mutationGeneric({
+  args: { boardId: v.string() },
+  handler: async (ctx, args) =>
+    await rules.execute(ctx, {
+      integrationId: "shop",
+      triggerType: "order_created",
+      event: cyclicBoardEvent(args.boardId),
+    }),
+});
+
+/** The same event sent to the component directly, without the client. */
+export const dispatchCyclicDirectly = mutationGeneric({
+  args: { boardId: v.string() },
+  handler: async (ctx, args) =>
+    await ctx.runMutation(components.rules.engine.execute, {
+      integrationId: "shop",
+      triggerType: "order_created",
+      event: cyclicBoardEvent(args.boardId),
+    }),
+});
+
 export const execution = queryGeneric({
   args: { executionId: v.string() },
   handler: async (ctx, args) => await rules.getExecution(ctx, args),
@@ -195,6 +227,8 @@ const THIS_EXPORTS: Record<string, unknown> = {
   create,
   dispatch,
   dispatchJson,
+  dispatchCyclic,
+  dispatchCyclicDirectly,
   execution,
   ruleExecutions,
   logs,
@@ -261,6 +295,28 @@ async function executionOf(t: T, executionId: string) {
 async function messages(t: T, executionId: string): Promise<string[]> {
   const logs: Array<{ level: string; message: string }> = await t.query(host.logs, { executionId });
   return logs.map((l) => `${l.level} ${l.message}`);
+}
+
+/**
+ * Awaits a dispatch in which rule `runs` starts and rule `skips` is
+ * skipped, runs the actions, and returns the results and the execution of
+ * `runs`, checked to have succeeded.
+ */
+async function dispatchRunAndSkip(
+  t: T,
+  dispatch: Promise<Array<{ ruleId: string; executionId: string; status: string }>>,
+  runs: string,
+  skips: string,
+) {
+  const results = await dispatch;
+  expect(Object.fromEntries(results.map((r) => [r.ruleId, r.status]))).toEqual({
+    [runs]: "running",
+    [skips]: "skipped",
+  });
+  await settle(t);
+  const ran = await executionOf(t, results.find((r) => r.ruleId === runs)!.executionId);
+  expect(ran.status).toBe("succeeded");
+  return { results, ran };
 }
 
 async function effectKinds(t: T): Promise<string[]> {
@@ -406,18 +462,7 @@ describe("hostile event content through rules.execute", () => {
       "prix€": { "ünïcödé": "ok", "\u0000ctl": 1 },
       "emoji😀": ["a"],
     });
-    const results: Array<{ ruleId: string; executionId: string; status: string }> = await t.mutation(
-      host.dispatchJson,
-      { body },
-    );
-    expect(Object.fromEntries(results.map((r) => [r.ruleId, r.status]))).toEqual({
-      [ruleId]: "running",
-      [skippedRule]: "skipped",
-    });
-    await settle(t);
-
-    const ran = await executionOf(t, results.find((r) => r.ruleId === ruleId)!.executionId);
-    expect(ran.status).toBe("succeeded");
+    const { results, ran } = await dispatchRunAndSkip(t, t.mutation(host.dispatchJson, { body }), ruleId, skippedRule);
     const stored = ran.triggerData as Record<string, unknown>;
     // Values kept, with numbers-as-strings left as strings; names made ASCII.
     expect(stored).toMatchObject({ storeId: "s1", total: "42", count: "1e3", price: "12,50" });
@@ -434,5 +479,50 @@ describe("hostile event content through rules.execute", () => {
       expect.objectContaining({ path: "price", op: "gt", result: false, actual: "12,50" }),
     ]);
     await assertStorable(t);
+  });
+});
+
+describe("an event object graph with cycles", () => {
+  test("through rules.execute: the cycles become markers, and rules match on the fields that are there", async () => {
+    const t = setup();
+    const onBoard = (boardId: string) => ({
+      conditions: [{ type: "field" as const, config: { path: "boardId", op: "eq" as const, value: boardId } }],
+    });
+    const ruleId = await createRule(t, [{ type: "ship", config: {} }], onBoard("b1"));
+    const otherBoard = await createRule(t, [{ type: "ship", config: {} }], onBoard("b2"));
+    const { ran } = await dispatchRunAndSkip(
+      t,
+      t.mutation(host.dispatchCyclic, { boardId: "b1" }),
+      ruleId,
+      otherBoard,
+    );
+    expect(ran.triggerData).toEqual({
+      storeId: "s1",
+      boardId: "b1",
+      items: [1, 2, 3].map((id) => ({ id, parent: "[cycle: refers back to the root]" })),
+      self: "[cycle: refers back to the root]",
+    });
+    expect(ran.triggerDataSanitized).toBe(true);
+    expect(await effectKinds(t)).toEqual(["ship"]);
+    await assertStorable(t);
+  });
+
+  test("sent to the component directly, the call itself fails, loudly, and nothing is recorded", async () => {
+    const t = setup();
+    const ruleId = await createRule(t, [{ type: "ship", config: {} }]);
+    // Convex's ctx.runMutation converts the arguments with convexToJson,
+    // which recurses through the cycle: the caller's own mutation throws
+    // before the component runs (the engine never sees a cyclic value).
+    await expect(t.mutation(host.dispatchCyclicDirectly, { boardId: "b1" })).rejects.toThrow(
+      "Maximum call stack size exceeded",
+    );
+    await settle(t);
+    expect(await effectKinds(t)).toEqual([]);
+    const executions: unknown[] = await t.query(host.ruleExecutions, { ruleId });
+    expect(executions).toEqual([]);
+    // The same event through the client is recorded.
+    expect(await t.mutation(host.dispatchCyclic, { boardId: "b1" })).toEqual([
+      expect.objectContaining({ ruleId, status: "running" }),
+    ]);
   });
 });

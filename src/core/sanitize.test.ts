@@ -8,6 +8,7 @@ import {
   type SanitizeResult,
 } from "./sanitize.js";
 import { findUnstorable } from "./storable.js";
+import { checkStoredDocument } from "./storageRules.js";
 
 const LONE_SURROGATE = /\p{Cs}/u;
 
@@ -42,7 +43,10 @@ function extraProblem(value: unknown, path = "x"): string | null {
 
 /** Sanitizes and asserts the result can be stored under the given options. */
 function sanitize(value: unknown, options: SanitizeOptions = {}): SanitizeResult {
-  const result = sanitizeForStorage(value, options);
+  return expectStorable(sanitizeForStorage(value, options), options);
+}
+
+function expectStorable(result: SanitizeResult, options: SanitizeOptions = {}): SanitizeResult {
   const depthOffset = options.depthOffset ?? 0;
   const maxBytes = options.maxBytes ?? DEFAULT_SANITIZE_MAX_BYTES;
   expect(findUnstorable(result.value, { path: "x", depthOffset })).toBeNull();
@@ -354,13 +358,50 @@ describe("sanitizeForStorage: values", () => {
     };
     Object.setPrototypeOf(throwing, { custom: true });
     expect(sanitize({ t: throwing }).value).toEqual({ t: null });
-    const getter = Object.defineProperty({}, "bad", {
+    const keys = new Proxy(
+      {},
+      {
+        ownKeys() {
+          throw new Error("no keys");
+        },
+      },
+    );
+    expect(sanitize(keys).value).toBe("[unreadable value: no keys]");
+  });
+
+  test("a field or item whose getter throws becomes a message; the rest is kept", () => {
+    const getter = Object.defineProperty({ before: 1 }, "bad", {
       enumerable: true,
       get() {
         throw new Error("trap");
       },
     });
-    expect(sanitize(getter).value).toBe("[unreadable value: trap]");
+    Object.assign(getter, { after: 2 });
+    const list = new Proxy([1, 2, 3], {
+      get(target, key, receiver) {
+        if (key === "1") throw new TypeError("item 1 is gone");
+        return Reflect.get(target, key, receiver) as unknown;
+      },
+    });
+    const result = sanitize({ boardId: "b1", getter, list });
+    expect(result.value).toEqual({
+      boardId: "b1",
+      getter: { before: 1, bad: "[unreadable value: trap]", after: 2 },
+      list: [1, "[unreadable value: item 1 is gone]", 3],
+    });
+    expect(result.notes).toEqual([
+      "replaced a value that could not be read with a message at getter.bad",
+      "replaced a value that could not be read with a message at list[1]",
+    ]);
+  });
+
+  test("boxed primitives become the primitive", () => {
+    const result = sanitize({
+      n: new Number(5),
+      b: new Boolean(false),
+      big: Object(2n ** 70n) as object,
+    });
+    expect(result.value).toEqual({ n: 5, b: false, big: "1180591620717411303424" });
   });
 
   test("a toJSON that returns the object itself does not loop", () => {
@@ -372,17 +413,188 @@ describe("sanitizeForStorage: values", () => {
     expect(sanitize({ l: new Loop() }).value).toEqual({ l: "[object Object]" });
   });
 
-  test("cyclic plain objects stop at the depth limit", () => {
-    const cyclic: Record<string, unknown> = { name: "c" };
-    cyclic.self = cyclic;
-    const result = sanitize(cyclic);
-    expect(depthOf(result.value)).toBe(16);
-  });
-
   test("unpaired surrogates become U+FFFD; pairs are kept", () => {
     const result = sanitize({ s: "a\ud800b", t: "\udfff", ok: "😀" });
     expect(result.value).toEqual({ s: "a\ufffdb", t: "\ufffd", ok: "😀" });
     expect(result.sanitized).toBe(true);
+  });
+});
+
+/** An object whose fields are getters counting every read into `reads.count`. */
+function counted(fields: Record<string, () => unknown>, reads: { count: number }): object {
+  const out = {};
+  for (const [name, get] of Object.entries(fields)) {
+    Object.defineProperty(out, name, {
+      enumerable: true,
+      get() {
+        reads.count++;
+        return get();
+      },
+    });
+  }
+  return out;
+}
+
+describe("sanitizeForStorage: cycles and shared values", () => {
+  test("a self reference becomes a marker; the other fields are kept", () => {
+    const value: Record<string, unknown> = { name: "c", count: 2 };
+    value.self = value;
+    const result = sanitize(value);
+    expect(result.value).toEqual({ name: "c", count: 2, self: "[cycle: refers back to the root]" });
+    expect(result.notes).toEqual([
+      "replaced a reference back to an enclosing value (a cycle) with a marker at self",
+    ]);
+    expect(value.self).toBe(value);
+  });
+
+  test("a mutual cycle is cut where it closes, naming the enclosing value", () => {
+    const a: Record<string, unknown> = { name: "a" };
+    const b: Record<string, unknown> = { name: "b", a };
+    a.b = b;
+    expect(sanitize({ id: 1, a }).value).toEqual({
+      id: 1,
+      a: { name: "a", b: { name: "b", a: "[cycle: refers back to a]" } },
+    });
+    // Entered from b, the same pair is cut at the other end.
+    expect(sanitize(b).value).toEqual({
+      name: "b",
+      a: { name: "a", b: "[cycle: refers back to the root]" },
+    });
+  });
+
+  test("cycles inside arrays: items pointing back at their parent, an array containing itself", () => {
+    const board: Record<string, unknown> = { boardId: "b1" };
+    board.items = [1, 2, 3].map((id) => ({ id, parent: board }));
+    board.self = board;
+    const list: unknown[] = ["first"];
+    list.push(list, { up: list });
+    const result = sanitize({ board, list });
+    expect(result.value).toEqual({
+      board: {
+        boardId: "b1",
+        items: [1, 2, 3].map((id) => ({ id, parent: "[cycle: refers back to board]" })),
+        self: "[cycle: refers back to board]",
+      },
+      list: ["first", "[cycle: refers back to list]", { up: "[cycle: refers back to list]" }],
+    });
+    expect(result.notes).toContain(
+      "replaced a reference back to an enclosing value (a cycle) with a marker at board.items[2].parent",
+    );
+    expect(result.notes).toContain(
+      "replaced a reference back to an enclosing value (a cycle) with a marker at list[1]",
+    );
+  });
+
+  test("the marker names the enclosing value by its stored (renamed) path", () => {
+    const meta: Record<string, unknown> = { kind: "m" };
+    meta.back = meta;
+    expect(sanitize({ _meta: meta }).value).toEqual({
+      "x:_meta": { kind: "m", back: '[cycle: refers back to ["x:_meta"]]' },
+    });
+  });
+
+  test("cycles through Maps and class instances are cut too", () => {
+    const map = new Map<string, unknown>([["name", "m"]]);
+    map.set("self", map);
+    class Node {
+      name = "n";
+      me: Node = this;
+    }
+    expect(sanitize({ map, node: new Node() }).value).toEqual({
+      map: { name: "m", self: "[cycle: refers back to map]" },
+      node: { name: "n", me: "[cycle: refers back to node]" },
+    });
+  });
+
+  test("a toJSON that returns a fresh object holding itself is cut at the first repeat", () => {
+    class Fresh {
+      toJSON() {
+        return { again: this };
+      }
+    }
+    expect(sanitize(new Fresh()).value).toEqual({ again: "[cycle: refers back to the root]" });
+  });
+
+  test("an object reached twice without a cycle is kept both times, as it is", () => {
+    const shared = { id: 7, tags: ["a"] };
+    const value = { first: shared, second: shared, list: [shared, { deeper: shared }] };
+    const result = sanitize(value);
+    expect(result).toEqual({ value, sanitized: false, notes: [] });
+    expect(result.value).toBe(value);
+  });
+
+  test("a shared object that needs changes is changed the same way everywhere", () => {
+    const shared = { _id: 1 };
+    expect(sanitize({ a: shared, b: [shared] }).value).toEqual({
+      a: { "x:_id": 1 },
+      b: [{ "x:_id": 1 }],
+    });
+  });
+
+  test("a diamond doubling at each of 60 levels stops once the byte budget is spent", () => {
+    const reads = { count: 0 };
+    let node: unknown = "leaf";
+    for (let i = 0; i < 60; i++) {
+      const next = node;
+      node = counted({ left: () => next, right: () => next }, reads);
+    }
+    const maxBytes = 4096;
+    const result = sanitizeForStorage(node, { maxBytes });
+    // Each field read adds at least 4 bytes (a name and a value): reading
+    // stops just past the budget. Without the bound, the 16 levels kept
+    // would mean 2^17 reads.
+    expect(reads.count).toBeLessThan(maxBytes / 2);
+    expectStorable(result, { maxBytes });
+    expect(result.notes).toContainEqual(
+      expect.stringMatching(/^stopped reading: over 4096 bytes even with every string shortened at (left|right)/),
+    );
+    expect(result.value).toMatchObject({ truncated: true });
+  });
+
+  test("a diamond of 60 levels, each node listing the next 8 times, is bounded by the default budget", () => {
+    const reads = { count: 0 };
+    let node: unknown = 1;
+    for (let i = 0; i < 60; i++) {
+      const next = node;
+      node = counted(Object.fromEntries(Array.from({ length: 8 }, (_, k) => [`n${k}`, () => next])), reads);
+    }
+    const result = sanitizeForStorage(node);
+    // 8^16 reads without the bound.
+    expect(reads.count).toBeLessThan(DEFAULT_SANITIZE_MAX_BYTES / 2);
+    expectStorable(result);
+  });
+
+  test("one long string shared by many objects is not read past 16 times the budget", () => {
+    const reads = { count: 0 };
+    const text = "x".repeat(100_000);
+    const items = Array.from({ length: 100 }, (_, i) => counted({ text: () => text, n: () => i }, reads));
+    const result = sanitizeForStorage({ items }, { maxBytes: 100_000 });
+    // The 16th text passes 1.6 MB. The walk reads each field once, and
+    // shortening the strings reads the kept ones twice more (they are kept
+    // as they are, getters included).
+    expect(reads.count).toBeLessThanOrEqual(3 * 2 * 16);
+    expectStorable(result, { maxBytes: 100_000 });
+    expect(result.notes[0]).toBe("stopped reading after 1600000 bytes at items[15]");
+    const kept = (result.value as { items: { text: string; n?: number }[] }).items;
+    expect(kept).toHaveLength(16);
+    expect(kept[14]).toMatchObject({ n: 14, text: expect.stringMatching(/^x+\.\.\.\[truncated \d+ chars\]$/) });
+    expect(kept[15]).not.toHaveProperty("n");
+  });
+
+  test("a 10,000-deep linked chain is cut at 16 levels without recursing through it", () => {
+    const head: Record<string, unknown> = { value: 0 };
+    let tail = head;
+    for (let i = 1; i < 10_000; i++) {
+      const next = { value: i };
+      tail.next = next;
+      tail = next;
+    }
+    const chain = sanitize(head);
+    expect(depthOf(chain.value)).toBe(16);
+    expect(chain.notes).toEqual([expect.stringMatching(/^cut an object nested deeper than 16 levels at next/)]);
+    // Closed into a ring, the cycle lies beyond the depth kept: the same cut.
+    tail.next = head;
+    expect(sanitize(head).value).toEqual(chain.value);
   });
 });
 
@@ -399,6 +611,13 @@ describe("sanitizeForStorage: size", () => {
       "shortened 1 long string to " + /to (\d+) characters/.exec(result.notes[0])![1] +
         " characters to fit in 262144 bytes",
     ]);
+  });
+
+  test("fields after a string 30 times the budget are still read and kept", () => {
+    const result = sanitize({ blob: "x".repeat(2 * 1024 * 1024), deep: nest(3), id: 7 }, { maxBytes: 64 * 1024 });
+    expect(result.value).toMatchObject({ deep: nest(3), id: 7 });
+    expect((result.value as { blob: string }).blob).toMatch(/^x+\.\.\.\[truncated \d+ chars\]$/);
+    expect(result.notes).toHaveLength(1);
   });
 
   test("the longest strings are shortened first", () => {
@@ -434,11 +653,14 @@ describe("sanitizeForStorage: size", () => {
     const result = sanitize(value);
     const out = result.value as { truncated: boolean; preview: string; originalBytes: number };
     expect(out.truncated).toBe(true);
-    expect(out.originalBytes).toBe(getConvexSize(value));
+    // Reading stopped once nothing could make the value fit: a lower bound.
+    expect(out.originalBytes).toBeGreaterThan(DEFAULT_SANITIZE_MAX_BYTES);
+    expect(out.originalBytes).toBeLessThan(getConvexSize(value));
     expect(out.preview.length).toBeLessThanOrEqual(1024);
     expect(out.preview.startsWith('{"kkkk')).toBe(true);
     expect(result.notes).toEqual([
-      `replaced the value (${getConvexSize(value)} bytes) with a preview: it does not fit in 262144 bytes`,
+      "stopped reading: over 262144 bytes even with every string shortened",
+      `replaced the value (over ${out.originalBytes} bytes) with a preview: it does not fit in 262144 bytes`,
     ]);
   });
 
@@ -541,6 +763,69 @@ describe("sanitizeForStorage: properties", () => {
         expect(Object.is(result.value, value)).toBe(true);
       }),
       { numRuns: 1500 },
+    );
+  });
+
+  /** Object graphs of up to 6 nodes with random links: shared, back and self references. */
+  const graph = fc
+    .record({
+      kinds: fc.array(fc.boolean(), { minLength: 1, maxLength: 6 }),
+      links: fc.array(
+        fc.record({
+          from: fc.nat(5),
+          to: fc.nat(5),
+          name: fc.constantFrom("a", "b", "_id", "$ref", "", "é"),
+        }),
+        { maxLength: 12 },
+      ),
+      leaves: fc.array(fc.jsonValue({ maxDepth: 1 }), { maxLength: 6 }),
+    })
+    .map(({ kinds, links, leaves }) => {
+      const nodes: (unknown[] | Record<string, unknown>)[] = kinds.map((isArray) => (isArray ? [] : {}));
+      const add = (node: unknown[] | Record<string, unknown>, name: string, item: unknown) => {
+        if (Array.isArray(node)) node.push(item);
+        else node[`${name}${Object.keys(node).length}`] = item;
+      };
+      leaves.forEach((leaf, i) => add(nodes[i % nodes.length], "leaf", leaf));
+      let acyclic = true;
+      for (const { from, to, name } of links) {
+        const f = from % nodes.length;
+        const t = to % nodes.length;
+        if (t <= f) acyclic = false;
+        add(nodes[f], name, nodes[t]);
+      }
+      return { root: nodes[0], acyclic };
+    });
+
+  test("object graphs with cycles and sharing always give a storable value", () => {
+    fc.assert(
+      fc.property(
+        graph,
+        fc.integer({ min: 0, max: 15 }),
+        fc.oneof(fc.constant(undefined), fc.integer({ min: 1, max: 3000 })),
+        ({ root }, depthOffset, maxBytes) => {
+          const result = expectStorable(sanitizeForStorage(root, { depthOffset, maxBytes }), {
+            depthOffset,
+            maxBytes,
+          });
+          // The storage checker of stored documents: the value one level down.
+          const stored = sanitizeForStorage(root, { depthOffset: 1, maxBytes }).value;
+          expect(checkStoredDocument({ data: stored })).toEqual([]);
+          expect(sanitizeForStorage(result.value, { depthOffset, maxBytes }).sanitized).toBe(false);
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
+  test("a graph without a cycle gets no cycle marker", () => {
+    fc.assert(
+      fc.property(graph, ({ root, acyclic }) => {
+        fc.pre(acyclic);
+        const json = JSON.stringify(sanitizeForStorage(root).value);
+        expect(json).not.toContain("[cycle:");
+      }),
+      { numRuns: 500 },
     );
   });
 

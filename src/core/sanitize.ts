@@ -1,8 +1,8 @@
 /**
  * Makes outside data (webhook payloads) storable in a Convex document:
- * refused field names are renamed, and what is too deep, too long, too wide
- * or too big is cut, with a note for each change. The rules checked are
- * those of storable.ts. Pure.
+ * refused field names are renamed, cycles are cut, and what is too deep,
+ * too long, too wide or too big is cut, with a note for each change. The
+ * rules checked are those of storable.ts. Pure.
  */
 import { getConvexSize, type Value } from "convex/values";
 import { CONVEX_VALUE_LIMITS, fieldNameProblem } from "./storable.js";
@@ -35,22 +35,40 @@ const MAX_INT64 = 2n ** 63n - 1n;
 const LONE_SURROGATE = /\p{Cs}/u;
 const LONE_SURROGATES = /\p{Cs}/gu;
 const SIMPLE_KEY = /^[A-Za-z0-9_$]+$/;
+/** Bytes of the shortest form `shorten` gives a string ("...[truncated 1 chars]"). */
+const SHORTEST_STRING_BYTES = 22;
+/**
+ * The walk stops after reading this many times `maxBytes` (each string
+ * counted up to `maxBytes`), even if strings could still be shortened to
+ * fit: only shared strings (the same long text under many objects) make it
+ * read that much more than it can keep.
+ */
+const READ_BUDGET_FACTOR = 16;
 const encoder = new TextEncoder();
 /** Marks undefined, functions and symbols: dropped from objects, null in arrays. */
 const DROP = Symbol("drop");
+/** Marks a field or item whose getter threw (the message is in `Walk.readError`). */
+const UNREADABLE = Symbol("unreadable");
 
 /**
  * A copy of `value` that Convex can store within `maxBytes` (default
  * 256 KiB) at `depthOffset` levels down (default 0). Refused field names
  * become `x:` plus the name with non-ASCII bytes percent-encoded (`_id` ->
- * `x:_id`, `é` -> `x:%C3%A9`, with `~2`, `~3`... on collision); objects
+ * `x:_id`, `é` -> `x:%C3%A9`, with `~2`, `~3`... on collision); a
+ * reference back to an enclosing object or array (a cycle) becomes a
+ * "[cycle: refers back to ...]" string naming where that object is, while
+ * the same object reached twice without a cycle is kept twice; objects
  * nested too deep become a "[truncated: ...]" string; arrays keep their
  * first 8,192 items and objects their first 1,024 fields; undefined in
  * arrays becomes null; undefined, functions and symbols are dropped from
  * objects; Dates, Maps and class instances become their JSON or String()
- * form; bigints outside 64 bits become strings; lone surrogates become
- * U+FFFD. If still too big, the longest strings are shortened, and failing
- * that the value becomes `{ truncated: true, preview, originalBytes }`.
+ * form, boxed primitives their primitive; a field whose getter throws
+ * becomes an "[unreadable value: ...]" string; bigints outside 64 bits
+ * become strings; lone surrogates become U+FFFD. If still too big, the
+ * longest strings are shortened, and failing that the value becomes
+ * `{ truncated: true, preview, originalBytes }`. The walk stops reading as
+ * soon as the result can only be that preview, so its work is bounded by
+ * `maxBytes` even for shared objects that double at every level.
  * A value that is already storable is returned as is, with `sanitized: false`.
  */
 export function sanitizeForStorage(
@@ -65,7 +83,7 @@ export function sanitizeForStorage(
     ),
   );
   const levels = Math.max(0, CONVEX_VALUE_LIMITS.maxDepth - (options.depthOffset ?? 0));
-  const walk = new Walk(levels);
+  const walk = new Walk(levels, maxBytes);
   let result: unknown;
   try {
     result = walk.value(value, 0);
@@ -76,13 +94,12 @@ export function sanitizeForStorage(
     }
   } catch (error) {
     walk.note("replaced a value that could not be read with a message");
-    const reason = error instanceof Error ? error.message : "unknown error";
-    result = `[unreadable value: ${cut(reason, 200).replace(LONE_SURROGATES, "\uFFFD")}]`;
+    result = unreadableMarker(error);
     walk.size = getConvexSize(result as string);
   }
   const notes = walk.finishNotes();
   if (walk.size > maxBytes) {
-    const shrunk = shrink(result as Value, walk.size, maxBytes, levels);
+    const shrunk = shrink(result as Value, walk.size, maxBytes, levels, walk.stopped);
     notes.push(shrunk.note);
     result = shrunk.value;
   }
@@ -97,11 +114,25 @@ export function sanitizeForStorage(
 class Walk {
   changed = false;
   size = 0;
+  /** Whether the walk stopped before reading the whole input (see `spent`). */
+  stopped = false;
+  private stopNote: string | undefined;
+  /** Error thrown by the last read that gave UNREADABLE. */
+  private readError: unknown;
+  /** Bytes `size` would lose if every string were shortened as far as `shorten` goes. */
+  private stringExcess = 0;
+  /** Bytes of strings beyond their first `maxBytes`, left out of the read budget. */
+  private longStringExcess = 0;
   private notes: string[] = [];
   private skipped = 0;
   private readonly path: (string | number)[] = [];
+  /** The objects and arrays being walked, each with the length of its path. */
+  private readonly ancestors = new Map<object, number>();
 
-  constructor(private readonly levels: number) {}
+  constructor(
+    private readonly levels: number,
+    private readonly maxBytes: number,
+  ) {}
 
   note(message: string): void {
     this.changed = true;
@@ -114,6 +145,14 @@ class Walk {
 
   /** The notes, keeping room for one about size. */
   finishNotes(): string[] {
+    if (this.stopNote !== undefined) {
+      // Kept even past the limit: it explains the missing end of the value.
+      if (this.notes.length === MAX_NOTES - 2) {
+        this.notes.pop();
+        this.skipped++;
+      }
+      this.notes.push(this.stopNote);
+    }
     if (this.skipped > 0) this.notes.push(`and ${this.skipped} more changes`);
     return this.notes;
   }
@@ -148,13 +187,65 @@ class Walk {
       this.size += 2 + v.byteLength;
       return v;
     }
+    const ancestorAt = this.ancestors.get(v);
+    if (ancestorAt !== undefined) return this.cycle(ancestorAt);
     const array = Array.isArray(v);
-    if (!array && !isPlainObject(v)) return this.converted(v, level);
-    if (level >= this.levels) {
+    const plain = array || isPlainObject(v);
+    if (plain && level >= this.levels) {
       this.note(`cut ${array ? "an array" : "an object"} nested deeper than ${this.levels} levels`);
       return this.string(`[truncated: nested deeper than ${this.levels} levels]`);
     }
-    return array ? this.array(v, level + 1) : this.object(v, level + 1);
+    this.ancestors.set(v, this.path.length);
+    const cleaned = array
+      ? this.array(v, level + 1)
+      : plain
+        ? this.object(v as Record<string, unknown>, level + 1)
+        : this.converted(v, level);
+    this.ancestors.delete(v);
+    return cleaned;
+  }
+
+  /**
+   * Whether reading more is pointless or too costly: the result can only
+   * become a preview (it is over `maxBytes` even with every string
+   * shortened), or `READ_BUDGET_FACTOR` times `maxBytes` were read. Notes
+   * it the first time.
+   */
+  private spent(): boolean {
+    if (this.stopped) return true;
+    let reason: string;
+    if (this.size - this.stringExcess > this.maxBytes) {
+      reason = `stopped reading: over ${this.maxBytes} bytes even with every string shortened`;
+    } else if (this.size - this.longStringExcess > READ_BUDGET_FACTOR * this.maxBytes) {
+      reason = `stopped reading after ${READ_BUDGET_FACTOR * this.maxBytes} bytes`;
+    } else {
+      return false;
+    }
+    this.stopNote = this.path.length > 0 ? `${reason} at ${this.where()}` : reason;
+    this.changed = true;
+    this.stopped = true;
+    return true;
+  }
+
+  /** A reference to the ancestor whose path has `depth` segments. */
+  private cycle(depth: number): string {
+    this.note("replaced a reference back to an enclosing value (a cycle) with a marker");
+    return this.string(`[cycle: refers back to ${depth === 0 ? "the root" : this.where(depth)}]`);
+  }
+
+  /** `v[key]`, or UNREADABLE when a getter or proxy throws. */
+  private read(v: object, key: string | number): unknown {
+    try {
+      return (v as Record<string | number, unknown>)[key];
+    } catch (error) {
+      this.readError = error;
+      return UNREADABLE;
+    }
+  }
+
+  private unreadable(): string {
+    this.note("replaced a value that could not be read with a message");
+    return this.string(unreadableMarker(this.readError));
   }
 
   private string(s: string): string {
@@ -162,7 +253,11 @@ class Walk {
       this.note("replaced unpaired surrogates (invalid unicode) in a string with U+FFFD");
       s = s.replace(LONE_SURROGATES, "\uFFFD");
     }
-    this.size += 2 + utf8Length(s);
+    const bytes = utf8Length(s);
+    this.size += 2 + bytes;
+    if (bytes > SHORTEST_STRING_BYTES) this.stringExcess += bytes - SHORTEST_STRING_BYTES;
+    // One long string is read once: it alone never stops the walk.
+    if (bytes > this.maxBytes) this.longStringExcess += bytes - this.maxBytes;
     return s;
   }
 
@@ -176,9 +271,13 @@ class Walk {
     const n = Math.min(v.length, maxArrayLength);
     this.size += 2;
     for (let i = 0; i < n; i++) {
-      const item = v[i];
+      if (this.spent()) {
+        out ??= v.slice(0, i);
+        break;
+      }
       this.path.push(i);
-      let cleaned = this.value(item, level);
+      const item = this.read(v, i);
+      let cleaned = item === UNREADABLE ? this.unreadable() : this.value(item, level);
       if (cleaned === DROP) {
         this.note(`replaced ${describe(item)} with null`);
         this.size += 1;
@@ -199,8 +298,12 @@ class Walk {
     let kept = 0;
     this.size += 2;
     for (let i = 0; i < keys.length; i++) {
+      if (this.spent()) {
+        out ??= copyFields(v, keys, i);
+        break;
+      }
       const key = keys[i];
-      const item = v[key];
+      const item = this.read(v, key);
       if (item === undefined) {
         // Skipped by Convex, but a refused name still fails some checks.
         if (needsRename(key)) {
@@ -220,8 +323,9 @@ class Walk {
         name = freeName(renameField(key), taken);
         this.note(`renamed field ${show(key)} to ${show(name)}`);
       }
-      this.path.push(key);
-      const cleaned = this.value(item, level);
+      // The stored name: a cycle marker names the path in the stored value.
+      this.path.push(name);
+      const cleaned = item === UNREADABLE ? this.unreadable() : this.value(item, level);
       this.path.pop();
       if (cleaned === DROP) {
         this.note(`dropped field ${show(key)} holding ${describe(item)}`);
@@ -262,9 +366,10 @@ class Walk {
     return this.value(plain, level);
   }
 
-  private where(): string {
+  /** The path of the value being walked, or of its ancestor with `depth` segments. */
+  private where(depth = this.path.length): string {
     let out = "";
-    for (const segment of this.path) {
+    for (const segment of this.path.slice(0, depth)) {
       if (typeof segment === "number") out += `[${segment}]`;
       else if (SIMPLE_KEY.test(segment)) out += out ? `.${segment}` : segment;
       else out += `[${show(segment)}]`;
@@ -320,7 +425,15 @@ function copyFields(
   return out;
 }
 
+function unreadableMarker(error: unknown): string {
+  const reason = error instanceof Error ? error.message : "unknown error";
+  return `[unreadable value: ${cut(reason, 200).replace(LONE_SURROGATES, "\uFFFD")}]`;
+}
+
 function toPlain(v: object): unknown {
+  if (v instanceof Number || v instanceof Boolean || v instanceof String || v instanceof BigInt) {
+    return v.valueOf();
+  }
   if (ArrayBuffer.isView(v)) {
     return new Uint8Array(v.buffer, v.byteOffset, v.byteLength).slice().buffer;
   }
@@ -340,6 +453,7 @@ function shrink(
   size: number,
   maxBytes: number,
   levels: number,
+  partial: boolean,
 ): { value: Value; note: string } {
   const strings: string[] = [];
   collectStrings(value, strings);
@@ -375,7 +489,7 @@ function shrink(
   }
   return {
     value: preview(value, size, maxBytes, levels),
-    note: `replaced the value (${size} bytes) with a preview: it does not fit in ${maxBytes} bytes`,
+    note: `replaced the value (${partial ? "over " : ""}${size} bytes) with a preview: it does not fit in ${maxBytes} bytes`,
   };
 }
 
