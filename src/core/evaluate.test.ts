@@ -325,6 +325,28 @@ describe("string and array operators", () => {
 });
 
 describe("ordering operators", () => {
+  test("numeric strings are read in one pass: a long run of digits is no slower to refuse", () => {
+    // A backtracking reading of "digits, optional dot, digits" would take
+    // quadratic time on digits followed by a letter.
+    const digits = "1".repeat(100_000);
+    check("lt", "5", [
+      [`${digits}x`, true], // not numeric: string order
+      [digits, false], // numeric: Infinity
+    ]);
+  });
+
+  test("property: numeric strings are exactly those of the usual number grammar", () => {
+    const grammar = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
+    const text = fc.string({ unit: fc.constantFrom("1", "0", ".", "e", "E", "+", "-", " ", "x"), maxLength: 8 });
+    fc.assert(
+      fc.property(text, (s) => {
+        const numeric = leafResult(field("x", "gte", 0), { x: s }) === true || leafResult(field("x", "lt", 0), { x: s }) === true;
+        expect(numeric, JSON.stringify(s)).toBe(grammar.test(s));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   test("numbers and numeric strings compare as numbers", () => {
     check("gt", 5, [
       [6, true],
