@@ -123,7 +123,7 @@ describe("literalMatcher", () => {
           }
         },
       ),
-      { numRuns: 2000 },
+      { numRuns: 500 },
     );
   });
 
@@ -141,7 +141,7 @@ describe("literalMatcher", () => {
           expect(fast(input), `${source} on ${JSON.stringify(input)}`).toBe(compiled.test(input));
         }
       }),
-      { numRuns: 3000 },
+      { numRuns: 1000 },
     );
   });
 
