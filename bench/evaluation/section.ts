@@ -8,6 +8,7 @@
 import { expect } from "vitest";
 import { fmt, type Section, type Table } from "../lib/report.js";
 import { jsonLogicRunner, jsonRulesEngineRunner, ours, type Prepared, type Runner } from "./engines.js";
+import { regexLeavesTable } from "./regexLeaves.js";
 import { EVENTS, RULES, SEED, generateEvents, generateRules, shapeOf } from "./workload.js";
 
 export const TARGET_VS_JSON_RULES_ENGINE = 100;
@@ -201,6 +202,11 @@ export async function evaluationSection(quick: boolean, log: (line: string) => v
     ]),
   };
 
+  const regexStarted = performance.now();
+  const regexLeaves = regexLeavesTable(quick);
+  const regexSeconds = (performance.now() - regexStarted) / 1000;
+  log(`  regex leaves timed in ${regexSeconds.toFixed(1)} s`);
+
   const leaves = Object.entries(shape.leaves)
     .sort((a, b) => b[1] - a[1])
     .map(([op, n]) => `${op} ${fmt(n)}`)
@@ -234,7 +240,7 @@ export async function evaluationSection(quick: boolean, log: (line: string) => v
         `ours evaluates the ${fmt(RULES)} compiled rules per event (compiled once, as \`execute\` keeps compiled conditions between events). ` +
         "Every repetition counts its matches and must find the agreed number. The machine is shared and noisy: compare ratios, not absolute figures.",
     ],
-    tables: [throughput, explanation, method],
+    tables: [throughput, explanation, method, regexLeaves],
     notes: [
       `Agreement: PASS. ${fmt(totalMatched)} of ${fmt(pairs)} pairs match (${((100 * totalMatched) / pairs).toFixed(1)}%), ` +
         `the same pairs in ${agreement.map((a) => a.runner.label).join(", ")}.`,
@@ -244,6 +250,7 @@ export async function evaluationSection(quick: boolean, log: (line: string) => v
     timings: [
       `agreement check ${agreeSeconds.toFixed(1)} s`,
       `timing ${timedSeconds.toFixed(1)} s`,
+      `regex leaves ${regexSeconds.toFixed(1)} s`,
       `whole section ${totalSeconds.toFixed(1)} s`,
     ],
   };

@@ -512,6 +512,23 @@ describe("createRule", () => {
     expect(data.message).toContain("invalid regular expression");
   });
 
+  test("refuses backreferences and lookaround, which RE2 cannot run, naming the field", async () => {
+    const t = initConvexTest();
+    const matches = (value: string): ConditionInput => ({ type: "field", config: { path: "a", op: "matches", value } });
+    for (const value of ["(a)\\1", "(?=x)", "(?<=x)a", "(?<!x)a"]) {
+      const data = await expectRejectedWithoutWrites(
+        t,
+        () => createRule(t, { conditions: [eq(), group("any", [eq(), matches(value)])] }),
+        "INVALID_RULE",
+        "conditions[1].config.conditions[1].config.value",
+      );
+      expect(data.message, value).toContain("may not use backreferences (\\1, \\k<name>) or lookaround");
+    }
+    // The patterns that stall a backtracking engine are saved: RE2 runs them in linear time.
+    await createRule(t, { conditions: [matches(".*.*.*x"), matches("a*a*a*b"), matches("\\s*\\s*\\s*x$")] });
+    expect(await storedRules(t)).toHaveLength(1);
+  });
+
   test("refuses other invalid fields with their name", async () => {
     const t = initConvexTest();
     const cases: Array<[Partial<RuleInput>, string]> = [

@@ -1,5 +1,6 @@
 import fc from "fast-check";
-import { describe, expect, test } from "vitest";
+import { RE2JS } from "re2js";
+import { describe, expect, test, vi } from "vitest";
 import type { Condition } from "../shared.js";
 import {
   compileConditions,
@@ -251,13 +252,15 @@ describe("string and array operators", () => {
       [undefined, false],
       [["AB-12"], false],
     ]);
-    // No flags: no unicode mode, no global state between calls.
+    // No global state between calls.
     const condition = field("x", "matches", "b");
     const compiled = compileConditions([condition]);
     for (let i = 0; i < 3; i++) {
       expect(compiled.evaluate({ x: "abc" }, ctxOf()).met).toBe(true);
     }
-    check("matches", "^.$", [["😀", false]]);
+    // RE2 semantics: `.` is one code point, `\s` is ASCII white space.
+    check("matches", "^.$", [["😀", true]]);
+    check("matches", "^\\s$", [["\t", true], ["\u00a0", false]]);
   });
 
   test("matches caps inputs at 10,000 characters with an error", () => {
@@ -275,20 +278,40 @@ describe("string and array operators", () => {
     expect(negated.explanation[0].error).toContain("characters");
   });
 
-  test("a catastrophic regex stored before validation runs as an error, never compiled", () => {
-    const condition = field("x", "matches", "^(a+)+$");
-    const started = Date.now();
-    const { met, explanation } = evaluate([condition], { x: `${"a".repeat(40)}!` });
-    expect(Date.now() - started).toBeLessThan(1000);
+  test("sibling quantifiers on 10,000 characters run on re2js, never on RegExp, with RE2's answers", () => {
+    const cases: Array<[string, string, string]> = [
+      [".*.*.*x", "a".repeat(MAX_MATCH_INPUT), `${"a".repeat(MAX_MATCH_INPUT - 1)}x`],
+      ["a*a*a*b", "a".repeat(MAX_MATCH_INPUT), `${"a".repeat(MAX_MATCH_INPUT - 1)}b`],
+      ["\\s*\\s*\\s*x$", " ".repeat(MAX_MATCH_INPUT), `${" ".repeat(MAX_MATCH_INPUT - 1)}x`],
+      ["^(a+)+$", `${"a".repeat(MAX_MATCH_INPUT - 1)}!`, "a".repeat(MAX_MATCH_INPUT)],
+    ];
+    for (const [pattern, miss, hit] of cases) {
+      const compiled = compileConditions([field("x", "matches", pattern)]);
+      const re2 = vi.spyOn(RE2JS.prototype, "test");
+      const exec = vi.spyOn(RegExp.prototype, "exec");
+      const regExpTest = vi.spyOn(RegExp.prototype, "test");
+      const met = [miss, hit].map((x) => compiled.evaluate({ x }, ctxOf()).met);
+      const seen = { re2: re2.mock.calls.map(([input]) => input), regExp: exec.mock.calls.length + regExpTest.mock.calls.length };
+      vi.restoreAllMocks();
+      expect(met, pattern).toEqual([false, true]);
+      // re2js matches in time linear in the input; RegExp would backtrack.
+      expect(seen, pattern).toEqual({ re2: [miss, hit], regExp: 0 });
+    }
+  });
+
+  test("a pattern RE2 refuses, stored before the check, runs as an error, never compiled", () => {
+    const { met, explanation } = evaluate([field("x", "matches", "(a)\\1")], { x: "aa" });
     expect(met).toBe(false);
-    expect(explanation[0].error).toContain("catastrophic backtracking");
+    expect(explanation[0].result).toBe("error");
+    expect(explanation[0].error).toContain("may not use backreferences");
   });
 
   test("matches with a valuePath checks the pattern at evaluation", () => {
     const condition = field("x", "matches", undefined, { valuePath: "pattern" });
     expect(leafResult(condition, { x: "abc", pattern: "^a" })).toBe(true);
     expect(leafResult(condition, { x: "abc", pattern: "^b" })).toBe(false);
-    expect(leafResult(condition, { x: "abc", pattern: "(a|aa)+" })).toBe("error");
+    expect(leafResult(condition, { x: "abc", pattern: "(a|aa)+" })).toBe(true);
+    expect(leafResult(condition, { x: "abc", pattern: "(?=a)" })).toBe("error");
     expect(leafResult(condition, { x: "abc", pattern: "([" })).toBe("error");
     expect(leafResult(condition, { x: "abc", pattern: 5 })).toBe("error");
     expect(leafResult(condition, { x: "abc" })).toBe("error");
@@ -302,6 +325,28 @@ describe("string and array operators", () => {
 });
 
 describe("ordering operators", () => {
+  test("numeric strings are read in one pass: a long run of digits is no slower to refuse", () => {
+    // A backtracking reading of "digits, optional dot, digits" would take
+    // quadratic time on digits followed by a letter.
+    const digits = "1".repeat(100_000);
+    check("lt", "5", [
+      [`${digits}x`, true], // not numeric: string order
+      [digits, false], // numeric: Infinity
+    ]);
+  });
+
+  test("property: numeric strings are exactly those of the usual number grammar", () => {
+    const grammar = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
+    const text = fc.string({ unit: fc.constantFrom("1", "0", ".", "e", "E", "+", "-", " ", "x"), maxLength: 8 });
+    fc.assert(
+      fc.property(text, (s) => {
+        const numeric = leafResult(field("x", "gte", 0), { x: s }) === true || leafResult(field("x", "lt", 0), { x: s }) === true;
+        expect(numeric, JSON.stringify(s)).toBe(grammar.test(s));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   test("numbers and numeric strings compare as numbers", () => {
     check("gt", 5, [
       [6, true],

@@ -343,6 +343,11 @@ describe("conditions", () => {
     ]);
   });
 
+  test("a long run of digits that is not a number is refused in one pass", () => {
+    const m = condition("greater_than", `${"1".repeat(100_000)}x`);
+    expect(m.unmappedReason).toContain("conditions[0]: greater_than needs a number");
+  });
+
   test("is_empty with a value: the value is ignored, with a warning", () => {
     const m = condition("is_empty", "x");
     expect(m.rule.conditions).toEqual([{ type: "field", config: { path: "columnText.col", op: "is_empty" } }]);
