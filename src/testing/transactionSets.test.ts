@@ -3,7 +3,7 @@
 // and cut short by first/take), inserts into ranges, nested component calls
 // in one transaction, and restoring convex-test afterwards.
 import { afterEach, describe, expect, test } from "vitest";
-import { api, internal } from "../component/_generated/api.js";
+import { api, components } from "../component/_generated/api.js";
 import type { Id } from "../component/_generated/dataModel.js";
 import { initConvexTest } from "../component/setup.test.js";
 import { conflicts, recordTransactions, type Recorder, type TransactionSets } from "./transactionSets.js";
@@ -182,17 +182,13 @@ describe("transactions", () => {
   test("a mutation's nested component calls are part of its transaction, apart by component", async () => {
     const t = initConvexTest();
     recorder = recordTransactions(t);
-    const limits = [
-      {
-        window: "minute" as const,
-        limit: 5,
-        config: { kind: "fixed window" as const, rate: 5, period: 60_000, start: 0 },
-      },
-    ];
+    const config = { kind: "fixed window" as const, rate: 5, period: 60_000, start: 0 };
+    const take = (key: string) =>
+      t.run(async (ctx) => ctx.runMutation(components.rateLimiter.lib.rateLimit, { name: "n", key, config }));
     const { transactions } = await recorder.record(async () => {
-      await t.mutation(internal.quotas.takeTokens, { key: "k1", limits, reserve: false });
-      await t.mutation(internal.quotas.takeTokens, { key: "k1", limits, reserve: false });
-      await t.mutation(internal.quotas.takeTokens, { key: "k2", limits, reserve: false });
+      await take("k1");
+      await take("k1");
+      await take("k2");
     });
     expect(transactions).toHaveLength(3);
     const [first, second, other] = transactions;
@@ -208,9 +204,10 @@ describe("transactions", () => {
     const { t, a1 } = await start();
     const read = await one(() => t.query(api.quotas.getQuota, { integrationId: "a", namespace: "n1" }));
     expect(read).toMatchObject({ committed: false, writes: [], ranges: [{ table: "quotas", index: "by_scope" }] });
-    recorder.stop();
-    const before = recorder.transactions.length;
+    const stopped = recorder!;
+    stopped.stop();
+    const before = stopped.transactions.length;
     await t.run(async (ctx) => ctx.db.patch("quotas", a1 as Id<"quotas">, { perMinute: 8 }));
-    expect(recorder.transactions).toHaveLength(before);
+    expect(stopped.transactions).toHaveLength(before);
   });
 });
