@@ -104,10 +104,11 @@ describe("two dispatches on different boards", () => {
     const t = await boards();
     const onBoard1 = await one(() => dispatch(t, 1));
     const onBoard2 = await one(() => dispatch(t, 2));
-    // Both did their work: executions, logs, workpool's queue, the event id.
+    // Both did their work (so the check below is not empty): executions,
+    // the event id, an action handed to workpool.
     for (const tx of [onBoard1, onBoard2]) {
-      expect(new Set(tx.writes.map((w) => `${w.component}:${w.table}`))).toEqual(
-        new Set([":ruleExecutions", ":ruleExecutionLogs", ":processedEvents", "workpool:work", "workpool:pendingStart"]),
+      expect(tx.writes.map((w) => `${w.component}:${w.table}`)).toEqual(
+        expect.arrayContaining([":ruleExecutions", ":processedEvents", "workpool:work", "workpool:pendingStart"]),
       );
     }
     expect(between(onBoard1, onBoard2)).toEqual([]);
