@@ -8,6 +8,7 @@ import { anyApi, type ApiFromModules } from "convex/server";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { register } from "../test.js";
 import { schema, type OpsDraft } from "./opsHost.test.js";
+import { quotaShards } from "../component/quotas.js";
 
 const host = anyApi["opsHost.test"] as unknown as ApiFromModules<{
   "opsHost.test": typeof import("./opsHost.test.js");
@@ -241,5 +242,50 @@ describe("quotas: wait", () => {
       (l) => l.message === "Action a1 (work): attempt 1",
     );
     expect(attempt!.timestamp).toBeGreaterThanOrEqual(nextWindow);
+  });
+});
+
+describe("quotas: shards", () => {
+  test("a limit is split over one counter per 10 runs of its window, at most 16", () => {
+    expect([1, 5, 19, 20, 25, 159, 160, 1000, 1_000_000_000].map(quotaShards)).toEqual([
+      1, 1, 1, 2, 2, 15, 16, 16, 16,
+    ]);
+  });
+
+  test("a split limit is exact: a start finds the shards with room, and is refused only when all are used up", async () => {
+    const t = setup();
+    await createRule(t, "q");
+    await t.mutation(host.setQuota, { perMinute: 25 });
+    // Every start tries the second shard (12 runs) first; the rest of the
+    // window's runs are in the first (13).
+    vi.spyOn(Math, "random").mockReturnValue(0.99);
+    for (let i = 0; i < 25; i++) expect((await dispatch(t, "q")).status, `run ${i + 1}`).toBe("running");
+    expect((await dispatch(t, "q")).status).toBe("rate_limited");
+    const [minute] = (await t.query(host.quotaUsage, {}))!.windows;
+    expect(minute).toMatchObject({ limit: 25, used: 25, remaining: 0, windowStart: START - 1000 });
+
+    vi.setSystemTime(START - 1000 + MINUTE);
+    expect((await dispatch(t, "q")).status).toBe("running");
+    expect((await t.query(host.quotaUsage, {}))!.windows[0]).toMatchObject({ used: 1, remaining: 24 });
+  });
+
+  test('with "wait", a split limit reserves the whole next window, and no more', async () => {
+    const t = setup();
+    await createRule(t, "q");
+    await t.mutation(host.setQuota, { perMinute: 20, whenExceeded: "wait" });
+    const nextWindow = START - 1000 + MINUTE;
+    vi.spyOn(Math, "random").mockReturnValue(0);
+    const runs = [];
+    for (let i = 0; i < 40; i++) runs.push(await dispatch(t, "q"));
+    expect((await dispatch(t, "q")).status).toBe("rate_limited");
+
+    const startedAt = [];
+    for (const run of runs) {
+      const execution = (await t.query(host.execution, { executionId: run.executionId }))!;
+      startedAt.push(execution.actions[0].startedAt);
+    }
+    expect(startedAt.slice(0, 20).every((at) => at !== undefined && at < nextWindow)).toBe(true);
+    expect(startedAt.slice(20)).toEqual(Array(20).fill(nextWindow));
+    expect((await t.query(host.quotaUsage, {}))!.windows[0]).toMatchObject({ used: 40, remaining: 0 });
   });
 });

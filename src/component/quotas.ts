@@ -24,6 +24,12 @@
  *   ahead per limit) and the action starts then; beyond that, rejected.
  * - With several limits, the tokens are taken all or none (a nested
  *   mutation that throws rolls back the ones it took).
+ * - A limit of 20 or more is split over several counters (shards, see
+ *   `quotaShards`), each holding its share of the window: a start takes a
+ *   token from one, so concurrent dispatches of one namespace mostly touch
+ *   different documents instead of all conflicting on one. A start tries
+ *   its shard first and the others after it only when that one is used up,
+ *   so the limit stays exact: refused only when every shard is used up.
  */
 import { ConvexError, v, type Infer } from "convex/values";
 import { calculateRateLimit } from "@convex-dev/rate-limiter";
@@ -65,25 +71,33 @@ const WINDOW_LABEL = { minute: "per-minute", hour: "per-hour", month: "per-month
 const WINDOWS: QuotaWindow[] = ["minute", "hour", "month"];
 /** The largest limit a window may have. */
 export const QUOTA_MAX = 1_000_000_000;
+/** A limit is split over at most this many counters... */
+export const QUOTA_MAX_SHARDS = 16;
+/** ...each holding at least this many of the window's runs. */
+export const QUOTA_MIN_PER_SHARD = 10;
 const QUOTA_EXCEEDED = "convex-rules:quotaExceeded";
 
 type Scope = { integrationId: string; namespace: string };
 type Exceeded = { window: QuotaWindow; limit: number; retryAfter: number };
 type Taken = { ok: true; waitMs: number; window?: QuotaWindow; limit?: number } | ({ ok: false } & Exceeded);
 
-/** One limit of a quota, as the rate limiter takes it. */
+/** One limit of a quota: its window, its runs per window, and how many counters share them. */
 const vLimit = v.object({
   window: vQuotaWindow,
   limit: v.number(),
-  config: v.object({
-    kind: v.literal("fixed window"),
-    rate: v.number(),
-    period: v.number(),
-    start: v.number(),
-    maxReserved: v.optional(v.number()),
-  }),
+  shards: v.number(),
+  /** With "wait", a shard may reserve its share of the next window too. */
+  reserve: v.boolean(),
 });
 type Limit = Infer<typeof vLimit>;
+/** A shard's counter, as the rate limiter takes it. */
+type ShardConfig = {
+  kind: "fixed window";
+  rate: number;
+  period: number;
+  start: number;
+  maxReserved?: number;
+};
 
 /**
  * Sets the quota of one namespace of an integration, or (no `namespace`)
@@ -91,7 +105,8 @@ type Limit = Infer<typeof vLimit>;
  * quota of its own, counted for each namespace apart. Replaces the previous
  * quota of that scope; at least one limit is required (`removeQuota`
  * removes one). Limits are integers from 1 to 1,000,000,000; counts already
- * made in the current windows are kept. Returns the quota as stored.
+ * made in the current windows are kept (those of the counters the old and
+ * new split share, see `quotaShards`). Returns the quota as stored.
  */
 export const setQuota = mutation({
   args: {
@@ -174,20 +189,30 @@ export const getQuotaUsage = query({
     if (!row) return null;
     const now = Date.now();
     const windows = [];
-    for (const { window, limit, config } of limitsOf(row)) {
-      const stored = await ctx.runQuery(components.rateLimiter.lib.getValue, {
-        name: limitName(window),
-        key: quotaKey(scope),
-        config,
-      });
-      const current = calculateRateLimit({ value: stored.value, ts: stored.ts }, config, now, 0);
+    for (const limit of limitsOf(row)) {
+      // Every shard's count, summed: the usage is exact however the limit is split.
+      let value = 0;
+      let remaining = 0;
+      let windowStart = 0;
+      for (let shard = 0; shard < limit.shards; shard++) {
+        const config = shardConfig(limit, shard);
+        const stored = await ctx.runQuery(components.rateLimiter.lib.getValue, {
+          name: limitName(limit.window),
+          key: shardKey(scope, shard),
+          config,
+        });
+        const current = calculateRateLimit({ value: stored.value, ts: stored.ts }, config, now, 0);
+        value += current.value;
+        remaining += Math.max(0, current.value);
+        windowStart = current.ts;
+      }
       windows.push({
-        window,
-        limit,
-        used: limit - current.value,
-        remaining: Math.max(0, current.value),
-        windowStart: current.ts,
-        windowEnd: current.ts + config.period,
+        window: limit.window,
+        limit: limit.limit,
+        used: limit.limit - value,
+        remaining,
+        windowStart,
+        windowEnd: windowStart + QUOTA_WINDOW_MS[limit.window],
       });
     }
     return { quota: toQuota(row), inherited: row.namespace === null, windows };
@@ -200,12 +225,18 @@ export const getQuotaUsage = query({
  * `reserve`) and the limit that asked for it.
  */
 export const takeTokens = internalMutation({
-  args: { key: v.string(), limits: v.array(vLimit), reserve: v.boolean() },
+  args: {
+    integrationId: v.string(),
+    namespace: v.string(),
+    limits: v.array(vLimit),
+    /** In [0, 1): which shard of each limit to try first. */
+    shardPick: v.number(),
+  },
   returns: v.object({ waitMs: v.number(), window: v.optional(vQuotaWindow), limit: v.optional(v.number()) }),
   handler: async (ctx, args) => {
     let longest: { waitMs: number; window?: QuotaWindow; limit?: number } = { waitMs: 0 };
     for (const limit of args.limits) {
-      const taken = await takeOne(ctx, args.key, limit, args.reserve);
+      const taken = await takeOne(ctx, args, limit, args.shardPick);
       if (!taken.ok) {
         const { ok: _ok, ...exceeded } = taken;
         throw new ConvexError({ kind: QUOTA_EXCEEDED, ...exceeded });
@@ -234,7 +265,7 @@ export async function applyQuota(
   // the same dispatch do not ask again.
   const taken: Taken = state.refused
     ? { ok: false, ...state.refused }
-    : await take(ctx, state.quota, scope);
+    : await take(ctx, state.quota, scope, state.shardPick);
   const fields = {
     integrationId: scope.integrationId,
     namespace: scope.namespace,
@@ -254,7 +285,11 @@ export async function applyQuota(
 
 // --- helpers ---------------------------------------------------------------
 
-type QuotaState = { quota: Doc<"quotas"> | null; refused?: Exceeded };
+/**
+ * `shardPick` is drawn once per transaction, so that the starts of one
+ * dispatch use the same shard while it has tokens, and touch one counter.
+ */
+type QuotaState = { quota: Doc<"quotas"> | null; refused?: Exceeded; shardPick: number };
 /** The quota of each scope, read once per transaction (keyed by its ctx). */
 const states = new WeakMap<object, Map<string, QuotaState>>();
 
@@ -267,7 +302,7 @@ async function stateFor(ctx: MutationCtx, scope: Scope): Promise<QuotaState> {
   const key = quotaKey(scope);
   let state = byScope.get(key);
   if (!state) {
-    state = { quota: await quotaInForce(ctx, scope) };
+    state = { quota: await quotaInForce(ctx, scope), shardPick: Math.random() };
     byScope.set(key, state);
   }
   return state;
@@ -322,56 +357,89 @@ function quotaKey(scope: Scope): string {
   return JSON.stringify([scope.integrationId, scope.namespace]);
 }
 
+/** Shard 0 keeps the namespace's key, so an unsplit limit counts on as before. */
+function shardKey(scope: Scope, shard: number): string {
+  return shard === 0 ? quotaKey(scope) : JSON.stringify([scope.integrationId, scope.namespace, shard]);
+}
+
 /**
- * Each limit of a quota as a fixed-window rate limit: `rate` tokens per
- * window, no rollover (capacity = rate), windows aligned to the epoch
- * (`start: 0`); with "wait", at most one window's worth reserved ahead.
+ * How many counters a limit is split over: one per 10 runs of the window,
+ * from 1 (limits under 20) to 16 (limits of 160 and more). Each shard keeps
+ * at least 10 runs, so a start rarely finds its shard used up while others
+ * have room (it then reads the others, one by one); 16 keeps the reads of a
+ * refused start, and of `getQuotaUsage`, small.
  */
+export function quotaShards(limit: number): number {
+  return Math.max(1, Math.min(QUOTA_MAX_SHARDS, Math.floor(limit / QUOTA_MIN_PER_SHARD)));
+}
+
+/**
+ * A shard's counter as a fixed-window rate limit: its share of the runs
+ * (the remainder of an uneven split goes to the first shards, so the shares
+ * add up to the limit), no rollover (capacity = rate), windows aligned to
+ * the epoch (`start: 0`); with "wait", at most one window's share reserved
+ * ahead.
+ */
+function shardConfig({ window, limit, shards, reserve }: Limit, shard: number): ShardConfig {
+  const share = Math.floor(limit / shards) + (shard < limit % shards ? 1 : 0);
+  return {
+    kind: "fixed window",
+    rate: share,
+    period: QUOTA_WINDOW_MS[window],
+    start: 0,
+    ...(reserve ? { maxReserved: share } : {}),
+  };
+}
+
 function limitsOf(quota: Doc<"quotas">): Limit[] {
   const limits: Limit[] = [];
   for (const window of WINDOWS) {
     const limit = quota[WINDOW_FIELD[window]];
     if (limit === undefined) continue;
-    limits.push({
-      window,
-      limit,
-      config: {
-        kind: "fixed window" as const,
-        rate: limit,
-        period: QUOTA_WINDOW_MS[window],
-        start: 0,
-        ...(quota.whenExceeded === "wait" ? { maxReserved: limit } : {}),
-      },
-    });
+    limits.push({ window, limit, shards: quotaShards(limit), reserve: quota.whenExceeded === "wait" });
   }
   return limits;
 }
 
-async function takeOne(
-  ctx: MutationCtx,
-  key: string,
-  { window, limit, config }: Limit,
-  reserve: boolean,
-): Promise<Taken> {
-  const status = await ctx.runMutation(components.rateLimiter.lib.rateLimit, {
-    name: limitName(window),
-    key,
-    config,
-    ...(reserve ? { reserve: true } : {}),
-  });
-  return status.ok
-    ? { ok: true, waitMs: status.retryAfter ?? 0, window, limit }
-    : { ok: false, window, limit, retryAfter: status.retryAfter };
+/**
+ * One token of a limit: from the first shard (`shardPick` of them) that has
+ * one, trying the next ones in turn; with "wait", when none has, a
+ * reservation in the first that can still reserve. Refused when no shard
+ * can, so the split never refuses a run the limit has room for.
+ */
+async function takeOne(ctx: MutationCtx, scope: Scope, limit: Limit, shardPick: number): Promise<Taken> {
+  const { window, shards } = limit;
+  const first = Math.min(shards - 1, Math.floor(shardPick * shards));
+  // One shard reserves in the same call; several first look for a free token.
+  const passes = limit.reserve && shards > 1 ? [false, true] : [limit.reserve];
+  let retryAfter = Infinity;
+  for (const reserve of passes) {
+    for (let i = 0; i < shards; i++) {
+      const shard = (first + i) % shards;
+      const status = await ctx.runMutation(components.rateLimiter.lib.rateLimit, {
+        name: limitName(window),
+        key: shardKey(scope, shard),
+        config: shardConfig(limit, shard),
+        ...(reserve ? { reserve: true } : {}),
+      });
+      if (status.ok) return { ok: true, waitMs: status.retryAfter ?? 0, window, limit: limit.limit };
+      retryAfter = Math.min(retryAfter, status.retryAfter);
+    }
+  }
+  return { ok: false, window, limit: limit.limit, retryAfter };
 }
 
 /** One token of every limit of the quota (one call when there is one limit). */
-async function take(ctx: MutationCtx, quota: Doc<"quotas">, scope: Scope): Promise<Taken> {
+async function take(ctx: MutationCtx, quota: Doc<"quotas">, scope: Scope, shardPick: number): Promise<Taken> {
   const limits = limitsOf(quota);
-  const reserve = quota.whenExceeded === "wait";
-  const key = quotaKey(scope);
-  if (limits.length === 1) return await takeOne(ctx, key, limits[0], reserve);
+  if (limits.length === 1) return await takeOne(ctx, scope, limits[0], shardPick);
   try {
-    const longest = await ctx.runMutation(internal.quotas.takeTokens, { key, limits, reserve });
+    const longest = await ctx.runMutation(internal.quotas.takeTokens, {
+      integrationId: scope.integrationId,
+      namespace: scope.namespace,
+      limits,
+      shardPick,
+    });
     return { ok: true, ...longest };
   } catch (error) {
     const data = error instanceof ConvexError ? (error.data as Record<string, unknown>) : null;
