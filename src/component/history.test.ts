@@ -111,7 +111,7 @@ describe("deleteRuleHistory", () => {
     expect((await counts(t)).executions).toEqual([]);
   });
 
-  test("counts executions without logs against the batch", async () => {
+  test("counts executions without logs against the batch", { timeout: 30_000 }, async () => {
     vi.useFakeTimers();
     const t = initConvexTest();
     await seedHistory(
