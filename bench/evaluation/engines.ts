@@ -5,17 +5,14 @@
  */
 import jsonLogic, { type RulesLogic } from "json-logic-js";
 import { Engine } from "json-rules-engine";
+import { convexToJson, type Value } from "convex/values";
+import { compileCandidate, evaluateCandidate, EXPLANATION_MAX_BYTES } from "../../src/core/candidate.js";
+import { flattenConditions } from "../../src/core/conditions.js";
 import { compileConditions, type CompiledConditions } from "../../src/core/evaluate.js";
 import { flattenExplanation } from "../../src/core/explanation.js";
 import { sanitizeForStorage } from "../../src/core/sanitize.js";
 import { STARTS_WITH, toJsonLogic, toJsonRulesEngine } from "./translate.js";
 import type { BenchEvent, BenchRule } from "./workload.js";
-
-/**
- * The cap `engine.execute` gives a stored explanation (EXPLANATION_MAX_BYTES
- * in src/component/engine.ts, not exported): kept equal by hand.
- */
-const STORED_EXPLANATION_MAX_BYTES = 64 * 1024;
 
 type RunnerInfo = {
   id: string;
@@ -46,6 +43,18 @@ function timedSetup<T>(build: () => T): [T, number] {
   return [value, performance.now() - started];
 }
 
+/** A pass over events with one function per (rule, event): how many matched. */
+function passOf<C>(compiled: readonly C[], one: (c: C, event: BenchEvent) => boolean) {
+  return (events: readonly BenchEvent[]): number => {
+    let matched = 0;
+    for (let e = 0; e < events.length; e++) {
+      const event = events[e];
+      for (let r = 0; r < compiled.length; r++) if (one(compiled[r], event)) matched++;
+    }
+    return matched;
+  };
+}
+
 /** Our evaluator; `explain` as `engine.execute` would pass it. */
 export function ours(
   rules: readonly BenchRule[],
@@ -54,24 +63,12 @@ export function ours(
 ): Prepared<SyncRunner> {
   const [compiled, setupMs] = timedSetup(() => rules.map((r) => compileConditions(r.conditions)));
   const ctx = { now, explain: variant !== "off" };
-  const one = (c: CompiledConditions, event: BenchEvent): boolean => {
-    const result = c.evaluate(event, ctx);
-    if (variant === "stored") {
-      sanitizeForStorage(flattenExplanation(result.explanation ?? []), {
-        maxBytes: STORED_EXPLANATION_MAX_BYTES,
-        depthOffset: 1,
-      });
-    }
-    return result.met;
-  };
+  const one = (c: CompiledConditions, event: BenchEvent): boolean => c.evaluate(event, ctx).met;
   const labels = {
     off: ["ours (explanation off)", "`compiled.evaluate(event, { now, explain: false })`"],
     tree: ["ours (explanation on)", "`compiled.evaluate(event, { now, explain: true })`: the explanation tree"],
-    stored: [
-      "ours (explanation on, stored form)",
-      "as above, then `flattenExplanation` + `sanitizeForStorage` (64 KiB cap), what `execute` stores",
-    ],
   } as const;
+  if (variant === "stored") return previousDispatchPath(rules, now);
   return {
     setupMs,
     runner: {
@@ -79,25 +76,73 @@ export function ours(
       label: labels[variant][0],
       timed: labels[variant][1],
       async: false,
-      slow: variant === "stored",
-      pass:
-        variant === "stored"
-          ? (events) => {
-              let matched = 0;
-              for (let e = 0; e < events.length; e++) {
-                const event = events[e];
-                for (let r = 0; r < compiled.length; r++) if (one(compiled[r], event)) matched++;
-              }
-              return matched;
-            }
-          : (events) => {
-              let matched = 0;
-              for (let e = 0; e < events.length; e++) {
-                const event = events[e];
-                for (let r = 0; r < compiled.length; r++) if (compiled[r].evaluate(event, ctx).met) matched++;
-              }
-              return matched;
-            },
+      slow: false,
+      pass: passOf(compiled, one),
+      matches: (event) => compiled.map((c) => one(c, event)),
+    },
+  };
+}
+
+/**
+ * The per-candidate work `execute` did before `evaluateCandidate`: the
+ * compiled-cache key (`JSON.stringify(convexToJson(route.conditions))`)
+ * looked up, the explanation tree, `flattenExplanation`, then
+ * `sanitizeForStorage` of the whole (64 KiB cap).
+ */
+function previousDispatchPath(rules: readonly BenchRule[], now: number): Prepared<SyncRunner> {
+  const [routes, setupMs] = timedSetup(() => {
+    const cache = new Map<string, CompiledConditions>();
+    return rules.map((r) => {
+      const conditions = flattenConditions(r.conditions);
+      cache.set(JSON.stringify(convexToJson(conditions as Value)), compileConditions(r.conditions));
+      return { conditions, cache };
+    });
+  });
+  const ctx = { now, explain: true };
+  const one = (route: (typeof routes)[number], event: BenchEvent): boolean => {
+    const compiled = route.cache.get(JSON.stringify(convexToJson(route.conditions as Value)))!;
+    const result = compiled.evaluate(event, ctx);
+    sanitizeForStorage(flattenExplanation(result.explanation ?? []), {
+      maxBytes: EXPLANATION_MAX_BYTES,
+      depthOffset: 1,
+    });
+    return result.met;
+  };
+  return {
+    setupMs,
+    runner: {
+      id: "ours-stored",
+      label: "ours, previous per-candidate path",
+      timed:
+        "cache key `JSON.stringify(convexToJson(route.conditions))` looked up, `compiled.evaluate(event, { now, explain: true })`, " +
+        "`flattenExplanation`, `sanitizeForStorage` (64 KiB cap): what `execute` did per candidate before `evaluateCandidate`",
+      async: false,
+      slow: true,
+      pass: passOf(routes, one),
+      matches: (event) => routes.map((route) => one(route, event)),
+    },
+  };
+}
+
+/**
+ * The whole per-candidate work of dispatch: `evaluateCandidate` on the
+ * rule's compiled stored conditions (compiled once, as `execute` caches
+ * them by route id), the stored explanation included.
+ */
+export function candidateRunner(rules: readonly BenchRule[], now: number): Prepared<SyncRunner> {
+  const [compiled, setupMs] = timedSetup(() => rules.map((r) => compileCandidate(flattenConditions(r.conditions))));
+  const options = { now };
+  const one = (c: (typeof compiled)[number], event: BenchEvent): boolean => evaluateCandidate(c, event, options).met;
+  return {
+    setupMs,
+    runner: {
+      id: "ours-candidate",
+      label: "ours per candidate (`evaluateCandidate`)",
+      timed:
+        "`evaluateCandidate(compiled, event, { now })`: evaluation, flat explanation and its stored form (64 KiB cap), what `execute` stores",
+      async: false,
+      slow: false,
+      pass: passOf(compiled, one),
       matches: (event) => compiled.map((c) => one(c, event)),
     },
   };

@@ -4,7 +4,9 @@
  * A tree is compiled once per rule into closures (paths parsed, regular
  * expressions built, dates and windows parsed, `in` lists hashed) and then
  * evaluated per event without parsing, cloning or async work. With
- * `explain: false` no explanation object is built at all.
+ * `explain: false` no explanation object is built at all. Explanations are
+ * built in their flat, stored form (explanation.ts), the entries of skipped
+ * nodes prepared at compile time; the tree form is nested from it.
  *
  * Semantics:
  * - The top-level list is an implicit `all`. `all` / `any` short-circuit;
@@ -38,6 +40,7 @@ import {
   type DateOperand,
   type TimeWindow,
 } from "./conditions.js";
+import type { FlatExplanationNode } from "./explanation.js";
 import { getPath, tryParsePath, type PathSegment } from "./paths.js";
 import { compileRegex, type CompiledRegex } from "./regex.js";
 
@@ -62,19 +65,44 @@ export type ExplanationNode = {
   children?: ExplanationNode[];
 };
 
-export type EvaluationContext = {
+/** What evaluation needs besides the event. */
+export type RunContext = {
   /** Epoch milliseconds of "now" for relative dates and `within`. */
   now: number;
-  /** Build an explanation tree (slower); false is the fast path. */
-  explain: boolean;
   /** Decides custom (non-built-in) condition types. */
   custom?: (node: Condition) => boolean | { error: string };
+};
+
+export type EvaluationContext = RunContext & {
+  /** Build an explanation tree (slower); false is the fast path. */
+  explain: boolean;
 };
 
 export type EvaluationResult = { met: boolean; explanation?: ExplanationNode[] };
 
 export type CompiledConditions = {
   evaluate(event: unknown, ctx: EvaluationContext): EvaluationResult;
+  /**
+   * Evaluates with the explanation in its flat form (explanation.ts), built
+   * directly: what `flattenExplanation(evaluate(event, { ...ctx, explain:
+   * true }).explanation)` gives, without the tree. `measure`, when given,
+   * is called on every value an entry takes from the event or the config
+   * (`actual`, `expected`, `error`) as it is taken; `measured` is the sum of
+   * what it returned (0 without it), or -1 when it returned -1 for one.
+   * Skipped entries are shared between evaluations and frozen.
+   */
+  explainFlat(
+    event: unknown,
+    ctx: RunContext,
+    measure?: ExplanationMeasure,
+  ): { met: boolean; explanation: FlatExplanationNode[]; measured: number };
+  /**
+   * The flat explanation with every node "skipped". Every flat explanation
+   * lists the same nodes in the same order, with the same `id`, `type`,
+   * `op`, `path` and `parent`; only `result`, `actual`, `expected`, `error`
+   * and `index` vary.
+   */
+  skippedExplanation(): FlatExplanationNode[];
 };
 
 /** Longest string `matches` tests; longer inputs make the leaf an "error". */
@@ -116,36 +144,106 @@ function outcome(code: Code): ConditionOutcome {
   return code === T ? true : code === F ? false : "error";
 }
 
-type Run = (root: unknown, ctx: EvaluationContext) => Code;
+type Run = (root: unknown, ctx: RunContext) => Code;
+
+/**
+ * Measures a value an explanation takes from the event or the config (an
+ * `actual`, an `expected`, an `error`): a size, or -1 to say it cannot be
+ * used as it is. See {@link CompiledConditions.explainFlat}.
+ */
+export type ExplanationMeasure = (value: unknown) => number;
+
+/** The flat explanation being built, and the sum of its measured values. */
+type FlatOut = {
+  entries: FlatExplanationNode[];
+  measure: ExplanationMeasure | undefined;
+  /** -1 once a value measured -1. */
+  measured: number;
+};
+
+/** `value`, measured into `out` on its way into an entry. */
+function taken<V>(out: FlatOut, value: V): V {
+  const measure = out.measure;
+  if (measure !== undefined && out.measured >= 0) {
+    const size = measure(value);
+    out.measured = size < 0 ? -1 : out.measured + size;
+  }
+  return value;
+}
+
+/**
+ * A value every evaluation takes (a config operand, a fixed message), to
+ * take into `out`: measured once per measure, which must depend on the
+ * value alone.
+ */
+function takenConstant<V>(value: V): (out: FlatOut) => V {
+  let measuredBy: ExplanationMeasure | undefined;
+  let size = 0;
+  return (out) => {
+    const measure = out.measure;
+    if (measure !== undefined && out.measured >= 0) {
+      if (measure !== measuredBy) {
+        size = measure(value);
+        measuredBy = measure;
+      }
+      out.measured = size < 0 ? -1 : out.measured + size;
+    }
+    return value;
+  };
+}
+
+/**
+ * Appends the flat explanation of a node, then those of the nodes under it
+ * (parents first, see explanation.ts), to `out`; returns the node's result.
+ */
+type Explain = (root: unknown, ctx: RunContext, out: FlatOut) => ConditionOutcome;
 type CompiledNode = {
   run: Run;
-  explain: (root: unknown, ctx: EvaluationContext) => ExplanationNode;
-  skip: () => ExplanationNode;
+  explain: Explain;
+  /** What `explain` appends when the node is not evaluated: every entry "skipped". */
+  skipped: readonly FlatExplanationNode[];
+  /** The nodes explained right after this one, as its `children` in the tree. */
+  children?: readonly CompiledNode[];
 };
 type CompiledList = {
   /** T or F: a list is an implicit `all`, in which errors count as false. */
   run: Run;
-  explain: (
-    root: unknown,
-    ctx: EvaluationContext,
-  ) => { met: boolean; nodes: ExplanationNode[] };
-  skip: () => ExplanationNode[];
+  explain: (root: unknown, ctx: RunContext, out: FlatOut) => boolean;
+  skipped: readonly FlatExplanationNode[];
+  nodes: readonly CompiledNode[];
 };
 
 /**
  * Compiles a condition list (an implicit `all`). Never throws: a node whose
  * config is invalid (which validation normally prevents) compiles to a leaf
  * that always evaluates to "error" with the reason.
+ *
+ * @example
+ * ```ts
+ * const compiled = compileConditions([
+ *   { id: "c1", type: "field", config: { path: "status", op: "eq", value: "Done" } },
+ * ]);
+ * compiled.evaluate({ status: "Done" }, { now: Date.now(), explain: false }); // { met: true }
+ * compiled.explainFlat({ status: "Done" }, { now: Date.now() }).explanation;
+ * // [{ id: "c1", type: "field", result: true, op: "eq", path: "status", actual: "Done", expected: "Done" }]
+ * ```
  */
 export function compileConditions(conditions: readonly Condition[]): CompiledConditions {
-  const list = compileList(conditions);
+  const list = compileList(conditions, undefined);
   const run = list.run;
+  const explain = (event: unknown, ctx: RunContext, measure: ExplanationMeasure | undefined) => {
+    const out: FlatOut = { entries: [], measure, measured: 0 };
+    const met = list.explain(event, ctx, out);
+    return { met, explanation: out.entries, measured: out.measured };
+  };
   return {
     evaluate(event, ctx) {
       if (!ctx.explain) return { met: run(event, ctx) === T };
-      const { met, nodes } = list.explain(event, ctx);
-      return { met, explanation: nodes };
+      const { met, explanation } = explain(event, ctx, undefined);
+      return { met, explanation: nest(list.nodes, explanation, { at: 0 }) };
     },
+    explainFlat: (event, ctx, measure) => explain(event, ctx, measure),
+    skippedExplanation: () => [...list.skipped],
   };
 }
 
@@ -158,8 +256,52 @@ export function evaluateConditions(
   return compileConditions(conditions).evaluate(event, ctx);
 }
 
-function compileList(conditions: readonly Condition[]): CompiledList {
-  const nodes = Array.isArray(conditions) ? conditions.map(compileNode) : [];
+/** The tree form of a flat explanation: every compiled node owns the next entry. */
+function nest(
+  nodes: readonly CompiledNode[],
+  flat: readonly FlatExplanationNode[],
+  cursor: { at: number },
+): ExplanationNode[] {
+  const out: ExplanationNode[] = [];
+  for (const node of nodes) {
+    const { parent: _parent, ...explained } = flat[cursor.at++] as FlatExplanationNode;
+    const tree: ExplanationNode = explained;
+    if (node.children !== undefined) tree.children = nest(node.children, flat, cursor);
+    out.push(tree);
+  }
+  return out;
+}
+
+/** Adds `parent` last, where flattening a tree puts it. */
+function withParent(node: FlatExplanationNode, parent: string | undefined): FlatExplanationNode {
+  if (parent !== undefined) node.parent = parent;
+  return node;
+}
+
+/**
+ * An entry that is the same at every evaluation (skipped nodes, invalid
+ * configs), built once and shared: frozen so that no holder can change it.
+ */
+function sharedEntry(node: FlatExplanationNode, parent: string | undefined): FlatExplanationNode {
+  return Object.freeze(withParent(node, parent));
+}
+
+/** A node's entry when skipped, followed by those of the nodes under it. */
+function skippedTree(
+  entry: FlatExplanationNode,
+  parent: string | undefined,
+  children: readonly CompiledNode[] = [],
+): readonly FlatExplanationNode[] {
+  return Object.freeze([sharedEntry(entry, parent), ...children.flatMap((child) => child.skipped)]);
+}
+
+function pushAll(out: FlatOut, entries: readonly FlatExplanationNode[]): void {
+  const into = out.entries;
+  for (let i = 0; i < entries.length; i++) into.push(entries[i]);
+}
+
+function compileList(conditions: readonly Condition[], parent: string | undefined): CompiledList {
+  const nodes = Array.isArray(conditions) ? conditions.map((node) => compileNode(node, parent)) : [];
   const runs = nodes.map((node) => node.run);
   let run: Run;
   if (runs.length === 0) {
@@ -180,36 +322,31 @@ function compileList(conditions: readonly Condition[]): CompiledList {
   }
   return {
     run,
-    explain: (root, ctx) => {
-      const out: ExplanationNode[] = [];
+    explain: (root, ctx, out) => {
       let met = true;
-      for (const node of nodes) {
-        if (!met) {
-          out.push(node.skip());
-          continue;
-        }
-        const explained = node.explain(root, ctx);
-        out.push(explained);
-        if (explained.result !== true) met = false;
+      for (let i = 0; i < nodes.length; i++) {
+        if (!met) pushAll(out, nodes[i].skipped);
+        else if (nodes[i].explain(root, ctx, out) !== true) met = false;
       }
-      return { met, nodes: out };
+      return met;
     },
-    skip: () => nodes.map((node) => node.skip()),
+    skipped: Object.freeze(nodes.flatMap((node) => node.skipped)),
+    nodes,
   };
 }
 
-function compileNode(node: Condition): CompiledNode {
+function compileNode(node: Condition, parent: string | undefined): CompiledNode {
   const type = typeof node?.type === "string" ? node.type : "";
   switch (type) {
     case "all":
     case "any":
-      return compileAllAny(node, type);
+      return compileAllAny(node, type, parent);
     case "not":
-      return compileNot(node);
+      return compileNot(node, parent);
     case "field":
-      return compileField(node);
+      return compileField(node, parent);
     default:
-      return compileCustom(node, type);
+      return compileCustom(node, type, parent);
   }
 }
 
@@ -220,15 +357,22 @@ function idOf(node: Condition): string {
 /** A node that always evaluates to "error", for configs that cannot run. */
 function errorNode(
   node: Condition,
+  parent: string | undefined,
   message: string,
   extra: { op?: string; path?: string } = {},
 ): CompiledNode {
   const id = idOf(node);
   const type = String(node?.type);
+  const explained = sharedEntry({ id, type, result: "error", ...extra, error: message }, parent);
+  const takeMessage = takenConstant(message);
   return {
     run: () => fail(message),
-    explain: () => ({ id, type, result: "error", ...extra, error: message }),
-    skip: () => ({ id, type, result: "skipped", ...extra }),
+    explain: (_root, _ctx, out) => {
+      takeMessage(out);
+      out.entries.push(explained);
+      return "error";
+    },
+    skipped: skippedTree({ id, type, result: "skipped", ...extra }, parent),
   };
 }
 
@@ -237,13 +381,13 @@ function groupChildren(node: Condition): Condition[] | undefined {
   return Array.isArray(children) ? children : undefined;
 }
 
-function compileAllAny(node: Condition, type: "all" | "any"): CompiledNode {
+function compileAllAny(node: Condition, type: "all" | "any", parent: string | undefined): CompiledNode {
   const children = groupChildren(node);
   if (children === undefined || children.length === 0) {
-    return errorNode(node, `a "${type}" group needs config.conditions, a non-empty array`);
+    return errorNode(node, parent, `a "${type}" group needs config.conditions, a non-empty array`);
   }
   const id = idOf(node);
-  const nodes = children.map(compileNode);
+  const nodes = children.map((child) => compileNode(child, id));
   const runs = nodes.map((child) => child.run);
   const isAll = type === "all";
   // In `all` the first child that is not met decides; in `any` the first met.
@@ -262,52 +406,63 @@ function compileAllAny(node: Condition, type: "all" | "any"): CompiledNode {
       };
   return {
     run,
-    explain: (root, ctx) => {
-      const out: ExplanationNode[] = [];
+    explain: (root, ctx, out) => {
+      const explained: FlatExplanationNode = { id, type, result: false };
+      out.entries.push(explained);
       let decided = false;
-      for (const child of nodes) {
+      for (let i = 0; i < nodes.length; i++) {
         if (decided) {
-          out.push(child.skip());
+          pushAll(out, nodes[i].skipped);
           continue;
         }
-        const explained = child.explain(root, ctx);
-        out.push(explained);
-        decided = isAll ? explained.result !== true : explained.result === true;
+        const result = nodes[i].explain(root, ctx, out);
+        decided = isAll ? result !== true : result === true;
       }
       // all: met unless decided by a failure; any: met only if decided.
       const met = isAll ? !decided : decided;
-      return { id, type, result: met, children: out };
+      explained.result = met;
+      withParent(explained, parent);
+      return met;
     },
-    skip: () => ({ id, type, result: "skipped", children: nodes.map((c) => c.skip()) }),
+    skipped: skippedTree({ id, type, result: "skipped" }, parent, nodes),
+    children: nodes,
   };
 }
 
-function compileNot(node: Condition): CompiledNode {
+function compileNot(node: Condition, parent: string | undefined): CompiledNode {
   const children = groupChildren(node);
   if (children === undefined || children.length !== 1) {
-    return errorNode(node, `a "not" group needs exactly one condition in config.conditions`);
+    return errorNode(node, parent, `a "not" group needs exactly one condition in config.conditions`);
   }
   const id = idOf(node);
-  const child = compileNode(children[0]);
+  const child = compileNode(children[0], id);
   const childRun = child.run;
   return {
     run: (root, ctx) => negate(childRun(root, ctx)),
-    explain: (root, ctx) => {
-      const explained = child.explain(root, ctx);
-      const out: ExplanationNode = { id, type: "not", result: false, children: [explained] };
-      if (explained.result === "error") {
-        out.result = "error";
-        out.error = `cannot negate a condition that failed: ${explained.error ?? "error"}`;
+    explain: (root, ctx, out) => {
+      const explained: FlatExplanationNode = { id, type: "not", result: false };
+      const entries = out.entries;
+      entries.push(explained);
+      const at = entries.length;
+      const result = child.explain(root, ctx, out);
+      if (result === "error") {
+        explained.result = "error";
+        explained.error = taken(
+          out,
+          `cannot negate a condition that failed: ${entries[at].error ?? "error"}`,
+        );
       } else {
-        out.result = explained.result !== true;
+        explained.result = result !== true;
       }
-      return out;
+      withParent(explained, parent);
+      return explained.result;
     },
-    skip: () => ({ id, type: "not", result: "skipped", children: [child.skip()] }),
+    skipped: skippedTree({ id, type: "not", result: "skipped" }, parent, [child]),
+    children: [child],
   };
 }
 
-function compileCustom(node: Condition, type: string): CompiledNode {
+function compileCustom(node: Condition, type: string, parent: string | undefined): CompiledNode {
   const id = idOf(node);
   const noHandler = `no handler for custom condition ${type}`;
   const run: Run = (_root, ctx) => {
@@ -328,13 +483,14 @@ function compileCustom(node: Condition, type: string): CompiledNode {
   };
   return {
     run,
-    explain: (root, ctx) => {
+    explain: (root, ctx, out) => {
       const code = run(root, ctx);
-      const out: ExplanationNode = { id, type, result: outcome(code) };
-      if (code === E) out.error = lastError;
-      return out;
+      const explained: FlatExplanationNode = { id, type, result: outcome(code) };
+      if (code === E) explained.error = taken(out, lastError);
+      out.entries.push(withParent(explained, parent));
+      return explained.result;
     },
-    skip: () => ({ id, type, result: "skipped" }),
+    skipped: skippedTree({ id, type, result: "skipped" }, parent),
   };
 }
 
@@ -342,9 +498,9 @@ function compileCustom(node: Condition, type: string): CompiledNode {
 // Field conditions.
 
 /** Decides a leaf from the actual value (undefined when missing). */
-type Test = (actual: unknown, ctx: EvaluationContext) => Code;
+type Test = (actual: unknown, ctx: RunContext) => Code;
 /** Decides a leaf from the actual value and an operand read from the event. */
-type DynamicTest = (actual: unknown, expected: unknown, ctx: EvaluationContext) => Code;
+type DynamicTest = (actual: unknown, expected: unknown, ctx: RunContext) => Code;
 /**
  * An operator: `compile` prepares a test for a constant operand (or gives
  * the reason it cannot), `dynamic` checks an operand read at evaluation.
@@ -354,43 +510,51 @@ type Operator = {
   dynamic: DynamicTest;
 };
 
-function compileField(node: Condition): CompiledNode {
+function compileField(node: Condition, parent: string | undefined): CompiledNode {
   const config = node.config;
-  if (!isPlainObject(config)) return errorNode(node, "a field condition needs a config object");
+  if (!isPlainObject(config)) return errorNode(node, parent, "a field condition needs a config object");
   const id = idOf(node);
   const op = typeof config.op === "string" ? config.op : String(config.op);
   const path = typeof config.path === "string" ? config.path : "";
   const where = { op, path };
   const segments = tryParsePath(path);
-  if (segments === null) return errorNode(node, `"${path}" is not a path`, where);
+  if (segments === null) return errorNode(node, parent, `"${path}" is not a path`, where);
   const valuePath = config.valuePath;
   let valueSegments: readonly PathSegment[] | null = null;
   if (valuePath !== undefined) {
     valueSegments = typeof valuePath === "string" ? tryParsePath(valuePath) : null;
     if (valueSegments === null) {
-      return errorNode(node, `valuePath ${describe(valuePath)} is not a path`, where);
+      return errorNode(node, parent, `valuePath ${describe(valuePath)} is not a path`, where);
     }
   }
 
-  if (op === "every" || op === "some") return compileQuantifier(node, op, segments, where);
+  if (op === "every" || op === "some") return compileQuantifier(node, op, segments, where, parent);
   if (op === "changed" || op === "changed_to" || op === "changed_from") {
-    return compileChange(node, op, segments, valueSegments, where);
+    return compileChange(node, op, segments, valueSegments, where, parent);
   }
 
+  // `decide` gets the value at `path` (undefined when missing): explaining
+  // looks the path up once for the result and the entry.
+  let decide: (actual: unknown, root: unknown, ctx: RunContext) => Code;
   let run: Run;
   const presence = PRESENCE[op];
   if (presence !== undefined) {
+    decide = (actual) => presence(actual);
     run = (root) => {
       const lookup = getPath(root, segments);
       return presence(lookup.found ? lookup.value : undefined);
     };
   } else {
     const operator = OPERATORS[op];
-    if (operator === undefined) return errorNode(node, `unknown operator "${op}"`, where);
+    if (operator === undefined) return errorNode(node, parent, `unknown operator "${op}"`, where);
     if (valueSegments !== null) {
       const valueSegs = valueSegments;
       const missing = `valuePath "${String(valuePath)}" is not in the event`;
       const dynamic = operator.dynamic;
+      decide = (actual, root, ctx) => {
+        const expected = getPath(root, valueSegs);
+        return expected.found ? dynamic(actual, expected.value, ctx) : fail(missing);
+      };
       run = (root, ctx) => {
         const expected = getPath(root, valueSegs);
         if (!expected.found) return fail(missing);
@@ -399,10 +563,11 @@ function compileField(node: Condition): CompiledNode {
       };
     } else {
       if (config.value === undefined) {
-        return errorNode(node, `operator "${op}" needs a value or a valuePath`, where);
+        return errorNode(node, parent, `operator "${op}" needs a value or a valuePath`, where);
       }
       const test = operator.compile(config.value);
-      if (typeof test === "string") return errorNode(node, test, where);
+      if (typeof test === "string") return errorNode(node, parent, test, where);
+      decide = (actual, _root, ctx) => test(actual, ctx);
       run = (root, ctx) => {
         const lookup = getPath(root, segments);
         return test(lookup.found ? lookup.value : undefined, ctx);
@@ -410,27 +575,28 @@ function compileField(node: Condition): CompiledNode {
     }
   }
 
-  const staticExpected =
+  const takeExpected =
     valueSegments === null && config.value !== undefined
-      ? summarizeValue(config.value)
+      ? takenConstant(summarizeValue(config.value))
       : undefined;
   return {
     run,
-    explain: (root, ctx) => {
-      const code = run(root, ctx);
-      const out: ExplanationNode = { id, type: "field", result: outcome(code), op, path };
+    explain: (root, ctx, out) => {
       const lookup = getPath(root, segments);
-      if (lookup.found) out.actual = summarizeValue(lookup.value);
+      const code = decide(lookup.found ? lookup.value : undefined, root, ctx);
+      const explained: FlatExplanationNode = { id, type: "field", result: outcome(code), op, path };
+      if (lookup.found) explained.actual = taken(out, summarizeValue(lookup.value));
       if (valueSegments !== null) {
         const expected = getPath(root, valueSegments);
-        if (expected.found) out.expected = summarizeValue(expected.value);
-      } else if (staticExpected !== undefined) {
-        out.expected = staticExpected;
+        if (expected.found) explained.expected = taken(out, summarizeValue(expected.value));
+      } else if (takeExpected !== undefined) {
+        explained.expected = takeExpected(out);
       }
-      if (code === E) out.error = lastError;
-      return out;
+      if (code === E) explained.error = taken(out, lastError);
+      out.entries.push(withParent(explained, parent));
+      return explained.result;
     },
-    skip: () => ({ id, type: "field", result: "skipped", op, path }),
+    skipped: skippedTree({ id, type: "field", result: "skipped", op, path }, parent),
   };
 }
 
@@ -440,17 +606,18 @@ function compileQuantifier(
   op: "every" | "some",
   segments: readonly PathSegment[],
   where: { op: string; path: string },
+  parent: string | undefined,
 ): CompiledNode {
   const nested = node.config.conditions;
   if (!Array.isArray(nested) || nested.length === 0) {
-    return errorNode(node, `operator "${op}" needs config.conditions`, where);
+    return errorNode(node, parent, `operator "${op}" needs config.conditions`, where);
   }
   const id = idOf(node);
-  const list = compileList(nested);
+  const list = compileList(nested, id);
   const each = list.run;
   const isEvery = op === "every";
   /** The index of the element that decides, or -1 when none does. */
-  const decide = (items: unknown[], ctx: EvaluationContext): number => {
+  const decide = (items: unknown[], ctx: RunContext): number => {
     for (let i = 0; i < items.length; i++) {
       if ((each(items[i], ctx) === T) !== isEvery) return i;
     }
@@ -461,30 +628,33 @@ function compileQuantifier(
     if (!lookup.found || !Array.isArray(lookup.value)) return F;
     return (decide(lookup.value, ctx) < 0) === isEvery ? T : F;
   };
+  const { path } = where;
   return {
     run,
-    explain: (root, ctx) => {
+    explain: (root, ctx, out) => {
       const lookup = getPath(root, segments);
-      const out: ExplanationNode = { id, type: "field", result: false, ...where };
-      if (lookup.found) out.actual = summarizeValue(lookup.value);
+      const explained: FlatExplanationNode = { id, type: "field", result: false, op, path };
+      out.entries.push(explained);
+      if (lookup.found) explained.actual = taken(out, summarizeValue(lookup.value));
       if (!lookup.found || !Array.isArray(lookup.value)) {
-        out.children = list.skip();
-        return out;
+        withParent(explained, parent);
+        pushAll(out, list.skipped);
+        return false;
       }
       const items = lookup.value;
       const found = decide(items, ctx);
-      out.result = (found < 0) === isEvery;
+      const met = (found < 0) === isEvery;
+      explained.result = met;
       // No element decided: every element was evaluated, the last one ends it.
       const index = found >= 0 ? found : items.length - 1;
-      if (index < 0) {
-        out.children = list.skip();
-      } else {
-        out.index = index;
-        out.children = list.explain(items[index], ctx).nodes;
-      }
-      return out;
+      if (index >= 0) explained.index = index;
+      withParent(explained, parent);
+      if (index < 0) pushAll(out, list.skipped);
+      else list.explain(items[index], ctx, out);
+      return met;
     },
-    skip: () => ({ id, type: "field", result: "skipped", ...where, children: list.skip() }),
+    skipped: skippedTree({ id, type: "field", result: "skipped", op, path }, parent, list.nodes),
+    children: list.nodes,
   };
 }
 
@@ -495,10 +665,12 @@ function compileChange(
   segments: readonly PathSegment[],
   valueSegments: readonly PathSegment[] | null,
   where: { op: string; path: string },
+  parent: string | undefined,
 ): CompiledNode {
   if (segments[0] !== "value") {
     return errorNode(
       node,
+      parent,
       `operator "${op}" needs a path that starts with "value" (the previous value is read under "previousValue")`,
       where,
     );
@@ -520,7 +692,7 @@ function compileChange(
       const constant = { found: true, value: config.value as unknown };
       expectedOf = () => constant;
     } else {
-      return errorNode(node, `operator "${op}" needs a value or a valuePath`, where);
+      return errorNode(node, parent, `operator "${op}" needs a value or a valuePath`, where);
     }
   }
   const getExpected = expectedOf;
@@ -535,25 +707,27 @@ function compileChange(
     if (deepEqual(now, before)) return F;
     return deepEqual(op === "changed_to" ? now : before, expected.value) ? T : F;
   };
+  const { path } = where;
   return {
     run,
-    explain: (root, ctx) => {
+    explain: (root, ctx, out) => {
       const code = run(root, ctx);
-      const out: ExplanationNode = { id, type: "field", result: outcome(code), ...where };
+      const explained: FlatExplanationNode = { id, type: "field", result: outcome(code), op, path };
       const current = getPath(root, segments);
       const previous = getPath(root, previousSegments);
       const actual: Record<string, unknown> = {};
       if (current.found) actual.value = summarizeValue(current.value);
       if (previous.found) actual.previousValue = summarizeValue(previous.value);
-      out.actual = actual;
+      explained.actual = taken(out, actual);
       if (getExpected !== null) {
         const expected = getExpected(root);
-        if (expected.found) out.expected = summarizeValue(expected.value);
+        if (expected.found) explained.expected = taken(out, summarizeValue(expected.value));
       }
-      if (code === E) out.error = lastError;
-      return out;
+      if (code === E) explained.error = taken(out, lastError);
+      out.entries.push(withParent(explained, parent));
+      return explained.result;
     },
-    skip: () => ({ id, type: "field", result: "skipped", ...where }),
+    skipped: skippedTree({ id, type: "field", result: "skipped", op, path }, parent),
   };
 }
 

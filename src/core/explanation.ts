@@ -2,7 +2,8 @@
  * Stored form of a condition explanation. A tree of explanations nests two
  * levels per condition group (node, children), so a deep tree would break
  * Convex's 16-level limit: it is stored flat, each node naming its parent,
- * in evaluation order (parents before children).
+ * in evaluation order (parents before children). `explainFlat` of a
+ * compiled condition list builds this form directly.
  */
 import type { ExplanationNode } from "./evaluate.js";
 
