@@ -19,11 +19,10 @@ import {
   type ExecuteResult,
   type Handlers,
 } from "../shared.js";
-import { idFormatProblem, isGroupType, nestConditions } from "../core/conditions.js";
-import { compileConditions, type CompiledConditions } from "../core/evaluate.js";
+import { idFormatProblem, isGroupType } from "../core/conditions.js";
 import { matchPattern } from "../core/patternMatch.js";
 import { sanitizeForStorage } from "../core/sanitize.js";
-import { flattenExplanation } from "../core/explanation.js";
+import { compileCandidate, evaluateCandidate, type CompiledCandidate } from "../core/candidate.js";
 import { sameValue } from "../core/sameValue.js";
 import { errorMessage, fail } from "./errors.js";
 import { appendLog } from "./logs.js";
@@ -47,7 +46,6 @@ export const DEFAULT_MAX_RULES_PER_EVENT = 100;
 export const DEFAULT_MAX_DEPTH = 5;
 /** Inline trigger data (a scheduled fire's slot) is capped so an execution document always fits. */
 export const TRIGGER_DATA_MAX_BYTES = 256 * 1024;
-const EXPLANATION_MAX_BYTES = 64 * 1024;
 /**
  * A batch of dispatch stops taking candidates once it has used this share
  * of any transaction limit; what one more candidate can add keeps it well
@@ -367,17 +365,12 @@ export async function runRule(
           ...(base.slot === undefined ? {} : { slot: base.slot }),
         };
 
-  const conditions = compiledFor(route);
-  const custom = await customResults(ctx, conditions.tree, event, handlers);
-  const { met, explanation } = conditions.compiled.evaluate(event, {
-    now: Date.now(),
-    explain: true,
-    custom: (node) => custom.get(node.id) ?? { error: `no result for condition ${node.id}` },
-  });
-  const explanationValue = sanitizeForStorage(flattenExplanation(explanation ?? []), {
-    maxBytes: EXPLANATION_MAX_BYTES,
-    depthOffset: 1,
-  }).value;
+  const compiled = compiledFor(route);
+  // Only custom conditions need the host: one query each.
+  const custom =
+    compiled.customConditions.length === 0 ? undefined : await customResults(ctx, compiled.tree, event, handlers);
+  // The stored form, as it goes into the execution's `explanation`.
+  const { met, explanation: explanationValue } = evaluateCandidate(compiled, event, { now: Date.now(), custom });
   if (!met) {
     // The explanation says why: a skipped rule costs one write, no log line.
     const id = await record({
@@ -557,7 +550,7 @@ async function causingChain(
   return { ruleIds: [...parent.chain, parent.ruleId] };
 }
 
-type CompiledRule = { conditions: RunnableRule["conditions"]; tree: Condition[]; compiled: CompiledConditions };
+type CompiledRule = { conditions: RunnableRule["conditions"]; candidate: CompiledCandidate };
 const compiledRules = new Map<string, CompiledRule>();
 const MAX_COMPILED_RULES = 5000;
 
@@ -566,15 +559,14 @@ const MAX_COMPILED_RULES = 5000;
  * is checked against the stored conditions (an allocation-free walk): module
  * state can outlive one deployment's ids (convex-test reuses them per test).
  */
-function compiledFor(rule: RunnableRule): CompiledRule {
+function compiledFor(rule: RunnableRule): CompiledCandidate {
   let entry = compiledRules.get(rule.compiledKey);
   if (!entry || !sameValue(entry.conditions, rule.conditions)) {
     if (compiledRules.size >= MAX_COMPILED_RULES) compiledRules.clear();
-    const tree = nestConditions(rule.conditions);
-    entry = { conditions: rule.conditions, tree, compiled: compileConditions(tree) };
+    entry = { conditions: rule.conditions, candidate: compileCandidate(rule.conditions) };
     compiledRules.set(rule.compiledKey, entry);
   }
-  return entry;
+  return entry.candidate;
 }
 
 /** Asks the host's queries for the custom conditions of a rule. */
