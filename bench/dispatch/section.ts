@@ -80,7 +80,7 @@ export async function dispatchSection(quick: boolean, log: (line: string) => voi
       verifySeed(
         t,
         samples,
-        plan.integrations.map((i) => ({ integrationId: i.integrationId, routes: sizeOf(i) })),
+        plan.integrations.map((i) => i.integrationId),
       ),
     );
     log(`  verified ${samples.length} seeded rules against createRule in ${verifySeconds.toFixed(1)} s`);
@@ -224,11 +224,11 @@ function intro(sizes: number[]): string[] {
       "workpool calls `execute` makes. *of which candidate lookup*: `findCandidates` (routes.ts) alone, measured the same way. " +
       "*baseline*: the seed design's dispatch, `rules` read through the `by_integration` index and filtered in memory; " +
       "below the limit it must find exactly our candidates (checked).",
-    "Seeding: `rules` documents, their `ruleRoutes` rows and the `routingPaths` counts are inserted directly, " +
+    "Seeding: `rules` documents, their `ruleRoutes` rows and one `routingPaths` row per field set are inserted directly, " +
       "4,000 rules per transaction (within Convex's limits, which stay on), built with the component's own validation " +
       "and `routesOf`. For a sample of seeded rules (the first rule of every measured board, the last of every integration), " +
       "the same rule is created with `createRule` in a fresh instance: rule document, route rows (including which " +
-      "creation time they copy) and routing path must be equal; the routing path counts of each integration are checked too.",
+      "creation time they copy) and routing path must be equal; the routing path rows of each integration are checked too.",
   ];
 }
 
