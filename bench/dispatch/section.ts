@@ -11,6 +11,7 @@ import {
   measureBaseline,
   measureExecute,
   measureLookup,
+  primeIntegration,
   scopeOf,
   warmUp,
   type BaselineResult,
@@ -41,9 +42,6 @@ type Row = {
   skip: Metrics;
   baseline: BaselineResult;
 };
-
-/** A board id no seeded rule's pattern names. */
-const UNUSED_BOARD = 999_999_999;
 
 export async function dispatchSection(quick: boolean, log: (line: string) => void): Promise<Section> {
   const sizes = quick ? QUICK_SIZES : FULL_SIZES;
@@ -89,14 +87,7 @@ export async function dispatchSection(quick: boolean, log: (line: string) => voi
     warmUps.push(warm);
     log(`  warm-up event (first use of workpool): ${warm.documentsRead} reads, ${warm.documentsWritten} writes`);
 
-    // The first event of an integration also creates its trigger-activity
-    // row (health): one event on a board without rules, per integration,
-    // so that every measured event sees the steady state.
-    for (const integrationId of new Set(plan.cases.map((c) => c.integrationId))) {
-      const prime = statusEvent(UNUSED_BOARD, true, `bench-prime-${integrationId}`);
-      const primed = await measureExecute(t, scopeOf(integrationId), prime, prime.triggerUuid);
-      expect(primed.results, `no rule on board ${UNUSED_BOARD}`).toEqual([]);
-    }
+    for (const integrationId of new Set(plan.cases.map((c) => c.integrationId))) await primeIntegration(t, integrationId);
 
     const [, measureSeconds] = await timed(async () => {
       for (const c of plan.cases) {

@@ -74,6 +74,23 @@ export async function metricsNow(ctx: MetaCtx): Promise<Metrics> {
   };
 }
 
+/** The largest share of one of Convex's limits a transaction used, and which. */
+export type Share = { share: number; metric: string; used: number; limit: number };
+
+/**
+ * The largest share of any of Convex's own limits (not the instance's,
+ * which may be tighter) the current transaction has used so far.
+ */
+export async function largestShare(ctx: MetaCtx): Promise<Share> {
+  const metrics = (await ctx.meta.getTransactionMetrics()) as unknown as Record<string, { used: number } | undefined>;
+  let largest: Share = { share: 0, metric: "documentsRead", used: 0, limit: FULL_LIMITS.documentsRead };
+  for (const [metric, limit] of Object.entries(FULL_LIMITS)) {
+    const used = metrics[metric]?.used ?? 0;
+    if (used / limit > largest.share) largest = { share: used / limit, metric, used, limit };
+  }
+  return largest;
+}
+
 export function metricsDiff(after: Metrics, before: Metrics): Metrics {
   return {
     documentsRead: after.documentsRead - before.documentsRead,
