@@ -15,6 +15,7 @@ import { evaluationSection } from "./evaluation/section.js";
 import { dispatchSection } from "./dispatch/section.js";
 import { historySection } from "./history/section.js";
 import { operationsSection } from "./operations/section.js";
+import { scaleSection } from "./scale/section.js";
 import "./lib/report.js";
 
 const quick = inject("benchQuick");
@@ -35,6 +36,10 @@ test("evaluation", async ({ task }) => {
 
 test("dispatch", async ({ task }) => {
   task.meta.benchSection = await dispatchSection(quick, (line) => console.log(line));
+});
+
+test("scale", async ({ task }) => {
+  task.meta.benchSection = await scaleSection(quick, (line) => console.log(line));
 });
 
 test("history", async ({ task }) => {

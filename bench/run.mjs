@@ -15,12 +15,13 @@ const usage = `Usage: npm run bench [-- [--quick] [--section <name>]...]
 
   --quick           smaller workloads (evaluation: fewer repetitions,
                     json-rules-engine timed on 40 events; dispatch: 100 and
-                    10,000 rules; history: 10,000 executions; migration:
-                    2,000 legacy rows; operations: cleanup of 2,000
-                    executions), about a minute
+                    10,000 rules; scale: 2,500 candidates for one event
+                    (the full run adds 10,000); history: 10,000 executions;
+                    migration: 2,000 legacy rows; operations: cleanup of
+                    2,000 executions), about a minute
   --section <name>  run only this section (repeatable): evaluation, dispatch,
-                    history, migration, operations; prints its tables, leaves
-                    BENCHMARKS.md as it is
+                    scale, history, migration, operations; prints its
+                    tables, leaves BENCHMARKS.md as it is
   --help            this text
 
 Prints the tables and writes them to BENCHMARKS.md.`;

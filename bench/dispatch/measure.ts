@@ -63,6 +63,20 @@ export async function warmUp(t: ComponentTest): Promise<Metrics> {
   return metrics;
 }
 
+/** A board id no seeded rule's pattern names. */
+export const UNUSED_BOARD = 999_999_999;
+
+/**
+ * The first event of an integration also creates its trigger-activity row
+ * (health): one event on a board without rules puts the integration in the
+ * steady state, so that every measured event sees it.
+ */
+export async function primeIntegration(t: ComponentTest, integrationId: string): Promise<void> {
+  const prime = statusEvent(UNUSED_BOARD, true, `bench-prime-${integrationId}`);
+  const primed = await measureExecute(t, scopeOf(integrationId), prime, prime.triggerUuid);
+  if (primed.results.length !== 0) throw new Error(`no rule is on board ${UNUSED_BOARD}, got ${JSON.stringify(primed.results)}`);
+}
+
 /** Rule ids in the order they would run. */
 function runOrder(rules: Array<{ id: string; priority: number; createdAt: number }>): string[] {
   return [...rules]

@@ -61,7 +61,7 @@ const METRIC_NAMES: Array<[keyof Metrics, string]> = [
 type BatchResult = { executionsDeleted: number; logsDeleted: number; rulesChecked: number; done: boolean } & Metrics;
 
 async function seedOld(t: OpsTest, n: number) {
-  const perTransaction = 4_000;
+  const perTransaction = 3_000;
   const now = Date.now();
   for (let from = 0; from < n; from += perTransaction) {
     const count = Math.min(perTransaction, n - from);
@@ -69,6 +69,15 @@ async function seedOld(t: OpsTest, n: number) {
       for (let i = from; i < from + count; i++) {
         const startTime = now - 40 * DAY_MS - i;
         const status = i % 10 === 0 ? "failed" : "succeeded";
+        // As dispatch stores them: the event once, the execution refers to it.
+        const eventRef = await ctx.db.insert("ruleEvents", {
+          integrationId: "bench-ops",
+          namespace: NAMESPACE,
+          triggerType: TRIGGER_TYPE,
+          eventId: `bench-ops-${i}`,
+          data: statusEvent(1, true, `bench-ops-${i}`),
+          receivedAt: startTime,
+        });
         const id = await ctx.db.insert("ruleExecutions", {
           ruleId: `bench-ops.rule-${i % RULES}`,
           ruleName: "Board 1: notify when done",
@@ -83,7 +92,7 @@ async function seedOld(t: OpsTest, n: number) {
           status,
           startTime,
           endTime: startTime + 250,
-          triggerData: statusEvent(1, true, `bench-ops-${i}`),
+          eventRef,
           actions: [],
           chain: [],
         });
