@@ -5,13 +5,12 @@
  * skipped rule costs one write. The suite runs with HALF of Convex's
  * transaction limits, so any transaction over 50% of one fails the test.
  */
-import type { FunctionArgs, FunctionReturnType, WithoutSystemFields } from "convex/server";
+import type { WithoutSystemFields } from "convex/server";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { api, internal } from "./_generated/api.js";
 import type { Doc } from "./_generated/dataModel.js";
-import type { MutationCtx } from "./_generated/server.js";
-import { initConvexTest } from "./setup.test.js";
-import { execute, MAX_BATCH_CANDIDATES } from "./engine.js";
+import { executeHandler, initConvexTest } from "./setup.test.js";
+import { MAX_BATCH_CANDIDATES } from "./engine.js";
 import { syncRoutes } from "./routes.js";
 import { CONVEX_LIMITS, SCHEDULING_LIMITS } from "./transactionLimits.js";
 
@@ -65,14 +64,6 @@ async function executionsInOrder(t: T) {
   return await t.run(async (ctx) => await ctx.db.query("ruleExecutions").collect());
 }
 
-const executeHandler = (
-  execute as unknown as {
-    _handler: (
-      ctx: MutationCtx,
-      args: FunctionArgs<typeof api.engine.execute>,
-    ) => Promise<FunctionReturnType<typeof api.engine.execute>>;
-  }
-)._handler;
 
 describe("dispatch in batches", () => {
   test("every candidate gets one record, in run order, however many there are", { timeout: 60_000 }, async () => {

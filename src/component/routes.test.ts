@@ -4,12 +4,11 @@
  * change, and `findCandidates` finds an event's rules by index lookups only.
  */
 import { afterEach, describe, expect, test, vi } from "vitest";
-import type { FunctionArgs, FunctionReturnType, WithoutSystemFields } from "convex/server";
+import type { WithoutSystemFields } from "convex/server";
 import { api } from "./_generated/api.js";
 import type { Doc } from "./_generated/dataModel.js";
 import type { MutationCtx } from "./_generated/server.js";
-import { initConvexTest } from "./setup.test.js";
-import { execute } from "./engine.js";
+import { executeHandler, initConvexTest } from "./setup.test.js";
 import {
   findCandidates,
   MAX_ROUTE_VALUES,
@@ -76,15 +75,6 @@ async function documentsRead(ctx: MutationCtx): Promise<number> {
   return (await ctx.meta.getTransactionMetrics()).documentsRead.used;
 }
 
-/** The handler behind the registered `execute`, to run inside `t.run` and measure it. */
-const executeHandler = (
-  execute as unknown as {
-    _handler: (
-      ctx: MutationCtx,
-      args: FunctionArgs<typeof api.engine.execute>,
-    ) => Promise<FunctionReturnType<typeof api.engine.execute>>;
-  }
-)._handler;
 
 /** Rules the engine ran (or refused) for `event`, in the order it considered them. */
 async function dispatched(t: T, event: unknown, triggerType = "status_changed") {

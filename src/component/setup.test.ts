@@ -2,7 +2,11 @@
 import { convexTest } from "convex-test";
 import workpool from "@convex-dev/workpool/test";
 import rateLimiter from "@convex-dev/rate-limiter/test";
+import type { FunctionArgs, FunctionReturnType } from "convex/server";
 import schema from "./schema.js";
+import { api } from "./_generated/api.js";
+import type { MutationCtx } from "./_generated/server.js";
+import { execute } from "./engine.js";
 
 type TransactionMetric =
   | "bytesRead"
@@ -35,3 +39,13 @@ export const EXECUTION_DEFAULTS = {
   actions: [] as never[],
   chain: [] as string[],
 };
+
+/** The handler behind the registered `execute`, to run inside `t.run` and measure it. */
+export const executeHandler = (
+  execute as unknown as {
+    _handler: (
+      ctx: MutationCtx,
+      args: FunctionArgs<typeof api.engine.execute>,
+    ) => Promise<FunctionReturnType<typeof api.engine.execute>>;
+  }
+)._handler;
