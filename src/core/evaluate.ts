@@ -1,7 +1,7 @@
 /**
  * Evaluation of condition trees against events. Pure: no database, no ctx.
  *
- * A tree is compiled once per rule into closures (paths parsed, regular
+ * A tree is compiled once per rule into node records (paths parsed, regular
  * expressions built, dates and windows parsed, `in` lists hashed) and then
  * evaluated per event without parsing, cloning or async work. With
  * `explain: false` no explanation object is built at all. Explanations are
@@ -41,7 +41,7 @@ import {
   type TimeWindow,
 } from "./conditions.js";
 import type { FlatExplanationNode } from "./explanation.js";
-import { getPath, tryParsePath, type PathSegment } from "./paths.js";
+import { tryParsePath, valueAt, type PathSegment } from "./paths.js";
 import { compileRegex, type CompiledRegex } from "./regex.js";
 
 export type ConditionOutcome = true | false | "skipped" | "error";
@@ -144,8 +144,6 @@ function outcome(code: Code): ConditionOutcome {
   return code === T ? true : code === F ? false : "error";
 }
 
-type Run = (root: unknown, ctx: RunContext) => Code;
-
 /**
  * Measures a value an explanation takes from the event or the config (an
  * `actual`, an `expected`, an `error`): a size, or -1 to say it cannot be
@@ -171,47 +169,140 @@ function taken<V>(out: FlatOut, value: V): V {
   return value;
 }
 
-/**
- * A value every evaluation takes (a config operand, a fixed message), to
- * take into `out`: measured once per measure, which must depend on the
- * value alone.
- */
-function takenConstant<V>(value: V): (out: FlatOut) => V {
-  let measuredBy: ExplanationMeasure | undefined;
-  let size = 0;
-  return (out) => {
-    const measure = out.measure;
-    if (measure !== undefined && out.measured >= 0) {
-      if (measure !== measuredBy) {
-        size = measure(value);
-        measuredBy = measure;
-      }
-      out.measured = size < 0 ? -1 : out.measured + size;
-    }
-    return value;
-  };
+// ---------------------------------------------------------------------------
+// Compiled nodes.
+//
+// A compiled tree is a tree of `Node` records, all of one shape, read by two
+// interpreters (`run` for the result alone, `explain` for the flat
+// explanation). Records rather than a closure per node keep a compiled rule
+// small (a few hundred bytes per node): dispatch evaluates many rules once
+// each, so what it pays for is mostly memory traffic, not instructions.
+
+const LIST = 0;
+const ALL = 1;
+const ANY = 2;
+const NOT = 3;
+/** A field leaf with a constant operand, or a presence operator. */
+const FIELD = 4;
+/** A field leaf whose operand is read from the event (`valuePath`). */
+const FIELD_DYNAMIC = 5;
+const EVERY = 6;
+const SOME = 7;
+const CHANGE = 8;
+const CUSTOM = 9;
+/** A node whose config cannot run: always "error". */
+const INVALID = 10;
+type Kind =
+  | typeof LIST
+  | typeof ALL
+  | typeof ANY
+  | typeof NOT
+  | typeof FIELD
+  | typeof FIELD_DYNAMIC
+  | typeof EVERY
+  | typeof SOME
+  | typeof CHANGE
+  | typeof CUSTOM
+  | typeof INVALID;
+
+const NO_SEGMENTS: readonly PathSegment[] = [];
+const NO_CHILDREN: readonly Node[] = [];
+
+class Node {
+  /** Set by `explainExpected` for the measure it last measured `expected` with. */
+  measuredBy: ExplanationMeasure | undefined = undefined;
+  expectedSize = 0;
+  /** Where the node's entry is in every flat explanation of the tree. */
+  entryIndex = 0;
+  constructor(
+    readonly kind: Kind,
+    readonly id: string,
+    readonly type: string,
+    readonly op: string,
+    readonly path: string,
+    readonly parent: string | undefined,
+    /** The explained children (groups, not, every/some's nested list). */
+    readonly children: readonly Node[],
+    /** FIELD: the test; CHANGE: unused. */
+    readonly test: Test | undefined,
+    /** FIELD_DYNAMIC and CHANGE with a valuePath. */
+    readonly dynamic: DynamicTest | undefined,
+    readonly segments: readonly PathSegment[],
+    /** FIELD_DYNAMIC, CHANGE: the operand's path, or null. CHANGE: previousValue's is `previous`. */
+    readonly valueSegments: readonly PathSegment[] | null,
+    readonly previous: readonly PathSegment[],
+    /** FIELD, CHANGE: the constant operand, summarised for the explanation; `NONE` when none. */
+    readonly expected: unknown,
+    /** CHANGE: the raw constant operand. */
+    readonly operand: unknown,
+    /** INVALID: the reason; FIELD_DYNAMIC, CHANGE: "valuePath ... is not in the event"; CUSTOM: no handler. */
+    readonly message: string,
+    /** CUSTOM: the condition handed to `ctx.custom`. */
+    readonly source: Condition | undefined,
+    /** INVALID: the shared entry. */
+    readonly entry: FlatExplanationNode | undefined,
+  ) {}
 }
 
+/** No constant operand. */
+const NONE: unknown = Symbol("none");
+
+type NodeSpec = {
+  kind: Kind;
+  id: string;
+  type: string;
+  op?: string;
+  path?: string;
+  children?: readonly Node[];
+  test?: Test;
+  dynamic?: DynamicTest;
+  segments?: readonly PathSegment[];
+  valueSegments?: readonly PathSegment[] | null;
+  previous?: readonly PathSegment[];
+  expected?: unknown;
+  operand?: unknown;
+  message?: string;
+  source?: Condition;
+  entry?: FlatExplanationNode;
+};
+
 /**
- * Appends the flat explanation of a node, then those of the nodes under it
- * (parents first, see explanation.ts), to `out`; returns the node's result.
+ * Compilation state: the skipped entries of the whole tree, in the order
+ * explanations list them (parents first): a node's own skipped entry is
+ * added before its children are compiled.
  */
-type Explain = (root: unknown, ctx: RunContext, out: FlatOut) => ConditionOutcome;
-type CompiledNode = {
-  run: Run;
-  explain: Explain;
-  /** What `explain` appends when the node is not evaluated: every entry "skipped". */
-  skipped: readonly FlatExplanationNode[];
-  /** The nodes explained right after this one, as its `children` in the tree. */
-  children?: readonly CompiledNode[];
-};
-type CompiledList = {
-  /** T or F: a list is an implicit `all`, in which errors count as false. */
-  run: Run;
-  explain: (root: unknown, ctx: RunContext, out: FlatOut) => boolean;
-  skipped: readonly FlatExplanationNode[];
-  nodes: readonly CompiledNode[];
-};
+type Builder = { skipped: FlatExplanationNode[] };
+
+/** Starts a node: adds its skipped entry and returns its index. */
+function begin(b: Builder, entry: FlatExplanationNode, parent: string | undefined): number {
+  const from = b.skipped.length;
+  b.skipped.push(sharedEntry(entry, parent));
+  return from;
+}
+
+function finish(b: Builder, from: number, parent: string | undefined, spec: NodeSpec): Node {
+  const node = new Node(
+    spec.kind,
+    spec.id,
+    spec.type,
+    spec.op ?? "",
+    spec.path ?? "",
+    parent,
+    spec.children ?? NO_CHILDREN,
+    spec.test,
+    spec.dynamic,
+    spec.segments ?? NO_SEGMENTS,
+    spec.valueSegments ?? null,
+    spec.previous ?? NO_SEGMENTS,
+    spec.expected === undefined ? NONE : spec.expected,
+    spec.operand,
+    spec.message ?? "",
+    spec.source,
+    spec.entry,
+  );
+  node.entryIndex = from;
+  return node;
+}
 
 /**
  * Compiles a condition list (an implicit `all`). Never throws: a node whose
@@ -229,22 +320,40 @@ type CompiledList = {
  * ```
  */
 export function compileConditions(conditions: readonly Condition[]): CompiledConditions {
-  const list = compileList(conditions, undefined);
-  const run = list.run;
-  const explain = (event: unknown, ctx: RunContext, measure: ExplanationMeasure | undefined) => {
-    const out: FlatOut = { entries: [], measure, measured: 0 };
-    const met = list.explain(event, ctx, out);
+  const b: Builder = { skipped: [] };
+  const list = compileList(b, conditions, undefined);
+  return new CompiledTree(list, b.skipped);
+}
+
+/** Methods on a prototype rather than closures per rule: less memory per rule. */
+class CompiledTree implements CompiledConditions {
+  constructor(
+    private readonly list: Node,
+    /** Not frozen (its entries are): slicing a frozen array leaves V8's fast path. */
+    private readonly skipped: readonly FlatExplanationNode[],
+  ) {}
+
+  evaluate(event: unknown, ctx: EvaluationContext): EvaluationResult {
+    if (!ctx.explain) return { met: run(this.list, event, ctx) === T };
+    const { met, explanation } = this.explainFlat(event, ctx);
+    return { met, explanation: nest(this.list.children, explanation, { at: 0 }) };
+  }
+
+  explainFlat(
+    event: unknown,
+    ctx: RunContext,
+    measure?: ExplanationMeasure,
+  ): { met: boolean; explanation: FlatExplanationNode[]; measured: number } {
+    // Every explanation lists every node once, in the same order: it starts
+    // as the skipped one, and each evaluated node replaces its own entry.
+    const out: FlatOut = { entries: this.skipped.slice(), measure, measured: 0 };
+    const met = explainList(this.list, event, ctx, out);
     return { met, explanation: out.entries, measured: out.measured };
-  };
-  return {
-    evaluate(event, ctx) {
-      if (!ctx.explain) return { met: run(event, ctx) === T };
-      const { met, explanation } = explain(event, ctx, undefined);
-      return { met, explanation: nest(list.nodes, explanation, { at: 0 }) };
-    },
-    explainFlat: (event, ctx, measure) => explain(event, ctx, measure),
-    skippedExplanation: () => [...list.skipped],
-  };
+  }
+
+  skippedExplanation(): FlatExplanationNode[] {
+    return [...this.skipped];
+  }
 }
 
 /** `compileConditions(conditions).evaluate(event, ctx)`, for one-off use. */
@@ -258,7 +367,7 @@ export function evaluateConditions(
 
 /** The tree form of a flat explanation: every compiled node owns the next entry. */
 function nest(
-  nodes: readonly CompiledNode[],
+  nodes: readonly Node[],
   flat: readonly FlatExplanationNode[],
   cursor: { at: number },
 ): ExplanationNode[] {
@@ -266,7 +375,7 @@ function nest(
   for (const node of nodes) {
     const { parent: _parent, ...explained } = flat[cursor.at++] as FlatExplanationNode;
     const tree: ExplanationNode = explained;
-    if (node.children !== undefined) tree.children = nest(node.children, flat, cursor);
+    if (node.children.length > 0) tree.children = nest(node.children, flat, cursor);
     out.push(tree);
   }
   return out;
@@ -286,67 +395,27 @@ function sharedEntry(node: FlatExplanationNode, parent: string | undefined): Fla
   return Object.freeze(withParent(node, parent));
 }
 
-/** A node's entry when skipped, followed by those of the nodes under it. */
-function skippedTree(
-  entry: FlatExplanationNode,
-  parent: string | undefined,
-  children: readonly CompiledNode[] = [],
-): readonly FlatExplanationNode[] {
-  return Object.freeze([sharedEntry(entry, parent), ...children.flatMap((child) => child.skipped)]);
+// ---------------------------------------------------------------------------
+// Compilation.
+
+function compileList(b: Builder, conditions: readonly Condition[], parent: string | undefined): Node {
+  const from = b.skipped.length;
+  const children = Array.isArray(conditions) ? conditions.map((node) => compileNode(b, node, parent)) : [];
+  return finish(b, from, parent, { kind: LIST, id: "", type: "", children });
 }
 
-function pushAll(out: FlatOut, entries: readonly FlatExplanationNode[]): void {
-  const into = out.entries;
-  for (let i = 0; i < entries.length; i++) into.push(entries[i]);
-}
-
-function compileList(conditions: readonly Condition[], parent: string | undefined): CompiledList {
-  const nodes = Array.isArray(conditions) ? conditions.map((node) => compileNode(node, parent)) : [];
-  const runs = nodes.map((node) => node.run);
-  let run: Run;
-  if (runs.length === 0) {
-    run = () => T;
-  } else if (runs.length === 1) {
-    const [a] = runs;
-    run = (root, ctx) => (a(root, ctx) === T ? T : F);
-  } else if (runs.length === 2) {
-    const [a, b] = runs;
-    run = (root, ctx) => (a(root, ctx) === T && b(root, ctx) === T ? T : F);
-  } else {
-    run = (root, ctx) => {
-      for (let i = 0; i < runs.length; i++) {
-        if (runs[i](root, ctx) !== T) return F;
-      }
-      return T;
-    };
-  }
-  return {
-    run,
-    explain: (root, ctx, out) => {
-      let met = true;
-      for (let i = 0; i < nodes.length; i++) {
-        if (!met) pushAll(out, nodes[i].skipped);
-        else if (nodes[i].explain(root, ctx, out) !== true) met = false;
-      }
-      return met;
-    },
-    skipped: Object.freeze(nodes.flatMap((node) => node.skipped)),
-    nodes,
-  };
-}
-
-function compileNode(node: Condition, parent: string | undefined): CompiledNode {
+function compileNode(b: Builder, node: Condition, parent: string | undefined): Node {
   const type = typeof node?.type === "string" ? node.type : "";
   switch (type) {
     case "all":
     case "any":
-      return compileAllAny(node, type, parent);
+      return compileAllAny(b, node, type, parent);
     case "not":
-      return compileNot(node, parent);
+      return compileNot(b, node, parent);
     case "field":
-      return compileField(node, parent);
+      return compileField(b, node, parent);
     default:
-      return compileCustom(node, type, parent);
+      return compileCustom(b, node, type, parent);
   }
 }
 
@@ -356,24 +425,17 @@ function idOf(node: Condition): string {
 
 /** A node that always evaluates to "error", for configs that cannot run. */
 function errorNode(
+  b: Builder,
   node: Condition,
   parent: string | undefined,
   message: string,
   extra: { op?: string; path?: string } = {},
-): CompiledNode {
+): Node {
   const id = idOf(node);
   const type = String(node?.type);
-  const explained = sharedEntry({ id, type, result: "error", ...extra, error: message }, parent);
-  const takeMessage = takenConstant(message);
-  return {
-    run: () => fail(message),
-    explain: (_root, _ctx, out) => {
-      takeMessage(out);
-      out.entries.push(explained);
-      return "error";
-    },
-    skipped: skippedTree({ id, type, result: "skipped", ...extra }, parent),
-  };
+  const from = begin(b, { id, type, result: "skipped", ...extra }, parent);
+  const entry = sharedEntry({ id, type, result: "error", ...extra, error: message }, parent);
+  return finish(b, from, parent, { kind: INVALID, id, type, message, entry });
 }
 
 function groupChildren(node: Condition): Condition[] | undefined {
@@ -381,117 +443,391 @@ function groupChildren(node: Condition): Condition[] | undefined {
   return Array.isArray(children) ? children : undefined;
 }
 
-function compileAllAny(node: Condition, type: "all" | "any", parent: string | undefined): CompiledNode {
+function compileAllAny(b: Builder, node: Condition, type: "all" | "any", parent: string | undefined): Node {
   const children = groupChildren(node);
   if (children === undefined || children.length === 0) {
-    return errorNode(node, parent, `a "${type}" group needs config.conditions, a non-empty array`);
+    return errorNode(b, node, parent, `a "${type}" group needs config.conditions, a non-empty array`);
   }
   const id = idOf(node);
-  const nodes = children.map((child) => compileNode(child, id));
-  const runs = nodes.map((child) => child.run);
-  const isAll = type === "all";
-  // In `all` the first child that is not met decides; in `any` the first met.
-  const run: Run = isAll
-    ? (root, ctx) => {
-        for (let i = 0; i < runs.length; i++) {
-          if (runs[i](root, ctx) !== T) return F;
-        }
-        return T;
+  const from = begin(b, { id, type, result: "skipped" }, parent);
+  const nodes = children.map((child) => compileNode(b, child, id));
+  return finish(b, from, parent, { kind: type === "all" ? ALL : ANY, id, type, children: nodes });
+}
+
+function compileNot(b: Builder, node: Condition, parent: string | undefined): Node {
+  const children = groupChildren(node);
+  if (children === undefined || children.length !== 1) {
+    return errorNode(b, node, parent, `a "not" group needs exactly one condition in config.conditions`);
+  }
+  const id = idOf(node);
+  const from = begin(b, { id, type: "not", result: "skipped" }, parent);
+  const child = compileNode(b, children[0], id);
+  return finish(b, from, parent, { kind: NOT, id, type: "not", children: [child] });
+}
+
+function compileCustom(b: Builder, node: Condition, type: string, parent: string | undefined): Node {
+  const id = idOf(node);
+  const from = begin(b, { id, type, result: "skipped" }, parent);
+  return finish(b, from, parent, {
+    kind: CUSTOM,
+    id,
+    type,
+    message: `no handler for custom condition ${type}`,
+    source: node,
+  });
+}
+
+function compileField(b: Builder, node: Condition, parent: string | undefined): Node {
+  const config = node.config;
+  if (!isPlainObject(config)) return errorNode(b, node, parent, "a field condition needs a config object");
+  const id = idOf(node);
+  const op = typeof config.op === "string" ? config.op : String(config.op);
+  const path = typeof config.path === "string" ? config.path : "";
+  const where = { op, path };
+  const segments = tryParsePath(path);
+  if (segments === null) return errorNode(b, node, parent, `"${path}" is not a path`, where);
+  const valuePath = config.valuePath;
+  let valueSegments: readonly PathSegment[] | null = null;
+  if (valuePath !== undefined) {
+    valueSegments = typeof valuePath === "string" ? tryParsePath(valuePath) : null;
+    if (valueSegments === null) {
+      return errorNode(b, node, parent, `valuePath ${describe(valuePath)} is not a path`, where);
+    }
+  }
+
+  if (op === "every" || op === "some") return compileQuantifier(b, node, op, segments, where, parent);
+  if (op === "changed" || op === "changed_to" || op === "changed_from") {
+    return compileChange(b, node, op, segments, valueSegments, where, parent);
+  }
+
+  const spec = { id, type: "field", op, path, segments };
+  const presence = PRESENCE[op];
+  if (presence !== undefined) {
+    const from = begin(b, { id, type: "field", result: "skipped", op, path }, parent);
+    // The operand is shown in the explanation, though presence ignores it.
+    return finish(b, from, parent, {
+      ...spec,
+      kind: FIELD,
+      test: presence,
+      valueSegments,
+      expected: valueSegments === null && config.value !== undefined ? summarizeValue(config.value) : undefined,
+    });
+  }
+  const operator = OPERATORS[op];
+  if (operator === undefined) return errorNode(b, node, parent, `unknown operator "${op}"`, where);
+  if (valueSegments !== null) {
+    const from = begin(b, { id, type: "field", result: "skipped", op, path }, parent);
+    return finish(b, from, parent, {
+      ...spec,
+      kind: FIELD_DYNAMIC,
+      dynamic: operator.dynamic,
+      valueSegments,
+      message: `valuePath "${String(valuePath)}" is not in the event`,
+    });
+  }
+  if (config.value === undefined) {
+    return errorNode(b, node, parent, `operator "${op}" needs a value or a valuePath`, where);
+  }
+  const test = operator.compile(config.value);
+  if (typeof test === "string") return errorNode(b, node, parent, test, where);
+  const from = begin(b, { id, type: "field", result: "skipped", op, path }, parent);
+  return finish(b, from, parent, { ...spec, kind: FIELD, test, expected: summarizeValue(config.value) });
+}
+
+/** every / some: the nested list, an implicit all, on each array element. */
+function compileQuantifier(
+  b: Builder,
+  node: Condition,
+  op: "every" | "some",
+  segments: readonly PathSegment[],
+  where: { op: string; path: string },
+  parent: string | undefined,
+): Node {
+  const nested = node.config.conditions;
+  if (!Array.isArray(nested) || nested.length === 0) {
+    return errorNode(b, node, parent, `operator "${op}" needs config.conditions`, where);
+  }
+  const id = idOf(node);
+  const { path } = where;
+  const from = begin(b, { id, type: "field", result: "skipped", op, path }, parent);
+  const children = (nested as Condition[]).map((child) => compileNode(b, child, id));
+  return finish(b, from, parent, { kind: op === "every" ? EVERY : SOME, id, type: "field", op, path, segments, children });
+}
+
+/** changed / changed_to / changed_from: `value...` against `previousValue...`. */
+function compileChange(
+  b: Builder,
+  node: Condition,
+  op: "changed" | "changed_to" | "changed_from",
+  segments: readonly PathSegment[],
+  valueSegments: readonly PathSegment[] | null,
+  where: { op: string; path: string },
+  parent: string | undefined,
+): Node {
+  if (segments[0] !== "value") {
+    return errorNode(
+      b,
+      node,
+      parent,
+      `operator "${op}" needs a path that starts with "value" (the previous value is read under "previousValue")`,
+      where,
+    );
+  }
+  const config = node.config;
+  if (op !== "changed" && valueSegments === null && config.value === undefined) {
+    return errorNode(b, node, parent, `operator "${op}" needs a value or a valuePath`, where);
+  }
+  const id = idOf(node);
+  const { path } = where;
+  const from = begin(b, { id, type: "field", result: "skipped", op, path }, parent);
+  const constant = op !== "changed" && valueSegments === null;
+  return finish(b, from, parent, {
+    kind: CHANGE,
+    id,
+    type: "field",
+    op,
+    path,
+    segments,
+    previous: ["previousValue", ...segments.slice(1)],
+    valueSegments: op === "changed" ? null : valueSegments,
+    message: valueSegments === null ? "" : `valuePath "${String(config.valuePath)}" is not in the event`,
+    operand: constant ? (config.value as unknown) : NONE,
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Evaluation.
+
+/** The node's result code: T or F for lists and groups, E only from leaves and `not`. */
+function run(node: Node, root: unknown, ctx: RunContext): Code {
+  switch (node.kind) {
+    case LIST:
+    case ALL: {
+      const children = node.children;
+      for (let i = 0; i < children.length; i++) {
+        if (run(children[i], root, ctx) !== T) return F;
       }
-    : (root, ctx) => {
-        for (let i = 0; i < runs.length; i++) {
-          if (runs[i](root, ctx) === T) return T;
-        }
-        return F;
-      };
-  return {
-    run,
-    explain: (root, ctx, out) => {
-      const explained: FlatExplanationNode = { id, type, result: false };
-      out.entries.push(explained);
+      return T;
+    }
+    case ANY: {
+      const children = node.children;
+      for (let i = 0; i < children.length; i++) {
+        if (run(children[i], root, ctx) === T) return T;
+      }
+      return F;
+    }
+    case NOT:
+      return negate(run(node.children[0], root, ctx));
+    case FIELD: {
+      return node.test!(valueAt(root, node.segments), ctx);
+    }
+    case FIELD_DYNAMIC: {
+      const expected = valueAt(root, node.valueSegments!);
+      if (expected === undefined) return fail(node.message);
+      return node.dynamic!(valueAt(root, node.segments), expected, ctx);
+    }
+    case EVERY:
+    case SOME: {
+      const items = valueAt(root, node.segments);
+      if (!Array.isArray(items)) return F;
+      return (decidingElement(node, items, ctx) < 0) === (node.kind === EVERY) ? T : F;
+    }
+    case CHANGE:
+      return runChange(node, root);
+    case CUSTOM:
+      return runCustom(node, ctx);
+    case INVALID:
+      return fail(node.message);
+  }
+}
+
+/** every/some: the index of the element that decides, or -1 when none does. */
+function decidingElement(node: Node, items: unknown[], ctx: RunContext): number {
+  const isEvery = node.kind === EVERY;
+  const children = node.children;
+  for (let i = 0; i < items.length; i++) {
+    let met = true;
+    for (let c = 0; c < children.length; c++) {
+      if (run(children[c], items[i], ctx) !== T) {
+        met = false;
+        break;
+      }
+    }
+    if (met !== isEvery) return i;
+  }
+  return -1;
+}
+
+/** changed_to / changed_from: the operand, undefined when its valuePath is missing. */
+function changeOperand(node: Node, root: unknown): unknown {
+  return node.valueSegments !== null ? valueAt(root, node.valueSegments) : node.operand;
+}
+
+function runChange(node: Node, root: unknown): Code {
+  const now = valueAt(root, node.segments);
+  const before = valueAt(root, node.previous);
+  if (node.op === "changed") return deepEqual(now, before) ? F : T;
+  const expected = changeOperand(node, root);
+  if (expected === undefined) return fail(node.message);
+  if (deepEqual(now, before)) return F;
+  return deepEqual(node.op === "changed_to" ? now : before, expected) ? T : F;
+}
+
+function runCustom(node: Node, ctx: RunContext): Code {
+  const custom = ctx.custom;
+  if (custom === undefined) return fail(node.message);
+  const type = node.type;
+  let answer: unknown;
+  try {
+    answer = custom(node.source!);
+  } catch (error) {
+    return fail(`custom condition ${type} failed: ${errorMessage(error)}`);
+  }
+  if (answer === true) return T;
+  if (answer === false) return F;
+  if (isPlainObject(answer) && typeof answer.error === "string") return fail(answer.error);
+  return fail(`custom condition ${type} answered ${describe(answer)}, not a boolean or { error }`);
+}
+
+/** A list (an implicit all): its children explained until one is not met, the rest left skipped. */
+function explainList(list: Node, root: unknown, ctx: RunContext, out: FlatOut): boolean {
+  const children = list.children;
+  for (let i = 0; i < children.length; i++) {
+    if (explain(children[i], root, ctx, out) !== true) return false;
+  }
+  return true;
+}
+
+/**
+ * Puts the entries of a node and of the nodes under it that are evaluated
+ * in their places in `out` (the others stay skipped); returns the node's
+ * result.
+ */
+function explain(node: Node, root: unknown, ctx: RunContext, out: FlatOut): ConditionOutcome {
+  switch (node.kind) {
+    case LIST:
+      return explainList(node, root, ctx, out);
+    case ALL:
+    case ANY: {
+      const isAll = node.kind === ALL;
+      const children = node.children;
       let decided = false;
-      for (let i = 0; i < nodes.length; i++) {
-        if (decided) {
-          pushAll(out, nodes[i].skipped);
-          continue;
-        }
-        const result = nodes[i].explain(root, ctx, out);
+      for (let i = 0; i < children.length && !decided; i++) {
+        const result = explain(children[i], root, ctx, out);
         decided = isAll ? result !== true : result === true;
       }
       // all: met unless decided by a failure; any: met only if decided.
       const met = isAll ? !decided : decided;
-      explained.result = met;
-      withParent(explained, parent);
+      out.entries[node.entryIndex] = withParent({ id: node.id, type: node.type, result: met }, node.parent);
       return met;
-    },
-    skipped: skippedTree({ id, type, result: "skipped" }, parent, nodes),
-    children: nodes,
-  };
-}
-
-function compileNot(node: Condition, parent: string | undefined): CompiledNode {
-  const children = groupChildren(node);
-  if (children === undefined || children.length !== 1) {
-    return errorNode(node, parent, `a "not" group needs exactly one condition in config.conditions`);
-  }
-  const id = idOf(node);
-  const child = compileNode(children[0], id);
-  const childRun = child.run;
-  return {
-    run: (root, ctx) => negate(childRun(root, ctx)),
-    explain: (root, ctx, out) => {
-      const explained: FlatExplanationNode = { id, type: "not", result: false };
-      const entries = out.entries;
-      entries.push(explained);
-      const at = entries.length;
-      const result = child.explain(root, ctx, out);
+    }
+    case NOT: {
+      const explained: FlatExplanationNode = { id: node.id, type: "not", result: false };
+      const child = node.children[0];
+      const result = explain(child, root, ctx, out);
       if (result === "error") {
         explained.result = "error";
-        explained.error = taken(
-          out,
-          `cannot negate a condition that failed: ${entries[at].error ?? "error"}`,
-        );
+        const reason = out.entries[child.entryIndex].error ?? "error";
+        explained.error = taken(out, `cannot negate a condition that failed: ${reason}`);
       } else {
         explained.result = result !== true;
       }
-      withParent(explained, parent);
+      out.entries[node.entryIndex] = withParent(explained, node.parent);
       return explained.result;
-    },
-    skipped: skippedTree({ id, type: "not", result: "skipped" }, parent, [child]),
-    children: [child],
-  };
+    }
+    case FIELD:
+    case FIELD_DYNAMIC: {
+      const actual = valueAt(root, node.segments);
+      const expected = node.valueSegments === null ? undefined : valueAt(root, node.valueSegments);
+      let code: Code;
+      if (node.kind === FIELD) {
+        code = node.test!(actual, ctx);
+      } else {
+        code = expected !== undefined ? node.dynamic!(actual, expected, ctx) : fail(node.message);
+      }
+      const explained: FlatExplanationNode = { id: node.id, type: "field", result: outcome(code), op: node.op, path: node.path };
+      if (actual !== undefined) explained.actual = taken(out, summarizeValue(actual));
+      if (expected !== undefined) {
+        explained.expected = taken(out, summarizeValue(expected));
+      } else if (node.expected !== NONE) {
+        explained.expected = takenExpected(out, node);
+      }
+      if (code === E) explained.error = taken(out, lastError);
+      out.entries[node.entryIndex] = withParent(explained, node.parent);
+      return explained.result;
+    }
+    case EVERY:
+    case SOME:
+      return explainQuantifier(node, root, ctx, out);
+    case CHANGE:
+      return explainChange(node, root, out);
+    case CUSTOM: {
+      const code = runCustom(node, ctx);
+      const explained: FlatExplanationNode = { id: node.id, type: node.type, result: outcome(code) };
+      if (code === E) explained.error = taken(out, lastError);
+      out.entries[node.entryIndex] = withParent(explained, node.parent);
+      return explained.result;
+    }
+    case INVALID:
+      taken(out, node.message);
+      out.entries[node.entryIndex] = node.entry!;
+      return "error";
+  }
 }
 
-function compileCustom(node: Condition, type: string, parent: string | undefined): CompiledNode {
-  const id = idOf(node);
-  const noHandler = `no handler for custom condition ${type}`;
-  const run: Run = (_root, ctx) => {
-    const custom = ctx.custom;
-    if (custom === undefined) return fail(noHandler);
-    let answer: unknown;
-    try {
-      answer = custom(node);
-    } catch (error) {
-      return fail(`custom condition ${type} failed: ${errorMessage(error)}`);
+/**
+ * A constant operand, taken into `out`: measured once per measure, which
+ * must depend on the value alone.
+ */
+function takenExpected(out: FlatOut, node: Node): unknown {
+  const measure = out.measure;
+  if (measure !== undefined && out.measured >= 0) {
+    if (measure !== node.measuredBy) {
+      node.expectedSize = measure(node.expected);
+      node.measuredBy = measure;
     }
-    if (answer === true) return T;
-    if (answer === false) return F;
-    if (isPlainObject(answer) && typeof answer.error === "string") return fail(answer.error);
-    return fail(
-      `custom condition ${type} answered ${describe(answer)}, not a boolean or { error }`,
-    );
-  };
-  return {
-    run,
-    explain: (root, ctx, out) => {
-      const code = run(root, ctx);
-      const explained: FlatExplanationNode = { id, type, result: outcome(code) };
-      if (code === E) explained.error = taken(out, lastError);
-      out.entries.push(withParent(explained, parent));
-      return explained.result;
-    },
-    skipped: skippedTree({ id, type, result: "skipped" }, parent),
-  };
+    const size = node.expectedSize;
+    out.measured = size < 0 ? -1 : out.measured + size;
+  }
+  return node.expected;
+}
+
+function explainQuantifier(node: Node, root: unknown, ctx: RunContext, out: FlatOut): boolean {
+  const items = valueAt(root, node.segments);
+  const explained: FlatExplanationNode = { id: node.id, type: "field", result: false, op: node.op, path: node.path };
+  out.entries[node.entryIndex] = explained;
+  if (items !== undefined) explained.actual = taken(out, summarizeValue(items));
+  if (!Array.isArray(items)) {
+    withParent(explained, node.parent);
+    return false;
+  }
+  const found = decidingElement(node, items, ctx);
+  const met = (found < 0) === (node.kind === EVERY);
+  explained.result = met;
+  // No element decided: every element was evaluated, the last one ends it.
+  const index = found >= 0 ? found : items.length - 1;
+  if (index >= 0) explained.index = index;
+  withParent(explained, node.parent);
+  if (index >= 0) explainList(node, items[index], ctx, out);
+  return met;
+}
+
+function explainChange(node: Node, root: unknown, out: FlatOut): ConditionOutcome {
+  const code = runChange(node, root);
+  const explained: FlatExplanationNode = { id: node.id, type: "field", result: outcome(code), op: node.op, path: node.path };
+  const current = valueAt(root, node.segments);
+  const previous = valueAt(root, node.previous);
+  const actual: Record<string, unknown> = {};
+  if (current !== undefined) actual.value = summarizeValue(current);
+  if (previous !== undefined) actual.previousValue = summarizeValue(previous);
+  explained.actual = taken(out, actual);
+  if (node.op !== "changed") {
+    const expected = changeOperand(node, root);
+    if (expected !== undefined) explained.expected = taken(out, summarizeValue(expected));
+  }
+  if (code === E) explained.error = taken(out, lastError);
+  out.entries[node.entryIndex] = withParent(explained, node.parent);
+  return explained.result;
 }
 
 // ---------------------------------------------------------------------------
@@ -509,227 +845,6 @@ type Operator = {
   compile: (expected: unknown) => Test | string;
   dynamic: DynamicTest;
 };
-
-function compileField(node: Condition, parent: string | undefined): CompiledNode {
-  const config = node.config;
-  if (!isPlainObject(config)) return errorNode(node, parent, "a field condition needs a config object");
-  const id = idOf(node);
-  const op = typeof config.op === "string" ? config.op : String(config.op);
-  const path = typeof config.path === "string" ? config.path : "";
-  const where = { op, path };
-  const segments = tryParsePath(path);
-  if (segments === null) return errorNode(node, parent, `"${path}" is not a path`, where);
-  const valuePath = config.valuePath;
-  let valueSegments: readonly PathSegment[] | null = null;
-  if (valuePath !== undefined) {
-    valueSegments = typeof valuePath === "string" ? tryParsePath(valuePath) : null;
-    if (valueSegments === null) {
-      return errorNode(node, parent, `valuePath ${describe(valuePath)} is not a path`, where);
-    }
-  }
-
-  if (op === "every" || op === "some") return compileQuantifier(node, op, segments, where, parent);
-  if (op === "changed" || op === "changed_to" || op === "changed_from") {
-    return compileChange(node, op, segments, valueSegments, where, parent);
-  }
-
-  // `decide` gets the value at `path` (undefined when missing): explaining
-  // looks the path up once for the result and the entry.
-  let decide: (actual: unknown, root: unknown, ctx: RunContext) => Code;
-  let run: Run;
-  const presence = PRESENCE[op];
-  if (presence !== undefined) {
-    decide = (actual) => presence(actual);
-    run = (root) => {
-      const lookup = getPath(root, segments);
-      return presence(lookup.found ? lookup.value : undefined);
-    };
-  } else {
-    const operator = OPERATORS[op];
-    if (operator === undefined) return errorNode(node, parent, `unknown operator "${op}"`, where);
-    if (valueSegments !== null) {
-      const valueSegs = valueSegments;
-      const missing = `valuePath "${String(valuePath)}" is not in the event`;
-      const dynamic = operator.dynamic;
-      decide = (actual, root, ctx) => {
-        const expected = getPath(root, valueSegs);
-        return expected.found ? dynamic(actual, expected.value, ctx) : fail(missing);
-      };
-      run = (root, ctx) => {
-        const expected = getPath(root, valueSegs);
-        if (!expected.found) return fail(missing);
-        const lookup = getPath(root, segments);
-        return dynamic(lookup.found ? lookup.value : undefined, expected.value, ctx);
-      };
-    } else {
-      if (config.value === undefined) {
-        return errorNode(node, parent, `operator "${op}" needs a value or a valuePath`, where);
-      }
-      const test = operator.compile(config.value);
-      if (typeof test === "string") return errorNode(node, parent, test, where);
-      decide = (actual, _root, ctx) => test(actual, ctx);
-      run = (root, ctx) => {
-        const lookup = getPath(root, segments);
-        return test(lookup.found ? lookup.value : undefined, ctx);
-      };
-    }
-  }
-
-  const takeExpected =
-    valueSegments === null && config.value !== undefined
-      ? takenConstant(summarizeValue(config.value))
-      : undefined;
-  return {
-    run,
-    explain: (root, ctx, out) => {
-      const lookup = getPath(root, segments);
-      const code = decide(lookup.found ? lookup.value : undefined, root, ctx);
-      const explained: FlatExplanationNode = { id, type: "field", result: outcome(code), op, path };
-      if (lookup.found) explained.actual = taken(out, summarizeValue(lookup.value));
-      if (valueSegments !== null) {
-        const expected = getPath(root, valueSegments);
-        if (expected.found) explained.expected = taken(out, summarizeValue(expected.value));
-      } else if (takeExpected !== undefined) {
-        explained.expected = takeExpected(out);
-      }
-      if (code === E) explained.error = taken(out, lastError);
-      out.entries.push(withParent(explained, parent));
-      return explained.result;
-    },
-    skipped: skippedTree({ id, type: "field", result: "skipped", op, path }, parent),
-  };
-}
-
-/** every / some: the nested list, an implicit all, on each array element. */
-function compileQuantifier(
-  node: Condition,
-  op: "every" | "some",
-  segments: readonly PathSegment[],
-  where: { op: string; path: string },
-  parent: string | undefined,
-): CompiledNode {
-  const nested = node.config.conditions;
-  if (!Array.isArray(nested) || nested.length === 0) {
-    return errorNode(node, parent, `operator "${op}" needs config.conditions`, where);
-  }
-  const id = idOf(node);
-  const list = compileList(nested, id);
-  const each = list.run;
-  const isEvery = op === "every";
-  /** The index of the element that decides, or -1 when none does. */
-  const decide = (items: unknown[], ctx: RunContext): number => {
-    for (let i = 0; i < items.length; i++) {
-      if ((each(items[i], ctx) === T) !== isEvery) return i;
-    }
-    return -1;
-  };
-  const run: Run = (root, ctx) => {
-    const lookup = getPath(root, segments);
-    if (!lookup.found || !Array.isArray(lookup.value)) return F;
-    return (decide(lookup.value, ctx) < 0) === isEvery ? T : F;
-  };
-  const { path } = where;
-  return {
-    run,
-    explain: (root, ctx, out) => {
-      const lookup = getPath(root, segments);
-      const explained: FlatExplanationNode = { id, type: "field", result: false, op, path };
-      out.entries.push(explained);
-      if (lookup.found) explained.actual = taken(out, summarizeValue(lookup.value));
-      if (!lookup.found || !Array.isArray(lookup.value)) {
-        withParent(explained, parent);
-        pushAll(out, list.skipped);
-        return false;
-      }
-      const items = lookup.value;
-      const found = decide(items, ctx);
-      const met = (found < 0) === isEvery;
-      explained.result = met;
-      // No element decided: every element was evaluated, the last one ends it.
-      const index = found >= 0 ? found : items.length - 1;
-      if (index >= 0) explained.index = index;
-      withParent(explained, parent);
-      if (index < 0) pushAll(out, list.skipped);
-      else list.explain(items[index], ctx, out);
-      return met;
-    },
-    skipped: skippedTree({ id, type: "field", result: "skipped", op, path }, parent, list.nodes),
-    children: list.nodes,
-  };
-}
-
-/** changed / changed_to / changed_from: `value...` against `previousValue...`. */
-function compileChange(
-  node: Condition,
-  op: "changed" | "changed_to" | "changed_from",
-  segments: readonly PathSegment[],
-  valueSegments: readonly PathSegment[] | null,
-  where: { op: string; path: string },
-  parent: string | undefined,
-): CompiledNode {
-  if (segments[0] !== "value") {
-    return errorNode(
-      node,
-      parent,
-      `operator "${op}" needs a path that starts with "value" (the previous value is read under "previousValue")`,
-      where,
-    );
-  }
-  const id = idOf(node);
-  const previousSegments: readonly PathSegment[] = ["previousValue", ...segments.slice(1)];
-  const config = node.config;
-  let expectedOf: ((root: unknown) => { found: boolean; value: unknown }) | null = null;
-  let missing = "";
-  if (op !== "changed") {
-    if (valueSegments !== null) {
-      const valueSegs = valueSegments;
-      missing = `valuePath "${String(config.valuePath)}" is not in the event`;
-      expectedOf = (root) => {
-        const lookup = getPath(root, valueSegs);
-        return lookup.found ? lookup : { found: false, value: undefined };
-      };
-    } else if (config.value !== undefined) {
-      const constant = { found: true, value: config.value as unknown };
-      expectedOf = () => constant;
-    } else {
-      return errorNode(node, parent, `operator "${op}" needs a value or a valuePath`, where);
-    }
-  }
-  const getExpected = expectedOf;
-  const run: Run = (root) => {
-    const current = getPath(root, segments);
-    const previous = getPath(root, previousSegments);
-    const now = current.found ? current.value : undefined;
-    const before = previous.found ? previous.value : undefined;
-    if (getExpected === null) return deepEqual(now, before) ? F : T;
-    const expected = getExpected(root);
-    if (!expected.found) return fail(missing);
-    if (deepEqual(now, before)) return F;
-    return deepEqual(op === "changed_to" ? now : before, expected.value) ? T : F;
-  };
-  const { path } = where;
-  return {
-    run,
-    explain: (root, ctx, out) => {
-      const code = run(root, ctx);
-      const explained: FlatExplanationNode = { id, type: "field", result: outcome(code), op, path };
-      const current = getPath(root, segments);
-      const previous = getPath(root, previousSegments);
-      const actual: Record<string, unknown> = {};
-      if (current.found) actual.value = summarizeValue(current.value);
-      if (previous.found) actual.previousValue = summarizeValue(previous.value);
-      explained.actual = taken(out, actual);
-      if (getExpected !== null) {
-        const expected = getExpected(root);
-        if (expected.found) explained.expected = taken(out, summarizeValue(expected.value));
-      }
-      if (code === E) explained.error = taken(out, lastError);
-      out.entries.push(withParent(explained, parent));
-      return explained.result;
-    },
-    skipped: skippedTree({ id, type: "field", result: "skipped", op, path }, parent),
-  };
-}
 
 // Operators on the actual value alone. Keys are operators, looked up with
 // hasOwn semantics by construction (a null-prototype object).

@@ -61,10 +61,19 @@ export function getPath(
   root: unknown,
   segments: readonly PathSegment[],
 ): PathLookup {
+  const value = valueAt(root, segments);
+  return value === undefined ? NOT_FOUND : { found: true, value };
+}
+
+/**
+ * What `getPath` finds, or `undefined` when it finds nothing: the same
+ * lookup without allocating a result, for code that runs per event.
+ */
+export function valueAt(root: unknown, segments: readonly PathSegment[]): unknown {
   let current = root;
   for (let i = 0; i < segments.length; i++) {
     const segment = segments[i];
-    if (current === null || typeof current !== "object") return NOT_FOUND;
+    if (current === null || typeof current !== "object") return undefined;
     if (typeof segment === "number") {
       if (
         !Array.isArray(current) ||
@@ -72,19 +81,19 @@ export function getPath(
         segment < 0 ||
         segment >= current.length
       ) {
-        return NOT_FOUND;
+        return undefined;
       }
       current = current[segment];
     } else {
-      if (Array.isArray(current) || FORBIDDEN.has(segment)) return NOT_FOUND;
+      if (Array.isArray(current) || FORBIDDEN.has(segment)) return undefined;
       const proto = Object.getPrototypeOf(current);
-      if (proto !== Object.prototype && proto !== null) return NOT_FOUND;
-      if (!Object.prototype.hasOwnProperty.call(current, segment)) return NOT_FOUND;
+      if (proto !== Object.prototype && proto !== null) return undefined;
+      if (!Object.prototype.hasOwnProperty.call(current, segment)) return undefined;
       current = (current as Record<string, unknown>)[segment];
     }
-    if (current === undefined) return NOT_FOUND;
+    if (current === undefined) return undefined;
   }
-  return current === undefined ? NOT_FOUND : { found: true, value: current };
+  return current;
 }
 
 /** `getPath(root, parsePath(path))`: throws on invalid path syntax. */
