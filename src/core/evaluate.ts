@@ -718,11 +718,11 @@ function explain(node: Node, root: unknown, ctx: RunContext, out: FlatOut): Cond
       }
       // all: met unless decided by a failure; any: met only if decided.
       const met = isAll ? !decided : decided;
-      out.entries[node.entryIndex] = withParent({ id: node.id, type: node.type, result: met }, node.parent);
+      out.entries[node.entryIndex] = groupEntry(node, met);
       return met;
     }
     case NOT: {
-      const explained: FlatExplanationNode = { id: node.id, type: "not", result: false };
+      const explained = groupEntry(node, false);
       const child = node.children[0];
       const result = explain(child, root, ctx, out);
       if (result === "error") {
@@ -732,7 +732,7 @@ function explain(node: Node, root: unknown, ctx: RunContext, out: FlatOut): Cond
       } else {
         explained.result = result !== true;
       }
-      out.entries[node.entryIndex] = withParent(explained, node.parent);
+      out.entries[node.entryIndex] = explained;
       return explained.result;
     }
     case FIELD:
@@ -745,7 +745,7 @@ function explain(node: Node, root: unknown, ctx: RunContext, out: FlatOut): Cond
       } else {
         code = expected !== undefined ? node.dynamic!(actual, expected, ctx) : fail(node.message);
       }
-      const explained: FlatExplanationNode = { id: node.id, type: "field", result: outcome(code), op: node.op, path: node.path };
+      const explained = fieldEntry(node, outcome(code));
       if (actual !== undefined) explained.actual = taken(out, summarizeValue(actual));
       if (expected !== undefined) {
         explained.expected = taken(out, summarizeValue(expected));
@@ -753,7 +753,7 @@ function explain(node: Node, root: unknown, ctx: RunContext, out: FlatOut): Cond
         explained.expected = takenExpected(out, node);
       }
       if (code === E) explained.error = taken(out, lastError);
-      out.entries[node.entryIndex] = withParent(explained, node.parent);
+      out.entries[node.entryIndex] = explained;
       return explained.result;
     }
     case EVERY:
@@ -763,9 +763,9 @@ function explain(node: Node, root: unknown, ctx: RunContext, out: FlatOut): Cond
       return explainChange(node, root, out);
     case CUSTOM: {
       const code = runCustom(node, ctx);
-      const explained: FlatExplanationNode = { id: node.id, type: node.type, result: outcome(code) };
+      const explained = groupEntry(node, outcome(code));
       if (code === E) explained.error = taken(out, lastError);
-      out.entries[node.entryIndex] = withParent(explained, node.parent);
+      out.entries[node.entryIndex] = explained;
       return explained.result;
     }
     case INVALID:
@@ -773,6 +773,23 @@ function explain(node: Node, root: unknown, ctx: RunContext, out: FlatOut): Cond
       out.entries[node.entryIndex] = node.entry!;
       return "error";
   }
+}
+
+// Entries are built with `parent` in the literal: adding it afterwards
+// would make one store site see every entry shape (a slow, megamorphic store).
+
+/** The entry of a group, `not` or custom node: id, type, result and parent. */
+function groupEntry(node: Node, result: ConditionOutcome): FlatExplanationNode {
+  const { id, type, parent } = node;
+  return parent === undefined ? { id, type, result } : { id, type, result, parent };
+}
+
+/** The entry of a field node, before the values it took are added. */
+function fieldEntry(node: Node, result: ConditionOutcome): FlatExplanationNode {
+  const { id, op, path, parent } = node;
+  return parent === undefined
+    ? { id, type: "field", result, op, path }
+    : { id, type: "field", result, op, path, parent };
 }
 
 /**
@@ -794,27 +811,23 @@ function takenExpected(out: FlatOut, node: Node): unknown {
 
 function explainQuantifier(node: Node, root: unknown, ctx: RunContext, out: FlatOut): boolean {
   const items = valueAt(root, node.segments);
-  const explained: FlatExplanationNode = { id: node.id, type: "field", result: false, op: node.op, path: node.path };
+  const explained = fieldEntry(node, false);
   out.entries[node.entryIndex] = explained;
   if (items !== undefined) explained.actual = taken(out, summarizeValue(items));
-  if (!Array.isArray(items)) {
-    withParent(explained, node.parent);
-    return false;
-  }
+  if (!Array.isArray(items)) return false;
   const found = decidingElement(node, items, ctx);
   const met = (found < 0) === (node.kind === EVERY);
   explained.result = met;
   // No element decided: every element was evaluated, the last one ends it.
   const index = found >= 0 ? found : items.length - 1;
   if (index >= 0) explained.index = index;
-  withParent(explained, node.parent);
   if (index >= 0) explainList(node, items[index], ctx, out);
   return met;
 }
 
 function explainChange(node: Node, root: unknown, out: FlatOut): ConditionOutcome {
   const code = runChange(node, root);
-  const explained: FlatExplanationNode = { id: node.id, type: "field", result: outcome(code), op: node.op, path: node.path };
+  const explained = fieldEntry(node, outcome(code));
   const current = valueAt(root, node.segments);
   const previous = valueAt(root, node.previous);
   const actual: Record<string, unknown> = {};
@@ -826,7 +839,7 @@ function explainChange(node: Node, root: unknown, out: FlatOut): ConditionOutcom
     if (expected !== undefined) explained.expected = taken(out, summarizeValue(expected));
   }
   if (code === E) explained.error = taken(out, lastError);
-  out.entries[node.entryIndex] = withParent(explained, node.parent);
+  out.entries[node.entryIndex] = explained;
   return explained.result;
 }
 
@@ -896,6 +909,20 @@ const eqOperator: Operator = {
   dynamic: (actual, expected) => (deepEqual(actual, expected) ? T : F),
 };
 
+/** Lists up to this long are scanned: a few adjacent values beat a hash table's memory. */
+const SCAN_LIMIT = 8;
+
+/** Membership in a set of scalars (SameValueZero), scanning when it is small. */
+function smallScalarTest(scalars: Set<unknown>): (actual: unknown) => boolean {
+  if (scalars.size > SCAN_LIMIT) return (actual) => scalars.has(actual);
+  const values = [...scalars];
+  const hasNaN = values.some((value) => value !== value);
+  return (actual) => {
+    for (let i = 0; i < values.length; i++) if (values[i] === actual) return true;
+    return hasNaN && actual !== actual;
+  };
+}
+
 const inOperator: Operator = {
   compile: (expected) => {
     if (!Array.isArray(expected)) return `operator "in" needs an array of values`;
@@ -907,9 +934,10 @@ const inOperator: Operator = {
       if (item !== null && typeof item === "object") structures.push(item);
       else scalars.add(item);
     }
-    if (structures.length === 0) return (actual) => (scalars.has(actual) ? T : F);
+    const isScalar = smallScalarTest(scalars);
+    if (structures.length === 0) return (actual) => (isScalar(actual) ? T : F);
     return (actual) => {
-      if (actual === null || typeof actual !== "object") return scalars.has(actual) ? T : F;
+      if (actual === null || typeof actual !== "object") return isScalar(actual) ? T : F;
       for (let i = 0; i < structures.length; i++) {
         if (deepEqual(actual, structures[i])) return T;
       }
