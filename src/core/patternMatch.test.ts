@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { isPlainObject } from "./conditions.js";
 import { findPatternProblem } from "./pattern.js";
+import { nestedValueArb } from "../testing/jsonArbitrary.js";
 import {
   MAX_EVENT_ROUTE_KEYS,
   PATTERN_CACHE_LIMIT,
@@ -730,12 +731,7 @@ const scalarArb: fc.Arbitrary<Json> = fc.oneof(
 );
 
 function valueArb(depth: number): fc.Arbitrary<Json> {
-  if (depth === 0) return scalarArb;
-  return fc.oneof(
-    { weight: 3, arbitrary: scalarArb },
-    { weight: 2, arbitrary: objectArb(depth - 1) },
-    { weight: 1, arbitrary: fc.array(valueArb(depth - 1), { maxLength: 3 }) },
-  );
+  return nestedValueArb(depth, scalarArb, objectArb, { scalar: 3, object: 2, array: 1 });
 }
 
 function objectArb(depth: number): fc.Arbitrary<Obj> {
