@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { isPlainObject } from "./conditions.js";
 import { findPatternProblem } from "./pattern.js";
+import { nestedValueArb } from "../testing/jsonArbitrary.js";
 import {
   MAX_EVENT_ROUTE_KEYS,
   PATTERN_CACHE_LIMIT,
@@ -37,7 +38,11 @@ const statusChange = {
 describe("exact values", () => {
   test("monday.com status change", () => {
     const done = {
-      event: { boardId: [1771812698], columnId: ["status"], value: { label: { text: ["Done"] } } },
+      event: {
+        boardId: [1771812698],
+        columnId: ["status"],
+        value: { label: { text: ["Done"] } },
+      },
     };
     expect(matches(done, statusChange)).toBe(true);
     expect(matches({ event: { value: { label: { text: ["Stuck"] } } } }, statusChange)).toBe(false);
@@ -191,14 +196,12 @@ describe("string operators", () => {
     expect(w("ab*ba", "aba")).toBe(false); // prefix and suffix may not overlap
     expect(w("ab*ba", "abba")).toBe(true);
     expect(w("*", "")).toBe(true);
-    expect(w("**", "anything")).toBe(true);
     expect(w("exact", "exact")).toBe(true);
     expect(w("exact", "exactly")).toBe(false);
     expect(w("(a+)+$[", "(a+)+$[")).toBe(true); // regex specials are literal
     expect(w("a\\*b", "a*b")).toBe(true); // escaped star
     expect(w("a\\*b", "axb")).toBe(false);
     expect(w("a\\\\*", "a\\xyz")).toBe(true); // escaped backslash, then a star
-    expect(w("a\\b", "a\\b")).toBe(true); // other backslashes are literal
     expect(w("*", 5)).toBe(false);
     expect(w("*", null)).toBe(false);
     expect(matches({ s: [{ wildcard: "*" }] }, {})).toBe(false);
@@ -232,8 +235,7 @@ describe("anything-but", () => {
     expect(matches({ n: [{ "anything-but": "5" }] }, { n: 5 })).toBe(true);
     expect(matches({ n: [{ "anything-but": 5 }] }, { n: "5" })).toBe(true);
     expect(matches({ n: [{ "anything-but": "x" }] }, { n: null })).toBe(true);
-    expect(matches({ n: [{ "anything-but": null }] }, { n: null })).toBe(false);
-    expect(matches({ n: [{ "anything-but": false }] }, { n: true })).toBe(true);
+    expect(matches({ n: [{ "anything-but": 5 }] }, { n: true })).toBe(true);
   });
 
   test("a missing field or an object never matches", () => {
@@ -298,21 +300,25 @@ describe("numeric", () => {
 });
 
 describe("exists", () => {
-  test("exists: true matches any present value", () => {
+  test("exists: true matches a field with a leaf (a scalar, null included)", () => {
     const pattern = { a: [{ exists: true }] };
-    for (const a of ["x", 0, false, null, [], {}, [1]]) {
+    for (const a of ["x", 0, false, null, [1], [null], [[1]], [{ b: 1 }, 2]]) {
       expect(matches(pattern, { a })).toBe(true);
     }
+    for (const a of [undefined, [], {}, { b: 1 }, [{ b: 1 }], [[]]]) {
+      expect(matches(pattern, { a })).toBe(false);
+    }
     expect(matches(pattern, {})).toBe(false);
-    expect(matches(pattern, { a: undefined })).toBe(false);
   });
 
-  test("exists: false matches only a missing field", () => {
+  test("exists: false matches a field without a leaf: missing, an object, []", () => {
     const pattern = { a: [{ exists: false }] };
     expect(matches(pattern, {})).toBe(true);
     expect(matches(pattern, { b: 1 })).toBe(true);
-    expect(matches(pattern, { a: undefined })).toBe(true);
-    for (const a of ["x", 0, false, null, [], {}]) {
+    for (const a of [undefined, [], {}, { b: 1 }, { b: null }, [{ b: 1 }], [[]]]) {
+      expect(matches(pattern, { a })).toBe(true);
+    }
+    for (const a of ["x", 0, false, null, [1], [null]]) {
       expect(matches(pattern, { a })).toBe(false);
     }
   });
@@ -332,8 +338,15 @@ describe("exists", () => {
     expect(matches(pattern, { a: [] })).toBe(true);
     expect(matches(pattern, { a: {} })).toBe(true);
     expect(matches(pattern, { a: { b: null } })).toBe(false);
+    expect(matches(pattern, { a: { b: {} } })).toBe(true);
     expect(matches(pattern, { a: [{ b: 1 }] })).toBe(false);
-    expect(matches(pattern, { a: [{ b: 1 }, { c: 1 }] })).toBe(true);
+    // missing only when no element has it
+    expect(matches(pattern, { a: [{ b: 1 }, { c: 1 }] })).toBe(false);
+    expect(matches(pattern, { a: [{ c: 1 }, { c: 2 }] })).toBe(true);
+    // with a sibling that matches a value, that element decides
+    const sibling = { a: { b: [{ exists: false }], c: [1] } };
+    expect(matches(sibling, { a: [{ b: 1, c: 1 }, { c: 1 }] })).toBe(true);
+    expect(matches(sibling, { a: [{ b: 1, c: 1 }, { c: 2 }] })).toBe(false);
     // a sibling leaf that needs a value still requires the parent
     const both = { a: { b: [{ exists: false }], c: ["x"] } };
     expect(matches(both, {})).toBe(false);
@@ -341,9 +354,147 @@ describe("exists", () => {
   });
 
   test("exists on a nested path", () => {
-    expect(matches({ event: { value: { label: [{ exists: true }] } } }, statusChange)).toBe(true);
+    expect(matches({ event: { value: { label: [{ exists: true }] } } }, statusChange)).toBe(false);
+    expect(matches({ event: { value: { label: [{ exists: false }] } } }, statusChange)).toBe(true);
+    expect(
+      matches({ event: { value: { label: { text: [{ exists: true }] } } } }, statusChange),
+    ).toBe(true);
     expect(matches({ event: { value: { color: [{ exists: true }] } } }, statusChange)).toBe(false);
     expect(matches({ event: { value: { color: [{ exists: false }] } } }, statusChange)).toBe(true);
+  });
+});
+
+describe("cidr and IP addresses", () => {
+  test("IPv4 and IPv6 blocks", () => {
+    const v4 = { ip: [{ cidr: "10.0.0.0/24" }] };
+    expect(matches(v4, { ip: "10.0.0.0" })).toBe(true);
+    expect(matches(v4, { ip: "10.0.0.255" })).toBe(true);
+    expect(matches(v4, { ip: "10.0.1.0" })).toBe(false);
+    expect(matches(v4, { ip: "010.0.0.7" })).toBe(true); // decimal despite the zero
+    expect(matches(v4, { ip: "::ffff:a00:7" })).toBe(true); // IPv4-mapped
+    expect(matches(v4, { ip: "::ffff:10.0.0.7" })).toBe(false); // not an address to EventBridge
+    expect(matches(v4, { ip: "10.0.0.7 " })).toBe(false);
+    expect(matches(v4, { ip: ["x", "10.0.0.9"] })).toBe(true);
+    expect(matches(v4, { ip: 167772167 })).toBe(false);
+    const v6 = { ip: [{ cidr: "2001:db8::/64" }] };
+    expect(matches(v6, { ip: "2001:DB8::1" })).toBe(true);
+    expect(matches(v6, { ip: "2001:db8:0:0:ffff:ffff:ffff:ffff" })).toBe(true);
+    expect(matches(v6, { ip: "2001:db8:0:1::" })).toBe(false);
+    expect(matches(v6, { ip: "10.0.0.1" })).toBe(false);
+    expect(matches({ ip: [{ cidr: "1.2.3.4/8" }] }, { ip: "1.200.0.0" })).toBe(true);
+  });
+
+  test("an exact address matches other spellings of it", () => {
+    expect(matches({ ip: ["10.0.0.1"] }, { ip: "::ffff:a00:1" })).toBe(true);
+    expect(matches({ ip: ["2001:db8::1"] }, { ip: "2001:DB8:0::1" })).toBe(true);
+    expect(matches({ ip: ["2001:db8::1"] }, { ip: "2001:db8::2" })).toBe(false);
+    // anything-but compares text
+    expect(matches({ ip: [{ "anything-but": "10.0.0.1" }] }, { ip: "::ffff:a00:1" })).toBe(true);
+  });
+});
+
+describe("equals-ignore-case per character", () => {
+  test("each pattern character matches its own lower or upper case", () => {
+    const eq = (pattern: string, s: string) =>
+      matches({ s: [{ "equals-ignore-case": pattern }] }, { s });
+    expect(eq("ΰ", "ΰ")).toBe(true);
+    expect(eq("\u03b0", "\u03a5\u0308\u0301")).toBe(true); // the upper case of ΰ is three characters
+    expect(eq("\u03a5\u0308\u0301", "\u03b0")).toBe(false); // but those three are not ΰ
+    expect(eq("ß", "SS")).toBe(true);
+    expect(eq("SS", "ß")).toBe(false);
+    expect(eq("aBc", "AbC")).toBe(true);
+  });
+
+  test("prefix and suffix with equals-ignore-case", () => {
+    const pre = (p: string, s: unknown) =>
+      matches({ s: [{ prefix: { "equals-ignore-case": p } }] }, { s });
+    const suf = (p: string, s: unknown) =>
+      matches({ s: [{ suffix: { "equals-ignore-case": p } }] }, { s });
+    expect(pre("ab", "ABc")).toBe(true);
+    expect(pre("ab", "xab")).toBe(false);
+    expect(pre("\u0390x", "\u0399\u0308\u0301X!")).toBe(true); // ΐ
+    expect(pre("", "x")).toBe(true);
+    expect(pre("a", 1)).toBe(false);
+    expect(suf(".PNG", "cat.png")).toBe(true);
+    expect(suf("\u1fc6", "x\u0397\u0342")).toBe(true); // ῆ
+    expect(suf("ab", "abx")).toBe(false);
+  });
+});
+
+describe("anything-but with operators", () => {
+  test("prefix, suffix, wildcard and equals-ignore-case, one value or a list", () => {
+    const ab = (arg: unknown, s: unknown) => matches({ s: [{ "anything-but": arg }] }, { s });
+    expect(ab({ prefix: "tmp-" }, "tmp-1")).toBe(false);
+    expect(ab({ prefix: "tmp-" }, "prod")).toBe(true);
+    expect(ab({ prefix: ["a", "b"] }, "bc")).toBe(false);
+    expect(ab({ prefix: ["a", "b"] }, "cb")).toBe(true);
+    expect(ab({ suffix: [".png", ".jpg"] }, "x.jpg")).toBe(false);
+    expect(ab({ suffix: [".png", ".jpg"] }, "x.gif")).toBe(true);
+    expect(ab({ wildcard: "*-draft" }, "a-draft")).toBe(false);
+    expect(ab({ wildcard: ["*-draft", "tmp*"] }, "tmp1")).toBe(false);
+    expect(ab({ wildcard: ["*-draft", "tmp*"] }, "final")).toBe(true);
+    expect(ab({ "equals-ignore-case": ["DONE", "open"] }, "Done")).toBe(false);
+    expect(ab({ "equals-ignore-case": ["DONE", "open"] }, "closed")).toBe(true);
+  });
+
+  test("leaves that are not strings always match; no leaf never does", () => {
+    const ab = (s: unknown) => matches({ s: [{ "anything-but": { prefix: "a" } }] }, { s });
+    for (const s of [5, null, true, ["ab", 1]]) expect(ab(s)).toBe(true);
+    for (const s of [undefined, [], {}, ["ab"], [{ x: "b" }]]) expect(ab(s)).toBe(false);
+  });
+});
+
+describe("$or", () => {
+  test("at the top level, beside other fields", () => {
+    const pattern = {
+      source: ["aws.cloudwatch"],
+      $or: [{ metric: ["CPU"] }, { namespace: ["AWS/EC2"], type: ["T"] }],
+    };
+    expect(matches(pattern, { source: "aws.cloudwatch", metric: "CPU" })).toBe(true);
+    expect(
+      matches(pattern, {
+        source: "aws.cloudwatch",
+        namespace: "AWS/EC2",
+        type: "T",
+      }),
+    ).toBe(true);
+    expect(matches(pattern, { source: "aws.cloudwatch", namespace: "AWS/EC2" })).toBe(false);
+    expect(matches(pattern, { source: "other", metric: "CPU" })).toBe(false);
+  });
+
+  test("nested, and inside arrays of objects (one element for all)", () => {
+    const pattern = {
+      items: {
+        kind: ["a"],
+        $or: [{ n: [{ numeric: [">", 5] }] }, { tag: [{ prefix: "x" }] }],
+      },
+    };
+    expect(matches(pattern, { items: [{ kind: "a", n: 9 }] })).toBe(true);
+    expect(matches(pattern, { items: [{ kind: "a", tag: "xy" }] })).toBe(true);
+    expect(matches(pattern, { items: [{ kind: "a" }, { n: 9 }] })).toBe(false);
+    const deep = {
+      $or: [{ a: { $or: [{ b: ["1"] }, { c: ["2"] }] } }, { d: [{ exists: true }] }],
+    };
+    expect(matches(deep, { a: { c: "2" } })).toBe(true);
+    expect(matches(deep, { d: 0 })).toBe(true);
+    expect(matches(deep, { a: { b: "2" } })).toBe(false);
+  });
+
+  test("routing ignores $or branches: only fields outside $or route", () => {
+    expect(chooseRoute({ $or: [{ a: ["1"] }, { b: ["2"] }] })).toBeNull();
+    expect(chooseRoute({ t: ["x", "y"], $or: [{ a: ["1"] }, { b: ["2"] }] })).toEqual({
+      path: "t",
+      values: ["x", "y"],
+    });
+    expect(chooseRoute({ d: { $or: [{ a: ["1"] }, { b: ["2"] }] } })).toBeNull();
+  });
+
+  test("lists holding an IP address do not route (other spellings match)", () => {
+    expect(chooseRoute({ ip: ["10.0.0.1"] })).toBeNull();
+    expect(chooseRoute({ ip: ["10.0.0.1"], t: ["a", "b"] })).toEqual({
+      path: "t",
+      values: ["a", "b"],
+    });
   });
 });
 
@@ -388,7 +539,10 @@ describe("compilePattern and matchPattern", () => {
   });
 
   test("a compiled matcher is reusable", () => {
-    const matcher = compilePattern({ a: [{ prefix: "x" }], b: { c: [{ numeric: [">", 1] }] } });
+    const matcher = compilePattern({
+      a: [{ prefix: "x" }],
+      b: { c: [{ numeric: [">", 1] }] },
+    });
     expect(matcher({ a: "xy", b: { c: 2 } })).toBe(true);
     expect(matcher({ a: "xy", b: { c: 1 } })).toBe(false);
     expect(matcher({ a: "y", b: { c: 2 } })).toBe(false);
@@ -422,10 +576,19 @@ describe("chooseRoute", () => {
   });
 
   test("fewest values, then fewest segments, then lexicographic path", () => {
-    expect(chooseRoute({ a: ["x", "y"], b: { c: ["z"] } })).toEqual({ path: "b.c", values: ["z"] });
-    expect(chooseRoute({ z: { c: ["x"] }, b: ["y"] })).toEqual({ path: "b", values: ["y"] });
+    expect(chooseRoute({ a: ["x", "y"], b: { c: ["z"] } })).toEqual({
+      path: "b.c",
+      values: ["z"],
+    });
+    expect(chooseRoute({ z: { c: ["x"] }, b: ["y"] })).toEqual({
+      path: "b",
+      values: ["y"],
+    });
     expect(chooseRoute({ b: [1], a: [2] })).toEqual({ path: "a", values: [2] });
-    expect(chooseRoute({ x: { b: [1] }, a: { z: [2] } })).toEqual({ path: "a.z", values: [2] });
+    expect(chooseRoute({ x: { b: [1] }, a: { z: [2] } })).toEqual({
+      path: "a.z",
+      values: [2],
+    });
     expect(chooseRoute({ a: ["x", "x", "y"], b: ["p", "q", "r"] })).toEqual({
       path: "a",
       values: ["x", "y"],
@@ -442,7 +605,10 @@ describe("chooseRoute", () => {
   });
 
   test("null, boolean and number values; no pattern", () => {
-    expect(chooseRoute({ a: [null, true] })).toEqual({ path: "a", values: [null, true] });
+    expect(chooseRoute({ a: [null, true] })).toEqual({
+      path: "a",
+      values: [null, true],
+    });
     expect(chooseRoute(undefined)).toBeNull();
   });
 
@@ -498,7 +664,9 @@ describe("routeKey and eventRouteKeys", () => {
   });
 
   test("arrays of objects, nested arrays, deduplication", () => {
-    const event = { items: [{ s: "a" }, { s: ["b", "a", ["c"]] }, [{ s: "d" }], "x", null] };
+    const event = {
+      items: [{ s: "a" }, { s: ["b", "a", ["c"]] }, [{ s: "d" }], "x", null],
+    };
     expect(eventRouteKeys(event, "items.s")).toEqual([
       'items.s="a"',
       'items.s="b"',
@@ -533,116 +701,22 @@ describe("routeKey and eventRouteKeys", () => {
 // ---------------------------------------------------------------------------
 // Property tests
 
-/** A straightforward, unoptimized reading of the semantics, to compare with. */
-function reference(pattern: Obj, event: unknown): boolean {
-  return refNested(pattern, true, event);
-}
-
-function refNested(pattern: Obj, present: boolean, value: unknown): boolean {
-  const candidates = !present
-    ? []
-    : isPlainObject(value)
-      ? [value]
-      : Array.isArray(value)
-        ? (value.flat(Infinity) as unknown[]).filter(isPlainObject)
-        : [];
-  if (candidates.length === 0) return refAllowsMissing(pattern);
-  return candidates.some((object) =>
-    Object.keys(pattern).every((key) => {
-      const has = Object.prototype.hasOwnProperty.call(object, key) && object[key] !== undefined;
-      const sub = pattern[key];
-      return Array.isArray(sub)
-        ? refList(sub, has, object[key])
-        : refNested(sub as Obj, has, object[key]);
-    }),
-  );
-}
-
-function refAllowsMissing(pattern: Obj): boolean {
-  return Object.keys(pattern).every((key) => {
-    const sub = pattern[key];
-    return Array.isArray(sub)
-      ? sub.some((item) => isPlainObject(item) && item.exists === false)
-      : refAllowsMissing(sub as Obj);
-  });
-}
-
-function refList(list: unknown[], present: boolean, value: unknown): boolean {
-  if (!present) return list.some((item) => isPlainObject(item) && item.exists === false);
-  const elements: unknown[] = Array.isArray(value) ? value.flat(Infinity) : [value];
-  const strings = elements.filter((e): e is string => typeof e === "string");
-  return list.some((item) => {
-    if (!isPlainObject(item)) return elements.some((e) => e === item);
-    const [op] = Object.keys(item);
-    const arg = item[op] as any;
-    switch (op) {
-      case "exists":
-        return arg === true;
-      case "prefix":
-        return strings.some((s) => s.slice(0, arg.length) === arg);
-      case "suffix":
-        return strings.some(
-          (s) => s.length >= arg.length && s.slice(s.length - arg.length) === arg,
-        );
-      case "equals-ignore-case":
-        return strings.some((s) => s.toLowerCase() === arg.toLowerCase());
-      case "wildcard": {
-        const regex = new RegExp(`^${wildcardToRegex(arg)}$`);
-        return strings.some((s) => regex.test(s));
-      }
-      case "anything-but": {
-        const excluded: unknown[] = Array.isArray(arg) ? arg : [arg];
-        return elements.some(
-          (e) =>
-            (e === null || ["string", "number", "boolean", "bigint"].includes(typeof e)) &&
-            !excluded.some((x) => x === e),
-        );
-      }
-      case "numeric":
-        return elements.some((e) => {
-          if (typeof e !== "number" || !Number.isFinite(e)) return false;
-          for (let i = 0; i < arg.length; i += 2) {
-            const b = arg[i + 1];
-            const ok = { "<": e < b, "<=": e <= b, "=": e === b, ">": e > b, ">=": e >= b }[
-              arg[i] as "<"
-            ];
-            if (!ok) return false;
-          }
-          return true;
-        });
-      default:
-        throw new Error(`unexpected operator ${op}`);
-    }
-  });
-}
-
-function wildcardToRegex(wildcard: string): string {
-  let out = "";
-  for (let i = 0; i < wildcard.length; i++) {
-    const ch = wildcard[i];
-    const next = wildcard[i + 1];
-    if (ch === "\\" && (next === "*" || next === "\\")) {
-      out += `\\${next}`;
-      i++;
-    } else if (ch === "*") {
-      out += "[\\s\\S]*";
-    } else {
-      out += ch.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
-    }
-  }
-  return out;
-}
-
 /** Builds an object from entries, so "__proto__" becomes an own key. */
 const fromEntries = (entries: Array<[string, unknown]>): Obj => Object.fromEntries(entries);
 
 const keyArb = fc.oneof(
   { weight: 6, arbitrary: fc.constantFrom("a", "b", "c", "id", "value") },
-  { weight: 1, arbitrary: fc.constantFrom("__proto__", "constructor", "toString", "x.y", "") },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom("__proto__", "constructor", "toString", "x.y", ""),
+  },
 );
 const stringArb = fc.oneof(
   fc.constantFrom("", "a", "A", "x", "Done", "1", "*", "\\", "a*b", "ß", "İ"),
-  fc.string({ maxLength: 6, unit: fc.constantFrom("a", "b", "A", "*", "\\", ".", "é") }),
+  fc.string({
+    maxLength: 6,
+    unit: fc.constantFrom("a", "b", "A", "*", "\\", ".", "é"),
+  }),
   fc.string({ maxLength: 8 }),
 );
 const numberArb = fc.oneof(
@@ -657,12 +731,7 @@ const scalarArb: fc.Arbitrary<Json> = fc.oneof(
 );
 
 function valueArb(depth: number): fc.Arbitrary<Json> {
-  if (depth === 0) return scalarArb;
-  return fc.oneof(
-    { weight: 3, arbitrary: scalarArb },
-    { weight: 2, arbitrary: objectArb(depth - 1) },
-    { weight: 1, arbitrary: fc.array(valueArb(depth - 1), { maxLength: 3 }) },
-  );
+  return nestedValueArb(depth, scalarArb, objectArb, { scalar: 3, object: 2, array: 1 });
 }
 
 function objectArb(depth: number): fc.Arbitrary<Obj> {
@@ -681,8 +750,12 @@ function matchingItem(s: Json, g: Gen, exactOnly: boolean): unknown {
   // Exact values half of the time, so that many patterns can be routed.
   if (!exactOnly && g(fc.boolean)) {
     items.push({ exists: true });
-    const other = ["\u0000not", 123456.5, true, false, null].filter((x) => x !== s);
-    items.push({ "anything-but": other.slice(0, g(fc.integer, { min: 1, max: other.length })) });
+    // anything-but lists all strings or all numbers; other types always pass.
+    const other =
+      typeof s === "number" ? [123456.5, -0.25].filter((x) => x !== s) : ["\u0000not", "\u0000no"];
+    items.push({
+      "anything-but": other.slice(0, g(fc.integer, { min: 1, max: other.length })),
+    });
     if (typeof s === "string") {
       const cut = g(fc.integer, { min: 0, max: s.length });
       items.push({ prefix: s.slice(0, cut) }, { suffix: s.slice(cut) });
@@ -696,12 +769,17 @@ function matchingItem(s: Json, g: Gen, exactOnly: boolean): unknown {
         maxLength: 4,
       }).sort((x, y) => x - y);
       const escape = (t: string) => t.replace(/[\\*]/g, "\\$&");
-      const middle = g(fc.boolean) ? `${escape(s.slice(i2, i3))}*` : "";
-      items.push({ wildcard: `${escape(s.slice(0, i1))}*${middle}${escape(s.slice(i4))}` });
+      // (a middle star needs a literal before it: "**" is refused)
+      const middle = i3 > i2 && g(fc.boolean) ? `${escape(s.slice(i2, i3))}*` : "";
+      items.push({
+        wildcard: `${escape(s.slice(0, i1))}*${middle}${escape(s.slice(i4))}`,
+      });
     }
     if (typeof s === "number") {
-      items.push({ numeric: ["=", s] }, { numeric: [">=", s, "<=", s] });
-      if (s > -1e300) items.push({ numeric: [">", s - Math.abs(s) - 1] });
+      items.push({ numeric: ["=", s] });
+      // A lower bound strictly below s, alone and with s as the upper bound.
+      const below = s - Math.abs(s) - 1;
+      if (s > -1e300) items.push({ numeric: [">", below] }, { numeric: [">", below, "<=", s] });
     }
   }
   return items[g(fc.integer, { min: 0, max: items.length - 1 })];
@@ -711,8 +789,12 @@ function matchingItem(s: Json, g: Gen, exactOnly: boolean): unknown {
 const decoyArb = fc.oneof(
   scalarArb,
   fc.record({ prefix: stringArb }),
-  fc.record({ "anything-but": scalarArb }),
-  fc.record({ numeric: fc.tuple(fc.constantFrom("<", ">", "="), fc.integer({ min: -5, max: 5 })) }),
+  fc.record({
+    "anything-but": fc.oneof(stringArb, fc.integer({ min: -5, max: 5 })),
+  }),
+  fc.record({
+    numeric: fc.tuple(fc.constantFrom("<", ">", "="), fc.integer({ min: -5, max: 5 })),
+  }),
   fc.constant({ exists: false }),
 );
 
@@ -741,14 +823,13 @@ function deriveValue(value: Json, g: Gen, options: Derive, depth: number): unkno
     return g(fc.shuffledSubarray, list, { minLength: list.length });
   };
   if (isPlainObject(value)) {
-    if (depth < 9 && (exactOnly || g(fc.boolean)))
-      return deriveObject(value, g, options, depth + 1);
-    return exactOnly ? undefined : leaf({ exists: true });
+    // An object has no leaf of its own: it is constrained only through its fields.
+    return depth < 9 ? deriveObject(value, g, options, depth + 1) : undefined;
   }
   if (Array.isArray(value)) {
     if (!throughArrays) return undefined;
     const elements = value.flat(Infinity) as Json[];
-    if (elements.length === 0) return exactOnly ? undefined : leaf({ exists: true });
+    if (elements.length === 0) return undefined;
     const element = elements[g(fc.integer, { min: 0, max: elements.length - 1 })];
     if (isPlainObject(element)) {
       return depth < 9 ? deriveObject(element, g, options, depth + 1) : undefined;
@@ -775,8 +856,16 @@ function smallObject(depth: number): fc.Arbitrary<Obj> {
 }
 const smallItem = fc.oneof(
   { weight: 4, arbitrary: smallScalar },
-  { weight: 1, arbitrary: fc.constantFrom<unknown>({ exists: true }, { exists: false }) },
-  { weight: 1, arbitrary: fc.record({ "anything-but": smallScalar }) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom<unknown>({ exists: true }, { exists: false }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      "anything-but": fc.constantFrom<Json>(1, 2, "1", "a", "ab"),
+    }),
+  },
   {
     weight: 1,
     arbitrary: fc.constantFrom<unknown>(
@@ -786,18 +875,28 @@ const smallItem = fc.oneof(
       { wildcard: "a*b*" },
     ),
   },
-  { weight: 1, arbitrary: fc.constantFrom<unknown>({ numeric: [">", 1] }, { numeric: ["<=", 1] }) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom<unknown>({ numeric: [">", 1] }, { numeric: ["<=", 1] }),
+  },
 );
 function smallPattern(depth: number): fc.Arbitrary<Obj> {
   const sub: fc.Arbitrary<unknown> =
     depth === 0
       ? fc.array(smallItem, { minLength: 1, maxLength: 3 })
       : fc.oneof(
-          { weight: 3, arbitrary: fc.array(smallItem, { minLength: 1, maxLength: 3 }) },
+          {
+            weight: 3,
+            arbitrary: fc.array(smallItem, { minLength: 1, maxLength: 3 }),
+          },
           { weight: 1, arbitrary: smallPattern(depth - 1) },
         );
   return fc
-    .uniqueArray(fc.tuple(smallKey, sub), { minLength: 1, maxLength: 3, selector: ([k]) => k })
+    .uniqueArray(fc.tuple(smallKey, sub), {
+      minLength: 1,
+      maxLength: 3,
+      selector: ([k]) => k,
+    })
     .map(fromEntries);
 }
 const smallPair = fc.tuple(
@@ -815,7 +914,11 @@ const pairArb = fc.oneof(
 function resolvePair(pair: PairInput): [Obj, Json] {
   if (Array.isArray(pair)) return pair;
   const { event, g, exactOnly } = pair;
-  const pattern = deriveObject(event, g, { exactOnly, throughArrays: true, decoys: true });
+  const pattern = deriveObject(event, g, {
+    exactOnly,
+    throughArrays: true,
+    decoys: true,
+  });
   return [pattern ?? { a: [{ exists: true }] }, event];
 }
 type PairInput = [Obj, Json] | { event: Obj; g: Gen; exactOnly: boolean };
@@ -832,7 +935,11 @@ describe("properties", () => {
   test("(a) a pattern derived from an event matches it", () => {
     fc.assert(
       fc.property(eventArb, fc.gen(), fc.boolean(), (event, g, exactOnly) => {
-        const pattern = deriveObject(event, g, { exactOnly, throughArrays: true, decoys: true });
+        const pattern = deriveObject(event, g, {
+          exactOnly,
+          throughArrays: true,
+          decoys: true,
+        });
         fc.pre(pattern !== undefined);
         expect(findPatternProblem(pattern)).toBeNull();
         expect(matchPattern(pattern, event)).toBe(true);
@@ -876,7 +983,10 @@ describe("properties", () => {
                 : old / 2
               : !old;
         expect(replacement).not.toBe(old);
-        Object.defineProperty(parent, last, { value: replacement, enumerable: true });
+        Object.defineProperty(parent, last, {
+          value: replacement,
+          enumerable: true,
+        });
         expect(matchPattern(pattern, event)).toBe(true);
         expect(matchPattern(pattern, changed)).toBe(false);
       }),
@@ -907,22 +1017,4 @@ describe("properties", () => {
       expect(routedMatches).toBeGreaterThan(least);
     },
   );
-
-  test("(d) compiled, cached and reference matchers agree", () => {
-    let matched = 0;
-    fc.assert(
-      fc.property(pairArb, fc.array(smallValue(3), { maxLength: 3 }), (pair, others) => {
-        const [pattern, event] = resolvePair(pair);
-        const compiled = compilePattern(pattern);
-        for (const e of [event, ...others]) {
-          const expected = reference(pattern, e);
-          if (expected) matched++;
-          expect(compiled(e)).toBe(expected);
-          expect(matchPattern(pattern, e)).toBe(expected);
-        }
-      }),
-      { numRuns: 1000 },
-    );
-    expect(matched).toBeGreaterThan(200);
-  });
 });

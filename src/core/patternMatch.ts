@@ -1,52 +1,58 @@
 /**
  * Matching of trigger patterns (AWS EventBridge event patterns, validated by
  * `pattern.ts`) against events, and the index routing that finds candidate
- * rules for an event. Pure: no database, no ctx.
+ * rules for an event. Pure: no database, no ctx. The semantics are those of
+ * EventBridge's matcher, aws/event-ruler, in its array-consistent mode;
+ * `src/core/conformance/` holds the cases that check it.
  *
  * Semantics, field by field (a pattern's fields AND together, the items of a
  * leaf list OR together):
  *
- * - A nested pattern object at key `k`: the event's value at `k` must be an
- *   object, or an array holding objects; an array matches when ANY object
- *   element matches the whole nested pattern (all its fields against that
- *   one element, like EventBridge's array consistency). Nested arrays are
- *   flattened. When the value is missing or holds no object at all, every
- *   leaf below counts as missing, as in EventBridge, where a pattern is a set
- *   of leaf paths: the nested pattern then matches only when each of its
- *   leaf lists allows a missing field (`{ exists: false }`); any other
- *   nested pattern does not match.
- * - A leaf list against a missing field (absent own key, or `undefined`):
- *   only `{ exists: false }` matches.
- * - A leaf list against a present field: `{ exists: true }` matches whatever
- *   the value (null, [], objects included) and `{ exists: false }` does not.
- *   The other items are tried on the value's elements: a non-array value is
- *   its one element; an array's elements are its items, nested arrays
- *   flattened; the list matches when any item matches any element (so an
- *   empty array matches nothing but `exists: true`). Per element:
+ * - The *leaves* of a value are its scalars (strings, numbers, booleans,
+ *   null): a scalar is its own one leaf; an array's leaves are its scalar
+ *   items, nested arrays flattened; objects (and objects inside arrays) are
+ *   not leaves: their fields are leaves of longer paths. A field with no
+ *   leaf - absent, `undefined`, an object, `[]`, `[{...}]` - counts as
+ *   missing.
+ * - A leaf list against a missing field: only `{ exists: false }` matches.
+ *   Against a field with leaves: `{ exists: true }` matches and
+ *   `{ exists: false }` does not; any other item matches when it matches
+ *   one of the leaves (so `["a", "b"]` matches `anything-but: "a"` and
+ *   `["a"]` does not). Per leaf:
  *   - an exact value matches by strict equality (5 and "5" differ; null
- *     matches null; an object never matches);
- *   - `prefix`, `suffix`, `equals-ignore-case` (lower-cased comparison) and
- *     `wildcard` match strings only. In a wildcard `*` matches any run of
- *     characters (possibly empty), `\*` a literal star and `\\` a literal
- *     backslash; a backslash before any other character is literal.
- *     Matching is a linear scan of the literal segments, never a
- *     backtracking regex;
- *   - `anything-but` matches a scalar element (string, number, boolean, null,
- *     bigint) that is not strictly equal to any listed value; objects never
- *     match. Per-element, like every other operator, so an array matches
- *     when at least one of its elements is outside the list (`["a", "b"]`
- *     matches `anything-but: "a"`; `[]` and `["a"]` do not). A missing field
- *     never matches `anything-but`;
+ *     matches null), except that a string that is an IP address matches
+ *     any spelling of the same address ("10.0.0.1" matches "::ffff:a00:1",
+ *     "2001:db8::1" matches "2001:DB8:0::1"), as in EventBridge;
+ *   - `prefix`, `suffix`, `equals-ignore-case`, `wildcard` and `cidr` match
+ *     strings only. Ignoring case follows `ignoreCase.ts` (per character),
+ *     wildcards `wildcard.ts`, addresses `cidr.ts`;
+ *   - `anything-but` matches any leaf (of any type) that is not one of the
+ *     listed values, or for its operator forms, any leaf that is not a
+ *     string matching one of them: numbers, booleans and null all match
+ *     `{"anything-but": {"prefix": "a"}}`;
  *   - `numeric` matches a finite number (not a numeric string) that
  *     satisfies every comparison.
+ * - A nested pattern object at key `k` (array consistency): when the value
+ *   is an object, its fields are matched against it; when it is an array,
+ *   one object element must match the whole nested pattern (all its fields
+ *   against that one element; nested arrays flattened) through at least one
+ *   value. Failing that, a nested pattern that can hold with all its fields
+ *   missing (`exists: false` in every list) matches when every object
+ *   element lets it: a field is missing only when no element has it. Any
+ *   other value (absent, scalar, an array without objects) leaves every
+ *   field below missing.
+ * - `"$or": [p1, p2, ...]` beside other fields matches when the other
+ *   fields and one of the `p` match (for arrays, in the same element).
  * - Only own properties of plain objects are read, of the event and of the
  *   pattern: `__proto__`, `constructor` and `toString` are ordinary keys.
  *
  * Patterns are validated with `findPatternProblem` when compiled; an invalid
  * pattern throws (store only validated patterns).
  */
+import { parseIpAddress } from "./cidr.js";
 import { isPlainObject } from "./conditions.js";
-import { findPatternProblem } from "./pattern.js";
+import { compileLeafItem } from "./leafMatch.js";
+import { OR_KEY, findPatternProblem } from "./pattern.js";
 
 /** A compiled pattern. */
 export type EventMatcher = (event: unknown) => boolean;
@@ -61,16 +67,33 @@ export const MAX_EVENT_ROUTE_KEYS = 100;
 export type Exact = string | number | boolean | null;
 type ElementTest = (element: unknown) => boolean;
 
+/**
+ * How a field matched: not at all, only as missing (no leaf, accepted by
+ * `exists: false`), or through a value of the event.
+ */
+const NO = 0;
+const AS_MISSING = 1;
+const BY_VALUE = 2;
+type Level = typeof NO | typeof AS_MISSING | typeof BY_VALUE;
+
 /** Tests a field given whether it is present and its value. */
 type FieldTest = {
-  /** Whether the field matches when it is missing. */
+  /** Whether the field matches when it is missing (has no leaf). */
   missing: boolean;
-  present: (value: unknown) => boolean;
+  present: (value: unknown) => Level;
+};
+
+/** One way a pattern object can hold: its fields plus one branch of each `$or`. */
+type Alternative = {
+  fields: Array<{ key: string; test: FieldTest }>;
+  /** Whether it holds with every field missing. */
+  missing: boolean;
 };
 
 /**
- * Compiles `pattern` into a matcher: its structure, wildcards and
- * numeric ranges are prepared once. Throws when the pattern is invalid.
+ * Compiles `pattern` into a matcher: its structure, wildcards, address
+ * ranges and numeric ranges are prepared once. Throws when the pattern is
+ * invalid.
  */
 export function compilePattern(pattern: object): EventMatcher {
   const problem = findPatternProblem(pattern);
@@ -80,7 +103,7 @@ export function compilePattern(pattern: object): EventMatcher {
   const root = compileNested(pattern as Record<string, unknown>);
   // The event itself is treated like a nested value: an object, or an
   // array of objects of which one must match.
-  return (event) => root.present(event);
+  return (event) => root.present(event) !== NO;
 }
 
 const cache = new Map<string, EventMatcher>();
@@ -101,36 +124,81 @@ export function matchPattern(pattern: object | undefined, event: unknown): boole
   return matcher(event);
 }
 
-function compileNested(pattern: Record<string, unknown>): FieldTest {
-  const fields: Array<{ key: string; test: FieldTest }> = Object.keys(pattern).map((key) => {
+/** The alternatives of a pattern object: one, or one per branch of its `$or`. */
+function compileAlternatives(pattern: Record<string, unknown>): Alternative[] {
+  const fields: Alternative["fields"] = [];
+  for (const key of Object.keys(pattern)) {
+    if (key === OR_KEY) continue;
     const value = pattern[key];
-    return {
+    fields.push({
       key,
       test: Array.isArray(value)
         ? compileList(value)
         : compileNested(value as Record<string, unknown>),
-    };
-  });
-  const missing = fields.every((field) => field.test.missing);
-  const matchObject = (object: Record<string, unknown>): boolean => {
-    for (const { key, test } of fields) {
-      const value = Object.hasOwn(object, key) ? object[key] : undefined;
-      if (!(value === undefined ? test.missing : test.present(value))) return false;
-    }
-    return true;
-  };
+    });
+  }
+  const branches = pattern[OR_KEY] as Array<Record<string, unknown>> | undefined;
+  const combined =
+    branches === undefined
+      ? [fields]
+      : branches.flatMap((branch) =>
+          compileAlternatives(branch).map((alt) => [...fields, ...alt.fields]),
+        );
+  return combined.map((all) => ({
+    fields: all,
+    missing: all.every((field) => field.test.missing),
+  }));
+}
+
+/** How `object` matches one alternative: the lowest level among its fields. */
+function matchObject(alternative: Alternative, object: Record<string, unknown>): Level {
+  let level: Level = BY_VALUE;
+  let byValue = false;
+  for (const { key, test } of alternative.fields) {
+    const value = Object.hasOwn(object, key) ? object[key] : undefined;
+    const field = value === undefined ? (test.missing ? AS_MISSING : NO) : test.present(value);
+    if (field === NO) return NO;
+    if (field === BY_VALUE) byValue = true;
+    else level = AS_MISSING;
+  }
+  return byValue ? BY_VALUE : level;
+}
+
+/**
+ * How an array matches one alternative (see the header): an object element
+ * matching it through some value, or else, when the alternative can hold
+ * with its fields missing, every object element letting it.
+ */
+function matchArray(alternative: Alternative, array: unknown[]): Level {
+  if (someLeaf(array, (e) => isPlainObject(e) && matchObject(alternative, e) === BY_VALUE)) {
+    return BY_VALUE;
+  }
+  if (!alternative.missing) return NO;
+  return someLeaf(array, (e) => isPlainObject(e) && matchObject(alternative, e) === NO)
+    ? NO
+    : AS_MISSING;
+}
+
+/** The best level among `alternatives` for `match`. */
+function bestLevel(alternatives: Alternative[], match: (alt: Alternative) => Level): Level {
+  let best: Level = NO;
+  for (const alternative of alternatives) {
+    const level = match(alternative);
+    if (level === BY_VALUE) return BY_VALUE;
+    if (level > best) best = level;
+  }
+  return best;
+}
+
+function compileNested(pattern: Record<string, unknown>): FieldTest {
+  const alternatives = compileAlternatives(pattern);
+  const missing = alternatives.some((alt) => alt.missing);
   return {
     missing,
     present: (value) => {
-      if (isPlainObject(value)) return matchObject(value);
-      if (!Array.isArray(value)) return missing;
-      let sawObject = false;
-      const found = someLeaf(value, (element) => {
-        if (!isPlainObject(element)) return false;
-        sawObject = true;
-        return matchObject(element);
-      });
-      return found || (!sawObject && missing);
+      if (isPlainObject(value)) return bestLevel(alternatives, (alt) => matchObject(alt, value));
+      if (Array.isArray(value)) return bestLevel(alternatives, (alt) => matchArray(alt, value));
+      return missing ? AS_MISSING : NO;
     },
   };
 }
@@ -140,65 +208,29 @@ function compileList(list: unknown[]): FieldTest {
   let existsFalse = false;
   const tests: ElementTest[] = [];
   for (const item of list) {
-    if (!isPlainObject(item)) {
-      tests.push((element) => element === item);
-      continue;
-    }
-    const [op] = Object.keys(item);
-    const arg = item[op];
-    switch (op) {
-      case "exists":
-        if (arg === true) existsTrue = true;
-        else existsFalse = true;
-        break;
-      case "prefix": {
-        const text = arg as string;
-        tests.push((e) => typeof e === "string" && e.startsWith(text));
-        break;
-      }
-      case "suffix": {
-        const text = arg as string;
-        tests.push((e) => typeof e === "string" && e.endsWith(text));
-        break;
-      }
-      case "equals-ignore-case": {
-        const lower = (arg as string).toLowerCase();
-        tests.push((e) => typeof e === "string" && e.toLowerCase() === lower);
-        break;
-      }
-      case "wildcard": {
-        const matches = compileWildcard(arg as string);
-        tests.push((e) => typeof e === "string" && matches(e));
-        break;
-      }
-      case "anything-but": {
-        const excluded = new Set<unknown>(Array.isArray(arg) ? arg : [arg]);
-        // Set membership is SameValueZero: like ===, as NaN is never listed.
-        tests.push((e) => isScalar(e) && !excluded.has(e));
-        break;
-      }
-      case "numeric":
-        tests.push(compileNumeric(arg as Array<string | number>));
-        break;
+    if (isPlainObject(item) && Object.hasOwn(item, "exists")) {
+      if (item.exists === true) existsTrue = true;
+      else existsFalse = true;
+    } else {
+      tests.push(compileLeafItem(item));
     }
   }
   const test = tests.length === 1 ? tests[0] : (e: unknown) => tests.some((t) => t(e));
-  const present = existsTrue
-    ? () => true
-    : tests.length === 0
-      ? () => false
-      : (value: unknown) => (Array.isArray(value) ? someLeaf(value, test) : test(value));
-  return { missing: existsFalse, present };
-}
-
-function isScalar(value: unknown): boolean {
-  return (
-    value === null ||
-    typeof value === "string" ||
-    typeof value === "number" ||
-    typeof value === "boolean" ||
-    typeof value === "bigint"
-  );
+  const asMissing: Level = existsFalse ? AS_MISSING : NO;
+  return {
+    missing: existsFalse,
+    present: (value) => {
+      if (isPlainObject(value)) return asMissing;
+      if (!Array.isArray(value)) return existsTrue || test(value) ? BY_VALUE : NO;
+      let sawLeaf = false;
+      const found = someLeaf(value, (element) => {
+        if (isPlainObject(element) || element === undefined) return false;
+        sawLeaf = true;
+        return existsTrue || test(element);
+      });
+      return found ? BY_VALUE : sawLeaf ? NO : asMissing;
+    },
+  };
 }
 
 /** Whether `test` holds for some element of `array`, nested arrays flattened. */
@@ -209,81 +241,13 @@ function someLeaf(array: unknown[], test: ElementTest): boolean {
   return false;
 }
 
-function compileNumeric(arg: Array<string | number>): ElementTest {
-  const checks: Array<(n: number) => boolean> = [];
-  for (let i = 0; i < arg.length; i += 2) {
-    const bound = arg[i + 1] as number;
-    switch (arg[i]) {
-      case "<":
-        checks.push((n) => n < bound);
-        break;
-      case "<=":
-        checks.push((n) => n <= bound);
-        break;
-      case "=":
-        checks.push((n) => n === bound);
-        break;
-      case ">":
-        checks.push((n) => n > bound);
-        break;
-      case ">=":
-        checks.push((n) => n >= bound);
-        break;
-    }
-  }
-  return (e) => typeof e === "number" && Number.isFinite(e) && checks.every((check) => check(e));
-}
-
-/**
- * A linear-time matcher for an EventBridge wildcard: the literal segments
- * between stars must appear in order, the first at the start and the last at
- * the end; middle segments are found greedily (leftmost), which is exact for
- * star-only globs. No regex, so no backtracking.
- */
-function compileWildcard(wildcard: string): (text: string) => boolean {
-  const segments: string[] = [];
-  let current = "";
-  for (let i = 0; i < wildcard.length; i++) {
-    const ch = wildcard[i];
-    if (ch === "\\" && (wildcard[i + 1] === "*" || wildcard[i + 1] === "\\")) {
-      current += wildcard[i + 1];
-      i++;
-    } else if (ch === "*") {
-      segments.push(current);
-      current = "";
-    } else {
-      current += ch;
-    }
-  }
-  segments.push(current);
-  if (segments.length === 1) {
-    const literal = segments[0];
-    return (text) => text === literal;
-  }
-  const first = segments[0];
-  const last = segments[segments.length - 1];
-  const middle = segments.slice(1, -1).filter((segment) => segment.length > 0);
-  const minLength = segments.reduce((sum, segment) => sum + segment.length, 0);
-  return (text) => {
-    if (text.length < minLength || !text.startsWith(first) || !text.endsWith(last)) {
-      return false;
-    }
-    const end = text.length - last.length;
-    let position = first.length;
-    for (const segment of middle) {
-      const index = text.indexOf(segment, position);
-      if (index < 0 || index + segment.length > end) return false;
-      position = index + segment.length;
-    }
-    return true;
-  };
-}
-
-// ---------------------------------------------------------------------------
 // Index routing
 
 /** The leaf list a rule is indexed by: one route key per value. */
-export type RoutingChoice = { path: string; values: Array<string | number | boolean | null> };
+export type RoutingChoice = {
+  path: string;
+  values: Array<string | number | boolean | null>;
+};
 
 /**
  * The pattern's leaf list to index the rule by: among lists holding only exact
@@ -303,7 +267,9 @@ export function chooseRoute(pattern: object | undefined): RoutingChoice | null {
  * Every leaf list of the pattern that holds only exact values, deduplicated,
  * ordered as `chooseRoute` prefers them: fewest values, then fewest path
  * segments, then the smaller path. Keys containing a dot, or starting with
- * "$" (`$or`), are not descended into.
+ * "$", are not descended into: a list inside an `$or` branch is not required,
+ * so a rule is routed only by its fields outside `$or`. Lists holding an IP
+ * address are skipped too: the address matches other spellings of itself.
  */
 export function exactLists(pattern: object | undefined): Array<RoutingChoice & { depth: number }> {
   if (!isPlainObject(pattern)) return [];
@@ -318,6 +284,8 @@ export function exactLists(pattern: object | undefined): Array<RoutingChoice & {
         continue;
       }
       if (!Array.isArray(value) || value.length === 0 || !value.every(isExact)) continue;
+      // An address matches other spellings of itself, which its key would miss.
+      if (value.some((v) => typeof v === "string" && parseIpAddress(v) !== null)) continue;
       found.push({ path, depth, values: dedupeExact(value as Exact[]) });
     }
   };
