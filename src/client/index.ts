@@ -35,6 +35,7 @@ import { checkDeclaredParts } from "./declarations.js";
 import { handlesOf, type HttpOptions } from "./handlers.js";
 import { sanitizeForStorage } from "../core/sanitize.js";
 import { httpPolicyProblem } from "../core/httpPolicy.js";
+import { toStoredPattern } from "../core/storedPattern.js";
 import type { HandlersOf, Integrations, RuleDraft, RulePatch } from "./integrations.js";
 import {
   migrateMondayRules as migrateMondayRulesBatch,
@@ -392,6 +393,7 @@ export class Rules<Is extends Integrations> {
           this.derivedSchedule(args.integrationId, args.triggerType, args.triggerConfig) ?? null;
       }
     }
+    if (args.triggerPattern !== undefined) args.triggerPattern = toStoredPattern(args.triggerPattern);
     const rule = await ctx.runMutation(this.component.rules.updateRule, args as any);
     if (rule.schedule !== undefined && rule.enabled) {
       await this.registerHandlersOf(ctx, [rule.integrationId]);
@@ -983,6 +985,8 @@ export class Rules<Is extends Integrations> {
     if (input.triggerPattern === undefined && derived !== undefined) {
       input.triggerPattern = derived;
     }
+    // Convex carries `$or` as `~or` (src/core/storedPattern.ts).
+    if (input.triggerPattern !== undefined) input.triggerPattern = toStoredPattern(input.triggerPattern);
     if (input.schedule === undefined) {
       const schedule = this.derivedSchedule(rule.integrationId, rule.triggerType, rule.triggerConfig);
       if (schedule !== undefined) input.schedule = schedule;

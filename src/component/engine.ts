@@ -21,6 +21,7 @@ import {
 } from "../shared.js";
 import { idFormatProblem, isGroupType } from "../core/conditions.js";
 import { matchPattern } from "../core/patternMatch.js";
+import { fromStoredPattern } from "../core/storedPattern.js";
 import { sanitizeForStorage } from "../core/sanitize.js";
 import { compileCandidate, evaluateCandidate, type CompiledCandidate } from "../core/candidate.js";
 import { sameValue } from "../core/sameValue.js";
@@ -448,7 +449,7 @@ export async function runRule(
 /** Stored patterns were validated; should one still be invalid, it matches nothing. */
 function patternMatches(route: Doc<"ruleRoutes">, event: unknown): boolean {
   try {
-    return matchPattern(route.triggerPattern ?? undefined, event);
+    return matchPattern(fromStoredPattern(route.triggerPattern ?? undefined), event);
   } catch {
     return false;
   }

@@ -19,6 +19,7 @@ import {
   type StoredCondition,
 } from "./conditions.js";
 import { findPatternProblem } from "./pattern.js";
+import { findOrSpellingClash, fromStoredPattern, toStoredPattern } from "./storedPattern.js";
 import { findScheduleProblem, type ScheduleSpec } from "./schedule.js";
 import { CONVEX_VALUE_LIMITS, findUnstorable } from "./storable.js";
 
@@ -114,7 +115,8 @@ export function validateRuleDefinition(
     actions: assignActionIds(input.actions),
   };
   if (input.description !== undefined) definition.description = input.description;
-  if (input.triggerPattern !== undefined) definition.triggerPattern = input.triggerPattern;
+  // Stored, like it crosses Convex, with `$or` written `~or` (storedPattern.ts).
+  if (input.triggerPattern !== undefined) definition.triggerPattern = toStoredPattern(input.triggerPattern);
   if (input.schedule !== undefined) definition.schedule = input.schedule as ScheduleSpec;
   if (input.metadata !== undefined) definition.metadata = input.metadata;
   const size = getConvexSize(definition as unknown as Value);
@@ -171,9 +173,11 @@ function priorityProblem(priority: unknown): RuleProblem | null {
 
 function patternProblem(pattern: unknown): RuleProblem | null {
   if (pattern === undefined) return null;
-  const problem = findPatternProblem(pattern);
+  const clash = findOrSpellingClash(pattern);
+  if (clash !== null) return invalid(clash, 'has both "$or" and "~or", two spellings of one operator');
+  const problem = findPatternProblem(fromStoredPattern(pattern));
   if (problem) return invalid(problem.field, problem.message);
-  return storableProblem("triggerPattern", pattern, TOP_LEVEL_FIELD_DEPTH);
+  return storableProblem("triggerPattern", toStoredPattern(pattern), TOP_LEVEL_FIELD_DEPTH);
 }
 
 function scheduleProblem(schedule: unknown): RuleProblem | null {

@@ -1,55 +1,52 @@
 /**
- * The stored form of trigger patterns. Convex refuses field names that start
- * with `$`, so `"$or"` cannot be stored as written: it is stored as `"~or"`,
- * and a field name that starts with `~` gets a second `~` in front, so that
- * no field of the event can be mistaken for it. Every other name is stored
- * as it is (a pattern without `$or` or `~` names is stored unchanged). Pure:
- * no database, no ctx.
+ * How `$or` travels through Convex. Convex refuses field names that start
+ * with `$`, in documents and in function arguments and results alike, so a
+ * pattern crosses the component's boundary, is stored and is returned with
+ * `$or` written `~or`. The client converts `$or` on the way in; the matcher
+ * reads both. `~or` is therefore reserved like `$or`: neither can name a
+ * field of the event. Pure: no database, no ctx.
  */
 import { isPlainObject } from "./conditions.js";
 import { OR_KEY } from "./pattern.js";
 
-/** The stored name of `$or`. */
+/** `$or` as Convex can carry it. */
 export const STORED_OR_KEY = "~or";
-const ESCAPE = "~";
 
 /**
- * The form of a (validated) pattern the database can hold.
+ * The pattern with every `$or` written `~or`, the form the component takes,
+ * stores and returns. The same object when it has no `$or`.
  *
  * @example
  * ```ts
- * toStoredPattern({ $or: [{ a: [1] }, { "~b": [2] }] });
- * // { "~or": [{ a: [1] }, { "~~b": [2] }] }
+ * toStoredPattern({ $or: [{ boardId: [1] }, { groupId: ["g"] }] });
+ * // { "~or": [{ boardId: [1] }, { groupId: ["g"] }] }
  * ```
  */
 export function toStoredPattern<T>(pattern: T): T {
-  return mapNames(pattern, (name) =>
-    name === OR_KEY ? STORED_OR_KEY : name.startsWith(ESCAPE) ? ESCAPE + name : name,
-  );
+  return renameKey(pattern, OR_KEY, STORED_OR_KEY);
 }
 
 /**
- * The pattern a stored one was made from: the inverse of `toStoredPattern`.
+ * The pattern with every `~or` written `$or`, as the matcher and the
+ * validator read it. The same object when it has no `~or`.
  *
  * @example
  * ```ts
- * fromStoredPattern({ "~or": [{ a: [1] }, { "~~b": [2] }] });
- * // { $or: [{ a: [1] }, { "~b": [2] }] }
+ * fromStoredPattern({ "~or": [{ boardId: [1] }, { groupId: ["g"] }] });
+ * // { $or: [{ boardId: [1] }, { groupId: ["g"] }] }
  * ```
  */
 export function fromStoredPattern<T>(stored: T): T {
-  return mapNames(stored, (name) =>
-    name === STORED_OR_KEY ? OR_KEY : name.startsWith(ESCAPE + ESCAPE) ? name.slice(1) : name,
-  );
+  return renameKey(stored, STORED_OR_KEY, OR_KEY);
 }
 
-/** `value` with every object field renamed by `rename`; the same value when none changes. */
-function mapNames<T>(value: T, rename: (name: string) => string): T {
+/** `value` with every object field `from` renamed `to`; the same value when there is none. */
+function renameKey<T>(value: T, from: string, to: string): T {
   if (Array.isArray(value)) {
     let copy: unknown[] | undefined;
     for (let i = 0; i < value.length; i++) {
       const item: unknown = value[i];
-      const mapped = mapNames(item, rename);
+      const mapped = renameKey(item, from, to);
       if (mapped !== item) (copy ??= value.slice())[i] = mapped;
     }
     return (copy ?? value) as T;
@@ -59,11 +56,36 @@ function mapNames<T>(value: T, rename: (name: string) => string): T {
   const out: Record<string, unknown> = {};
   for (const name of Object.keys(value)) {
     const item = value[name];
-    const renamed = rename(name);
-    const mapped = mapNames(item, rename);
-    if (renamed !== name || mapped !== item) changed = true;
+    const mapped = renameKey(item, from, to);
+    if (name === from || mapped !== item) changed = true;
     // Defined, not assigned: a "__proto__" field must stay a field.
-    Object.defineProperty(out, renamed, { value: mapped, enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(out, name === from ? to : name, {
+      value: mapped,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return (changed ? out : value) as T;
+}
+
+/**
+ * Where a pattern uses `$or` and `~or` side by side (they would name the
+ * same thing twice), or null.
+ */
+export function findOrSpellingClash(pattern: unknown, field = "triggerPattern"): string | null {
+  if (Array.isArray(pattern)) {
+    for (let i = 0; i < pattern.length; i++) {
+      const clash = findOrSpellingClash(pattern[i], `${field}[${i}]`);
+      if (clash !== null) return clash;
+    }
+    return null;
+  }
+  if (!isPlainObject(pattern)) return null;
+  if (Object.hasOwn(pattern, OR_KEY) && Object.hasOwn(pattern, STORED_OR_KEY)) return field;
+  for (const name of Object.keys(pattern)) {
+    const clash = findOrSpellingClash(pattern[name], `${field}.${name}`);
+    if (clash !== null) return clash;
+  }
+  return null;
 }
