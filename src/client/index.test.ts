@@ -56,6 +56,22 @@ describe("Rules client", () => {
     expect(rule.actions).toEqual([{ id: "a1", type: "add_label", config: { label: "needs-review" } }]);
   });
 
+  test("$or written in host code is sent and stored as ~or, and dispatch runs the rule once", async () => {
+    const t = setup();
+    const either = { $or: [{ repository: { full_name: ["acme/web"] } }, { sender: { login: ["octocat"] } }] };
+    const stored = { "~or": either.$or };
+    // Convex arguments cannot hold "$or": the pattern is built inside the host function.
+    const ruleId = await t.run(async (ctx) => await rules.create(ctx, { ...prRule, conditions: [], triggerPattern: either }));
+    expect(((await t.query(host.get, { ruleId })) as RuleDoc).triggerPattern).toEqual(stored);
+    await t.run(async (ctx) => await rules.update(ctx, { ruleId, triggerPattern: { ...either, action: ["opened"] } }));
+    expect(((await t.query(host.get, { ruleId })) as RuleDoc).triggerPattern).toEqual({ ...stored, action: ["opened"] });
+    const event = { action: "opened", repository: { full_name: "acme/web" }, sender: { login: "octocat" } };
+    const results = await t.run(async (ctx) =>
+      await rules.execute(ctx, { integrationId: "github", triggerType: "pull_request_opened", event }),
+    );
+    expect(results.map((r) => r.ruleId)).toEqual([ruleId]);
+  });
+
   test("an explicit pattern wins over the derived one; no pattern when the trigger derives none", async () => {
     const t = setup();
     const explicit = await t.mutation(host.create, {

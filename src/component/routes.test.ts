@@ -473,6 +473,90 @@ describe("routes follow rule changes", () => {
   });
 });
 
+describe("$or patterns", () => {
+  // The component takes and returns `$or` written `~or` (Convex refuses
+  // names that start with "$"); the client converts (client tests).
+  const pattern = { "~or": [{ boardId: [1] }, { groupId: ["g"] }] };
+
+  test("are stored and returned with ~or", async () => {
+    const t = initConvexTest();
+    await createRule(t, { id: "either", triggerPattern: pattern });
+    const stored = await t.run(async (ctx) => (await ctx.db.query("rules").first())!.triggerPattern);
+    expect(stored).toEqual(pattern);
+    expect((await t.query(api.rules.getRule, { ruleId: "either" }))?.triggerPattern).toEqual(pattern);
+    const exported = await t.query(api.rules.exportRules, {
+      integrationId: "monday",
+      paginationOpts: { numItems: 10, cursor: null },
+    });
+    expect(exported.page[0].triggerPattern).toEqual(pattern);
+  });
+
+  test("route under each branch's keys; an event matching both branches runs the rule once", async () => {
+    const t = initConvexTest();
+    await createRule(t, { id: "either", triggerPattern: pattern });
+    await createRule(t, { id: "board2", triggerPattern: { boardId: [2] } });
+    const state = await routingState(t);
+    expect(state.routes.filter((r) => r.ruleId === "either").map((r) => [r.routeKey, r.routePath])).toEqual([
+      ["boardId=1", "boardId"],
+      ['groupId="g"', "groupId"],
+    ]);
+    expect(state.paths.map((p) => p.path).sort()).toEqual(["boardId", "groupId"]);
+    expect(await dispatched(t, { boardId: 1 })).toEqual(["either"]);
+    expect(await dispatched(t, { boardId: 2, groupId: "g" })).toEqual(["either", "board2"]);
+    expect(await dispatched(t, { boardId: 1, groupId: "g" })).toEqual(["either"]);
+    expect(await dispatched(t, { boardId: 3, groupId: "h" })).toEqual([]);
+    const executions = await t.run(async (ctx) => await ctx.db.query("ruleExecutions").collect());
+    expect(executions.filter((e) => e.ruleId === "either")).toHaveLength(3);
+  });
+
+  test("an event reads its candidates plus a constant among rules routed by their branches", async () => {
+    const t = initConvexTest();
+    for (let board = 0; board < 30; board++) {
+      await createRule(t, { id: `r${board}`, triggerPattern: { "~or": [{ boardId: [board] }, { groupId: [`g${board}`] }] } });
+    }
+    await t.run(async (ctx) => {
+      const before = await documentsRead(ctx);
+      const found = await findCandidates(ctx, SCOPE, { boardId: 7, groupId: "g9" });
+      expect(found.map((route) => route.ruleId)).toEqual(["r7", "r9"]);
+      expect((await documentsRead(ctx)) - before).toBeLessThanOrEqual(found.length + 10);
+    });
+  });
+
+  test("a branch without an exact list makes the rule a wildcard candidate", async () => {
+    const t = initConvexTest();
+    await createRule(t, { id: "loose", triggerPattern: { "~or": [{ boardId: [1] }, { name: [{ prefix: "Bug" }] }] } });
+    const state = await routingState(t);
+    expect(state.routes.map((r) => r.routeKey)).toEqual([WILDCARD_ROUTE]);
+    expect(await dispatched(t, { boardId: 1 })).toEqual(["loose"]);
+    expect(await dispatched(t, { boardId: 2, name: "Bug 12" })).toEqual(["loose"]);
+    expect(await dispatched(t, { boardId: 2, name: "Feature" })).toEqual([]);
+  });
+
+  test("updating to $or and disabling rewrite the routes", async () => {
+    const t = initConvexTest();
+    await createRule(t, { id: "either", triggerPattern: { boardId: [5] } });
+    const updated = await t.mutation(api.rules.updateRule, { ruleId: "either", triggerPattern: pattern });
+    expect(updated.triggerPattern).toEqual(pattern);
+    expect(await dispatched(t, { groupId: "g" })).toEqual(["either"]);
+    expect(await dispatched(t, { boardId: 5 })).toEqual([]);
+    await t.mutation(api.rules.disableRule, { ruleId: "either" });
+    expect((await routingState(t)).routes).toEqual([]);
+  });
+
+  test("an invalid $or is refused naming the field, and nothing is written", async () => {
+    const t = initConvexTest();
+    await expect(createRule(t, { triggerPattern: { "~or": [{ boardId: [1] }] } })).rejects.toMatchObject({
+      data: { code: "INVALID_RULE", field: "triggerPattern.$or" },
+    });
+    await expect(
+      createRule(t, { triggerPattern: { a: { "~or": [{ b: [1] }, { c: [2] }], $or: [{ d: [1] }, { e: [2] }] } } }),
+    ).rejects.toThrow();
+    const rows = await t.run(async (ctx) => (await ctx.db.query("rules").collect()).length);
+    expect(rows).toBe(0);
+    expect((await routingState(t)).routes).toEqual([]);
+  });
+});
+
 describe("run order", () => {
   test("priority first, then creation order, across route keys", async () => {
     vi.useFakeTimers();

@@ -11,8 +11,9 @@ import { v } from "convex/values";
 import { internal } from "./_generated/api.js";
 import type { Doc } from "./_generated/dataModel.js";
 import { internalMutation, type MutationCtx, type QueryCtx } from "./_generated/server.js";
+import { fromStoredPattern } from "../core/storedPattern.js";
 import {
-  chooseRouting,
+  chooseRoutings,
   eventKeysFor,
   fieldsOfRoutePath,
   MAX_ROUTE_VALUES,
@@ -38,9 +39,9 @@ type Route = { routeKey: string; routePath?: string };
 
 /** The route rows an enabled rule needs: one per value combination, or "*". */
 export function routesOf(rule: Pick<Doc<"rules">, "triggerPattern">): Route[] {
-  const routing = chooseRouting(rule.triggerPattern ?? undefined);
-  if (!routing) return [{ routeKey: WILDCARD_ROUTE }];
-  return routing.keys.map((routeKey) => ({ routeKey, routePath: routing.routePath }));
+  const routings = chooseRoutings(fromStoredPattern(rule.triggerPattern ?? undefined));
+  if (routings.length === 0) return [{ routeKey: WILDCARD_ROUTE }];
+  return routings.flatMap((routing) => routing.keys.map((routeKey) => ({ routeKey, routePath: routing.routePath })));
 }
 
 /**
@@ -66,7 +67,7 @@ export async function syncRoutes(
   // A rule with a schedule fires on its schedule only (schedules.ts), never
   // on events: it has no routes.
   const active = rule !== null && rule.enabled && rule.schedule === undefined;
-  const routes = active ? await routesWithinPathCap(ctx, rule, routesOf(rule)) : [];
+  const routes = active ? await routesWithinPathCaps(ctx, rule, routesOf(rule)) : [];
   const kept = new Set(routes.map((r) => r.routePath));
   for (const path of new Set(existing.map((r) => r.routePath))) {
     if (path !== undefined && !kept.has(path)) await prunePathLater(ctx, existing[0], path);
@@ -98,7 +99,26 @@ export async function syncRoutes(
 }
 
 /**
- * `routes`, with their field set registered in `routingPaths` (inserted
+ * `routes` of every field set (several for a rule routed by its `$or`
+ * alternatives), each as `routesWithinPathCap` keeps it; the wildcard
+ * alone when one of them falls back to it.
+ */
+async function routesWithinPathCaps(ctx: MutationCtx, scope: Scope, routes: Route[]): Promise<Route[]> {
+  const byPath = new Map<string | undefined, Route[]>();
+  for (const route of routes) byPath.set(route.routePath, [...(byPath.get(route.routePath) ?? []), route]);
+  if (byPath.size === 1) return await routesWithinPathCap(ctx, scope, routes);
+  const kept: Route[] = [];
+  for (const group of byPath.values()) {
+    const within = await routesWithinPathCap(ctx, scope, group);
+    if (within.some((route) => route.routeKey === WILDCARD_ROUTE)) return [{ routeKey: WILDCARD_ROUTE }];
+    kept.push(...within);
+  }
+  // Two field sets may fall back to the same single field.
+  return [...new Map(kept.map((route) => [route.routeKey, route])).values()];
+}
+
+/**
+ * `routes` of one field set, with it registered in `routingPaths` (inserted
  * when new). At the cap of field sets, a new set is replaced by the rule's
  * widest single-field set already registered, else the wildcard.
  */

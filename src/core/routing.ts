@@ -15,6 +15,8 @@
  * `$["a","b"]=json([va, vb])`. JSON scalars delimit themselves, so a key
  * names exactly one combination.
  */
+import { isPlainObject } from "./conditions.js";
+import { OR_KEY } from "./pattern.js";
 import {
   MAX_EVENT_ROUTE_KEYS,
   eventRouteValues,
@@ -64,6 +66,84 @@ export function chooseRouting(pattern: object | undefined): RuleRouting | null {
   const keys = [...new Set(product(chosen.map((c) => c.values)).map((values) => keyOf(fields, values)))];
   if (keys.some((key) => key.length > MAX_ROUTE_KEY_LENGTH)) return null;
   return { routePath: routePathOf(fields), fields, keys };
+}
+
+/** The most `$or` alternatives a rule is routed by; more make it a wildcard candidate. */
+export const MAX_ROUTED_ALTERNATIVES = 16;
+
+/**
+ * The routings of a rule with this pattern: none for a wildcard rule, one
+ * usually, and for a pattern whose exact lists are all inside `$or`, one per
+ * alternative (each branch with the fields around it). Every event the
+ * pattern matches agrees with one of them, so a rule found through several
+ * is still one candidate (dispatch skips repeats); a branch without an
+ * indexable list makes the whole rule a wildcard candidate.
+ *
+ * @example
+ * chooseRoutings({ $or: [{ boardId: [1] }, { groupId: ["g"] }] })
+ * // [{ routePath: "boardId", fields: ["boardId"], keys: ["boardId=1"] },
+ * //  { routePath: "groupId", fields: ["groupId"], keys: ['groupId="g"'] }]
+ */
+export function chooseRoutings(pattern: object | undefined): RuleRouting[] {
+  const outer = chooseRouting(pattern);
+  if (outer !== null) return [outer];
+  if (pattern === undefined || !hasOr(pattern)) return [];
+  const alternatives = alternativesOf(pattern as Record<string, unknown>);
+  if (alternatives === null) return [];
+  const byPath = new Map<string, RuleRouting>();
+  let keys = 0;
+  for (const alternative of alternatives) {
+    const routing = chooseRouting(alternative);
+    if (routing === null) return [];
+    const same = byPath.get(routing.routePath);
+    const merged = same === undefined ? routing : { ...same, keys: [...new Set([...same.keys, ...routing.keys])] };
+    keys += merged.keys.length - (same?.keys.length ?? 0);
+    if (keys > MAX_ROUTE_VALUES) return [];
+    byPath.set(routing.routePath, merged);
+  }
+  return [...byPath.values()];
+}
+
+function hasOr(pattern: object): boolean {
+  for (const [key, value] of Object.entries(pattern)) {
+    if (key === OR_KEY || (isPlainObject(value) && hasOr(value))) return true;
+  }
+  return false;
+}
+
+/**
+ * The pattern as alternatives without `$or` (one per choice of a branch in
+ * each `$or`), or null when there would be more than MAX_ROUTED_ALTERNATIVES.
+ * A field both beside `$or` and in a branch keeps one of its two lists:
+ * routing on either is sound, since an event must satisfy both.
+ */
+function alternativesOf(pattern: Record<string, unknown>): Array<Record<string, unknown>> | null {
+  let alternatives: Array<Record<string, unknown>> = [{}];
+  for (const key of Object.keys(pattern)) {
+    const value = pattern[key];
+    let options: Array<Record<string, unknown>>;
+    if (key === OR_KEY) {
+      options = [];
+      for (const branch of value as Array<Record<string, unknown>>) {
+        const expanded = alternativesOf(branch);
+        if (expanded === null) return null;
+        options.push(...expanded);
+      }
+    } else if (isPlainObject(value)) {
+      const expanded = alternativesOf(value);
+      if (expanded === null) return null;
+      options = expanded.map((nested) => ({ [key]: nested }));
+    } else {
+      options = [{ [key]: value }];
+    }
+    const next: Array<Record<string, unknown>> = [];
+    for (const alternative of alternatives) {
+      for (const option of options) next.push({ ...alternative, ...option });
+    }
+    if (next.length > MAX_ROUTED_ALTERNATIVES) return null;
+    alternatives = next;
+  }
+  return alternatives;
 }
 
 /** The index name of a field set: the path itself for one field. */
