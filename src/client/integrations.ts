@@ -7,18 +7,41 @@ import type { GenericValidator, Infer } from "convex/values";
 import type { FieldOperator, HttpRequestConfig, RetryBehavior } from "../shared.js";
 import type { ScheduleSpec } from "../core/schedule.js";
 
-/** An EventBridge-style trigger pattern (see the README). */
-export type TriggerPattern = { [field: string]: PatternValue[] | TriggerPattern };
+/**
+ * An EventBridge event pattern (see the README's "Trigger patterns"). `$or`
+ * is accepted here and stored and returned as `~or`, because Convex field
+ * names cannot start with `$`.
+ */
+export type TriggerPattern = {
+  /** At least two patterns, one of which must match as well. */
+  $or?: TriggerPattern[];
+  /** `$or` as the component stores and returns it. */
+  "~or"?: TriggerPattern[];
+  [field: string]: PatternValue[] | TriggerPattern | TriggerPattern[] | undefined;
+};
+/** A string operand, or one compared without regard to case. */
+type TextOperand = string | { "equals-ignore-case": string };
+/** Values `anything-but` excludes: strings or numbers, or strings matched by an operator. */
+type ExcludedValues =
+  | string
+  | number
+  | string[]
+  | number[]
+  | { prefix: string | string[] }
+  | { suffix: string | string[] }
+  | { wildcard: string | string[] }
+  | { "equals-ignore-case": string | string[] };
 export type PatternValue =
   | string
   | number
   | boolean
   | null
-  | { prefix: string }
-  | { suffix: string }
+  | { prefix: TextOperand }
+  | { suffix: TextOperand }
   | { "equals-ignore-case": string }
   | { wildcard: string }
-  | { "anything-but": string | number | boolean | null | Array<string | number | boolean | null> }
+  | { cidr: string }
+  | { "anything-but": ExcludedValues }
   | { numeric: [string, number] | [string, number, string, number] }
   | { exists: boolean };
 
