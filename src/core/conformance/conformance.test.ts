@@ -9,6 +9,7 @@ import { describe, expect, test } from "vitest";
 import { findPatternProblem } from "../pattern.js";
 import { compilePattern } from "../patternMatch.js";
 import data from "./cases.json" with { type: "json" };
+import userGuide from "./userGuide.json" with { type: "json" };
 
 type Case = {
   source: string;
@@ -43,5 +44,14 @@ describe("conformance with event-ruler", () => {
       return item.deviation === undefined ? !same : same;
     });
     expect(disagreements).toEqual([]);
+  });
+});
+
+describe("conformance with the EventBridge user guide", () => {
+  test("every example answers as its section says", () => {
+    const cases = userGuide.cases as Case[];
+    const disagreements = cases.filter((item) => answer(item) !== expected(item));
+    expect(disagreements).toEqual([]);
+    expect(cases.length).toBeGreaterThan(40);
   });
 });
