@@ -3,7 +3,7 @@
  * section's tables as they finish, any failure in full, and at the end writes
  * BENCHMARKS.md (only when every section succeeded).
  */
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem, platform, release, arch } from "node:os";
 import { join } from "node:path";
 import type { UserConsoleLog } from "vitest";
@@ -67,7 +67,7 @@ export default class BenchReporter implements Reporter {
       process.exitCode = 1;
       return;
     }
-    if (selected.length > 0) {
+    if (selected.length > 0 && process.env.BENCH_WRITE !== "1") {
       // Some sections only (`--section`): BENCHMARKS.md keeps the full run's tables.
       process.stdout.write(`BENCHMARKS.md not written: only ${selected.join(", ")} ran (--section).\n`);
       return;
@@ -89,13 +89,39 @@ export default class BenchReporter implements Reporter {
       process.stdout.write(`Wrote ${path}\n`);
     }
     const file = join(this.root, "BENCHMARKS.md");
-    writeFileSync(file, markdown(inReportOrder(this.sections)));
+    const text = selected.length > 0 ? replaceSections(readFileSync(file, "utf8"), this.sections) : markdown(inReportOrder(this.sections));
+    writeFileSync(file, text);
     process.stdout.write(`Wrote ${file}\n`);
   }
 }
 
 /** Sections run in two workers and finish in any order; the report keeps this one. */
-const REPORT_ORDER = ["evaluation", "dispatch", "history", "operations", "migration"];
+const REPORT_ORDER = ["evaluation", "dispatch", "scale", "history", "operations", "migration"];
+
+/**
+ * `text` (a full run's BENCHMARKS.md) with the given sections replaced by
+ * a new run of them alone (`--section <name> --write`), and a header line
+ * saying which sections were rerun, when and in which mode.
+ */
+function replaceSections(text: string, sections: Section[]): string {
+  let out = text;
+  for (const section of sections) {
+    const heading = `## ${section.title}`;
+    const start = out.indexOf(`\n${heading}\n`);
+    const fresh = sectionMarkdown(section);
+    if (start < 0) {
+      out = `${out.trimEnd()}\n\n${fresh}\n`;
+      continue;
+    }
+    const next = out.indexOf("\n## ", start + heading.length + 1);
+    out = `${out.slice(0, start + 1)}${fresh}\n${next < 0 ? "" : out.slice(next)}`;
+  }
+  const quick = process.env.BENCH_QUICK === "1";
+  const note =
+    `- Rerun alone on ${new Date().toISOString()} (${quick ? "quick" : "full"} mode, \`--section ... --write\`): ` +
+    sections.map((section) => section.id).join(", ");
+  return out.replace(/^(- Mode: .*(?:\n- Run time: .*)?)$/m, `$1\n${note}`);
+}
 
 function inReportOrder(sections: Section[]): Section[] {
   const rank = (id: string) => {

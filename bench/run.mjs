@@ -22,6 +22,9 @@ const usage = `Usage: npm run bench [-- [--quick] [--section <name>]...]
   --section <name>  run only this section (repeatable): evaluation, dispatch,
                     scale, history, migration, operations; prints its
                     tables, leaves BENCHMARKS.md as it is
+  --write           with --section: replace those sections in BENCHMARKS.md
+                    (the rest stays from the last full run; the header says
+                    which sections were rerun, when)
   --help            this text
 
 Prints the tables and writes them to BENCHMARKS.md.`;
@@ -35,7 +38,7 @@ const sections = [];
 const unknown = [];
 for (let i = 0; i < args.length; i++) {
   const arg = args[i];
-  if (arg === "--quick") continue;
+  if (arg === "--quick" || arg === "--write") continue;
   const name = arg === "--section" ? args[++i] : arg.startsWith("--section=") ? arg.slice("--section=".length) : null;
   if (name === null) unknown.push(arg);
   else if (name !== undefined && /^[a-z][a-z0-9-]*$/.test(name)) sections.push(name);
@@ -46,6 +49,11 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 const quick = args.includes("--quick");
+const write = args.includes("--write");
+if (write && sections.length === 0) {
+  console.error(`--write needs --section: a full run writes BENCHMARKS.md anyway.\n\n${usage}`);
+  process.exit(2);
+}
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const vitest = join(dirname(createRequire(import.meta.url).resolve("vitest/package.json")), "vitest.mjs");
@@ -63,7 +71,7 @@ const child = spawn(
   {
     cwd: root,
     stdio: "inherit",
-    env: { ...process.env, BENCH_QUICK: quick ? "1" : "0", BENCH_SECTIONS: sections.join(",") },
+    env: { ...process.env, BENCH_QUICK: quick ? "1" : "0", BENCH_SECTIONS: sections.join(","), BENCH_WRITE: write ? "1" : "0" },
   },
 );
 const loadBefore = loadavg()[0];
