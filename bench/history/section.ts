@@ -36,8 +36,10 @@ const LIMIT_ERROR = /This is a Convex limit/;
 
 type ExecutionDoc = Omit<Doc<"ruleExecutions">, "_id" | "_creationTime">;
 type LogDoc = Omit<Doc<"ruleExecutionLogs">, "_id" | "_creationTime" | "executionId">;
+type EventDoc = Omit<Doc<"ruleEvents">, "_id" | "_creationTime">;
 
-type Template = { execution: ExecutionDoc; logs: LogDoc[]; bytes: number };
+/** An execution as `execute` wrote it, its log lines and the event it refers to (`eventRef`). */
+type Template = { execution: ExecutionDoc; logs: LogDoc[]; event: EventDoc | null; bytes: number };
 
 /** A query's result and what it read. */
 type Measured<T> = { metrics: Metrics; result: T };
@@ -67,7 +69,8 @@ async function template(t: ComponentTest): Promise<{ template: Template; ruleId:
       .query("ruleExecutionLogs")
       .withIndex("by_execution", (q) => q.eq("executionId", executionId))
       .collect();
-    return { execution: execution!, logs };
+    const event = execution?.eventRef === undefined ? null : await ctx.db.get(execution.eventRef);
+    return { execution: execution!, logs, event };
   });
   const execution = withoutSystemFields(stored.execution);
   const logs = stored.logs.map((log) => {
@@ -76,7 +79,8 @@ async function template(t: ComponentTest): Promise<{ template: Template; ruleId:
   });
   // What one copy writes, with room for ids and system fields.
   const bytes = [execution, ...logs].reduce((sum, doc) => sum + getConvexSize(doc as Value) + 100, 0);
-  return { template: { execution, logs, bytes }, ruleId: input.id!, executionId };
+  const storedEvent = stored.event === null ? null : withoutSystemFields(stored.event);
+  return { template: { execution, logs, event: storedEvent, bytes }, ruleId: input.id!, executionId };
 }
 
 type Plan = Array<{ ruleId: string; count: number }>;
@@ -105,6 +109,9 @@ async function seedHistory(t: ComponentTest, tpl: Template, plan: Plan, startTim
     1,
     Math.min(Math.floor(MAX_DOCS_PER_BATCH / docsPerExecution), Math.floor(MAX_BYTES_PER_BATCH / tpl.bytes)),
   );
+  // The seeded executions share one copy of the template's event, in this
+  // instance's own table (a dispatch stores one event for all its executions).
+  const eventRef = tpl.event === null ? undefined : await t.run(async (ctx) => await ctx.db.insert("ruleEvents", tpl.event!));
   const ids: Record<string, Id<"ruleExecutions">[]> = {};
   let largest: Metrics | null = null;
   let transactions = 0;
@@ -119,6 +126,7 @@ async function seedHistory(t: ComponentTest, tpl: Template, plan: Plan, startTim
         const at = startTime + i;
         const id = await ctx.db.insert("ruleExecutions", {
           ...tpl.execution,
+          ...(eventRef === undefined ? {} : { eventRef }),
           ruleId: batch[k],
           eventId: `bench-history-${i}`,
           startTime: at,
@@ -275,7 +283,8 @@ export async function historySection(quick: boolean, log: (line: string) => void
   const sameFull = hot.measured.metrics.documentsRead === fifty.measured.metrics.documentsRead;
   expect(sameShort, "getRuleExecutions reads the same with or without 100,000 other executions").toBe(true);
   expect(sameFull, "getRuleExecutions reads the same for 50 and 100,000 executions of the rule").toBe(true);
-  expect(hot.measured.metrics.documentsRead).toBeLessThanOrEqual(LIMIT);
+  // Each execution, and the event it refers to (read once however many share it).
+  expect(hot.measured.metrics.documentsRead).toBeLessThanOrEqual(2 * LIMIT);
 
   // getExecutionLogs.
   const typicalExecution = seed.ids[hotRule][Math.floor(seed.ids[hotRule].length / 2)];
