@@ -396,7 +396,7 @@ export async function historySection(quick: boolean, log: (line: string) => void
     ],
     tables: [ruleTable, logTable, pageTable],
     notes: [
-      `getRuleExecutions reads what it returns: ${shortAmong.measured.metrics.documentsRead} documents for a rule with ${SHORT_HISTORY} executions, ` +
+      `getRuleExecutions reads what it returns, each execution and the stored event it refers to (one here, shared): ${shortAmong.measured.metrics.documentsRead} documents for a rule with ${SHORT_HISTORY} executions, ` +
         `with or without ${fmt(shortAmong.others)} other executions in the table (${sameShort ? "the same: PASS" : "different: FAIL"}); ` +
         `${hot.measured.metrics.documentsRead} for a rule with ${fmt(history)} executions, as for one with exactly ${LIMIT} ` +
         `(${sameFull ? "the same: PASS" : "different: FAIL"}). ` +
