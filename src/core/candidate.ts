@@ -134,17 +134,19 @@ export function evaluateCandidate(
   event: unknown,
   { now, custom }: { now: number; custom?: ReadonlyMap<string, CustomResult> },
 ): CandidateEvaluation {
-  const { met, explanation, measured } = compiled.conditions.explainFlat(
-    event,
-    { now, custom: (node) => custom?.get(node.id) ?? { error: `no result for condition ${node.id}` } },
-    measureField,
-  );
+  const answer = custom === undefined ? noAnswer : (node: Condition) => custom.get(node.id) ?? noAnswer(node);
+  const { met, explanation, measured } = compiled.conditions.explainFlat(event, { now, custom: answer }, measureField);
   if (compiled.fixedStorable && measured >= 0 && compiled.fixedBytes + measured <= EXPLANATION_MAX_BYTES) {
     return { met, explanation };
   }
   // Something to rename, replace or shorten: as it always was.
   const value = sanitizeForStorage(explanation, { maxBytes: EXPLANATION_MAX_BYTES, depthOffset: 1 }).value;
   return { met, explanation: value as StoredExplanation };
+}
+
+/** A custom condition the host gave no result for. */
+function noAnswer(node: Condition): { error: string } {
+  return { error: `no result for condition ${node.id}` };
 }
 
 /** The list, then each entry is at level 1 and its fields' values at level 2. */

@@ -745,13 +745,16 @@ function explain(node: Node, root: unknown, ctx: RunContext, out: FlatOut): Cond
       } else {
         code = expected !== undefined ? node.dynamic!(actual, expected, ctx) : fail(node.message);
       }
-      const explained = fieldEntry(node, outcome(code));
-      if (actual !== undefined) explained.actual = taken(out, summarizeValue(actual));
-      if (expected !== undefined) {
-        explained.expected = taken(out, summarizeValue(expected));
-      } else if (node.expected !== NONE) {
-        explained.expected = takenExpected(out, node);
-      }
+      const explained = leafEntry(
+        node,
+        outcome(code),
+        actual === undefined ? NONE : taken(out, summarizeValue(actual)),
+        expected !== undefined
+          ? taken(out, summarizeValue(expected))
+          : node.expected !== NONE
+            ? takenExpected(out, node)
+            : NONE,
+      );
       if (code === E) explained.error = taken(out, lastError);
       out.entries[node.entryIndex] = explained;
       return explained.result;
@@ -790,6 +793,25 @@ function fieldEntry(node: Node, result: ConditionOutcome): FlatExplanationNode {
   return parent === undefined
     ? { id, type: "field", result, op, path }
     : { id, type: "field", result, op, path, parent };
+}
+
+/**
+ * The entry of a field leaf with the values it took (`NONE` for one it did
+ * not), built in one literal: each shape is then allocated whole.
+ */
+function leafEntry(node: Node, result: ConditionOutcome, actual: unknown, expected: unknown): FlatExplanationNode {
+  const { id, op, path, parent } = node;
+  const type = "field";
+  if (actual === NONE) {
+    if (expected === NONE) return parent === undefined ? { id, type, result, op, path } : { id, type, result, op, path, parent };
+    return parent === undefined ? { id, type, result, op, path, expected } : { id, type, result, op, path, expected, parent };
+  }
+  if (expected === NONE) {
+    return parent === undefined ? { id, type, result, op, path, actual } : { id, type, result, op, path, actual, parent };
+  }
+  return parent === undefined
+    ? { id, type, result, op, path, actual, expected }
+    : { id, type, result, op, path, actual, expected, parent };
 }
 
 /**
