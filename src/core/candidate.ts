@@ -190,10 +190,8 @@ function storedBytes(value: unknown, level: number): number {
       return -1;
   }
   if (value === null) return 1;
-  if (value instanceof ArrayBuffer) return 2 + value.byteLength;
-  if (level >= LEVELS) return -1;
   if (Array.isArray(value)) {
-    if (value.length > CONVEX_VALUE_LIMITS.maxArrayLength) return -1;
+    if (level >= LEVELS || value.length > CONVEX_VALUE_LIMITS.maxArrayLength) return -1;
     let bytes = 2;
     for (let i = 0; i < value.length; i++) {
       const item: unknown = value[i];
@@ -205,7 +203,12 @@ function storedBytes(value: unknown, level: number): number {
     return bytes;
   }
   const proto: unknown = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) return -1;
+  if (proto !== Object.prototype && proto !== null) {
+    // Bytes are a leaf at any depth. Checked last: arrays and plain objects
+    // are the values explanations hold.
+    return value instanceof ArrayBuffer ? 2 + value.byteLength : -1;
+  }
+  if (level >= LEVELS) return -1;
   let bytes = 2;
   let fields = 0;
   const record = value as Record<string, unknown>;
