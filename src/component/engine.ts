@@ -21,7 +21,6 @@ import {
 } from "../shared.js";
 import { idFormatProblem, isGroupType } from "../core/conditions.js";
 import { matchPattern } from "../core/patternMatch.js";
-import { fromStoredPattern } from "../core/storedPattern.js";
 import { sanitizeForStorage } from "../core/sanitize.js";
 import { compileCandidate, evaluateCandidate, type CompiledCandidate } from "../core/candidate.js";
 import { sameValue } from "../core/sameValue.js";
@@ -449,7 +448,7 @@ export async function runRule(
 /** Stored patterns were validated; should one still be invalid, it matches nothing. */
 function patternMatches(route: Doc<"ruleRoutes">, event: unknown): boolean {
   try {
-    return matchPattern(fromStoredPattern(route.triggerPattern ?? undefined), event);
+    return matchPattern(route.triggerPattern ?? undefined, event);
   } catch {
     return false;
   }

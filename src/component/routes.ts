@@ -105,7 +105,11 @@ export async function syncRoutes(
  */
 async function routesWithinPathCaps(ctx: MutationCtx, scope: Scope, routes: Route[]): Promise<Route[]> {
   const byPath = new Map<string | undefined, Route[]>();
-  for (const route of routes) byPath.set(route.routePath, [...(byPath.get(route.routePath) ?? []), route]);
+  for (const route of routes) {
+    const group = byPath.get(route.routePath);
+    if (group) group.push(route);
+    else byPath.set(route.routePath, [route]);
+  }
   if (byPath.size === 1) return await routesWithinPathCap(ctx, scope, routes);
   const kept: Route[] = [];
   for (const group of byPath.values()) {

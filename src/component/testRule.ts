@@ -6,7 +6,6 @@ import { nestConditions } from "../core/conditions.js";
 import { evaluateConditions } from "../core/evaluate.js";
 import { flattenExplanation } from "../core/explanation.js";
 import { matchPattern } from "../core/patternMatch.js";
-import { fromStoredPattern } from "../core/storedPattern.js";
 import { validateRuleDefinition } from "../core/ruleValidation.js";
 import { renderTemplate } from "../core/template.js";
 import { customResults } from "./engine.js";
@@ -69,7 +68,7 @@ export const testRule = query({
       };
     }
     const patternMatched = matchPattern(
-      fromStoredPattern((rule.triggerPattern ?? undefined) as object | undefined),
+      (rule.triggerPattern ?? undefined) as object | undefined,
       args.event,
     );
     const custom = await customResults(

@@ -381,18 +381,14 @@ function nest(
   return out;
 }
 
-/** Adds `parent` last, where flattening a tree puts it. */
-function withParent(node: FlatExplanationNode, parent: string | undefined): FlatExplanationNode {
-  if (parent !== undefined) node.parent = parent;
-  return node;
-}
-
 /**
  * An entry that is the same at every evaluation (skipped nodes, invalid
  * configs), built once and shared: frozen so that no holder can change it.
+ * `parent` goes last, where flattening a tree puts it.
  */
 function sharedEntry(node: FlatExplanationNode, parent: string | undefined): FlatExplanationNode {
-  return Object.freeze(withParent(node, parent));
+  if (parent !== undefined) node.parent = parent;
+  return Object.freeze(node);
 }
 
 // ---------------------------------------------------------------------------

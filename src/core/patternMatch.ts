@@ -53,6 +53,7 @@ import { parseIpAddress } from "./cidr.js";
 import { isPlainObject } from "./conditions.js";
 import { compileLeafItem } from "./leafMatch.js";
 import { OR_KEY, findPatternProblem } from "./pattern.js";
+import { fromStoredPattern } from "./storedPattern.js";
 
 /** A compiled pattern. */
 export type EventMatcher = (event: unknown) => boolean;
@@ -92,15 +93,18 @@ type Alternative = {
 
 /**
  * Compiles `pattern` into a matcher: its structure, wildcards, address
- * ranges and numeric ranges are prepared once. Throws when the pattern is
- * invalid.
+ * ranges and numeric ranges are prepared once. `$or` may be written `~or`,
+ * as stored. Throws when the pattern is invalid.
  */
 export function compilePattern(pattern: object): EventMatcher {
-  const problem = findPatternProblem(pattern);
+  // Stored patterns write `$or` as `~or` (storedPattern.ts): decoded here,
+  // once per compilation, not per match.
+  const decoded = fromStoredPattern(pattern);
+  const problem = findPatternProblem(decoded);
   if (problem) {
     throw new Error(`Invalid trigger pattern: ${problem.field} ${problem.message}`);
   }
-  const root = compileNested(pattern as Record<string, unknown>);
+  const root = compileNested(decoded as Record<string, unknown>);
   // The event itself is treated like a nested value: an object, or an
   // array of objects of which one must match.
   return (event) => root.present(event) !== NO;

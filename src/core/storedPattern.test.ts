@@ -60,10 +60,12 @@ describe("stored patterns", () => {
     );
   });
 
-  test("~or is a name Convex accepts, and the decoded pattern compiles as $or", () => {
+  test("~or is a name Convex accepts, and the matcher reads it as $or", () => {
     expect(fieldNameProblem(STORED_OR_KEY)).toBeNull();
-    const matches = compilePattern(fromStoredPattern({ "~or": [{ a: [1] }, { b: [2] }] }));
-    expect([matches({ a: 1 }), matches({ b: 2 }), matches({ a: 2, b: 1 })]).toEqual([true, true, false]);
+    for (const pattern of [{ "~or": [{ a: [1] }, { b: [2] }] }, { $or: [{ a: [1] }, { b: [2] }] }]) {
+      const matches = compilePattern(pattern);
+      expect([matches({ a: 1 }), matches({ b: 2 }), matches({ a: 2, b: 1 })]).toEqual([true, true, false]);
+    }
   });
 
   test("$or and ~or side by side are found", () => {
