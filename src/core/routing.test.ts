@@ -29,6 +29,11 @@ describe("chooseRoutings", () => {
     expect(chooseRoutings({ $or: [{ boardId: [1] }, { name: [{ prefix: "x" }] }] })).toEqual([]);
   });
 
+  test("a wide $or (20,000 branches) makes the rule a wildcard candidate", () => {
+    const branches = Array.from({ length: 20_000 }, (_, i) => ({ boardId: [i] }));
+    expect(chooseRoutings({ $or: branches })).toEqual([]);
+  });
+
   test("too many alternatives make the rule a wildcard candidate", () => {
     // 5 nested $or of 2 branches: 32 alternatives.
     const pattern = Object.fromEntries(

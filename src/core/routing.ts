@@ -128,6 +128,7 @@ function alternativesOf(pattern: Record<string, unknown>): Array<Record<string, 
         const expanded = alternativesOf(branch);
         if (expanded === null) return null;
         options.push(...expanded);
+        if (options.length > MAX_ROUTED_ALTERNATIVES) return null;
       }
     } else if (isPlainObject(value)) {
       const expanded = alternativesOf(value);
@@ -136,11 +137,12 @@ function alternativesOf(pattern: Record<string, unknown>): Array<Record<string, 
     } else {
       options = [{ [key]: value }];
     }
+    // Checked before building: a wide `$or` must not cost its product.
+    if (alternatives.length * options.length > MAX_ROUTED_ALTERNATIVES) return null;
     const next: Array<Record<string, unknown>> = [];
     for (const alternative of alternatives) {
       for (const option of options) next.push({ ...alternative, ...option });
     }
-    if (next.length > MAX_ROUTED_ALTERNATIVES) return null;
     alternatives = next;
   }
   return alternatives;
