@@ -1,8 +1,8 @@
 /**
- * Validators and types of rule stats, auto-disable and rule health (issue 6
- * sections 2 and 3), used on both sides of the component boundary. Kept
- * apart from shared.ts, which only gains the fields these add to existing
- * shapes (`vRule`, `vDispatchOptions`).
+ * Validators and types of rule stats, auto-disable and rule health, used on
+ * both sides of the component boundary. Kept apart from shared.ts, which
+ * only gains the fields these add to existing shapes (`vRule`,
+ * `vDispatchOptions`).
  */
 import { v, type Infer } from "convex/values";
 

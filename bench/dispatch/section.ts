@@ -1,5 +1,5 @@
 /**
- * Section "Dispatch cost in the database" (issue 3 part 1, issue 7 part 2):
+ * Section "Dispatch cost in the database":
  * documents and bytes read and written per `execute` for integrations of
  * 100 / 10,000 / 100,000 rules, with 1, 10 and 100 candidate rules for the
  * event, beside the seed's `by_integration` scan.
@@ -31,7 +31,7 @@ import {
 export const FULL_SIZES = [100, 10_000, 100_000];
 export const QUICK_SIZES = [100, 10_000];
 export const CANDIDATES = [1, 10, 100];
-/** Issue 3: an event reads at most its candidate rules + this many documents. */
+/** The target: an event reads at most its candidate rules + this many documents. */
 export const TARGET_EXTRA_READS = 10;
 const READ_LIMIT = 32_000;
 

@@ -1,5 +1,5 @@
 /**
- * Section "History and logs" (issue 7 part 3): documents read by
+ * Section "History and logs": documents read by
  * `getRuleExecutions({ limit: 50 })` for a rule with 10 and with 100,000
  * executions, by `getExecutionLogs`, and by `listExecutions` pages, from
  * transaction metrics (never time).

@@ -1,6 +1,6 @@
 /// <reference types="vite/client" />
 /**
- * Section "Migrating legacy mondayRules" (issue 4 part 5): what each batch of
+ * Section "Migrating legacy mondayRules": what each batch of
  * the example app's `migration:migrateMondayRules` (the host mutation built by
  * `rules.mondayMigration`) reads and writes, from transaction metrics (never
  * time), and how many batches 10,000 legacy rows take.

@@ -1,6 +1,6 @@
 /// <reference types="vite/client" />
 /**
- * Section "Operations" (issue 6 section 7): documents read and written by
+ * Section "Operations": documents read and written by
  * the retention cleanup's batches, and what stats and quotas add to one
  * execution, from transaction metrics (never time).
  *

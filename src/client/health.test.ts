@@ -1,5 +1,5 @@
 /// <reference types="vite/client" />
-// Auto-disable and rule health (issue 6 section 3), through a host app
+// Auto-disable and rule health, through a host app
 // (opsHost.test.ts): failing actions run by workpool, fake timers for the
 // clock, the rule, its versions, its logs and the console checked as a user
 // would see them.

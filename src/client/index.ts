@@ -53,7 +53,7 @@ import { checkAutoDisable, monitoringFor, type AutoDisableOptions } from "./moni
 
 export { NonRetryableError } from "@convex-dev/workpool";
 export { RetryAfterError, parseRetryAfter } from "../core/retryAfter.js";
-// Stats, auto-disable and health (issue 6).
+// Stats, auto-disable and health.
 export { FatalActionError } from "../core/fatalError.js";
 export {
   AUTO_DISABLE_DEFAULTS,
@@ -143,7 +143,7 @@ export {
 
 import type { Quota, QuotaStatus, RuleVersion, RulesLogLevel, WhenExceeded } from "../shared.js";
 export { vRulesLogLevel, type RulesLogLevel } from "../shared.js";
-// Retention and its cleanup (issue 6).
+// Retention and its cleanup.
 import type { CleanupRun, EffectiveRetention, RetentionRow } from "../core/retention.js";
 export {
   RETENTION_DEFAULTS,
@@ -228,8 +228,10 @@ export type RulesOptions<Is extends Integrations> = {
   /**
    * The least severe level written to the console - one JSON object per
    * line, `{"component":"rules","level":"WARN","event":"action.attempt_failed",
-   * "executionId":...}` - and stored in execution logs: "DEBUG", "INFO"
-   * (default), "WARN" or "ERROR". Debug lines (an action's filled-in config,
+   * "executionId":...}` - and stored in execution logs: "DEBUG", "INFO",
+   * "WARN" or "ERROR". Absent, the console shows "WARN" and above, and
+   * execution logs keep "INFO" and above; set "INFO" to print every
+   * dispatch and finished execution too. Debug lines (an action's filled-in config,
    * skipped executions, dispatches that matched nothing) are printed and
    * stored only under "DEBUG". Sent with each event and stored with each
    * execution, so its retries and completions use the level of their
@@ -702,7 +704,7 @@ export class Rules<Is extends Integrations> {
       options: {
         ...(maxRulesPerEvent === undefined ? {} : { maxRulesPerEvent }),
         ...(maxDepth === undefined ? {} : { maxDepth }),
-        // Stats and auto-disable settings, when not the defaults (issue 6).
+        // Stats and auto-disable settings, when not the defaults.
         ...this.monitoringOption(args.integrationId),
         ...(this.options.logLevel === undefined ? {} : { logLevel: this.options.logLevel }),
       },
@@ -1115,7 +1117,7 @@ export class Rules<Is extends Integrations> {
     };
   }
 
-  // --- Rule history and quotas (issue 6) -----------------------------------
+  // --- Rule history and quotas -----------------------------------
 
   /**
    * One page of a rule's versions, newest first (the current version first;
@@ -1293,7 +1295,7 @@ export class Rules<Is extends Integrations> {
     return await ctx.runQuery(this.component.quotas.getQuotaUsage, args);
   }
 
-  // --- Stats, auto-disable and health (issue 6) ---------------------------------
+  // --- Stats, auto-disable and health ---------------------------------
 
   /**
    * A rule's stats: runs, succeeded, failed, skipped, last run / success /
@@ -1328,7 +1330,7 @@ export class Rules<Is extends Integrations> {
     return await ctx.runQuery(this.component.stats.getRulesStats, args);
   }
 
-  // --- Retention and cleanup (issue 6) -------------------------------------------
+  // --- Retention and cleanup -------------------------------------------
 
   /**
    * Sets how long executions (with their logs) are kept, for an integration
@@ -1472,7 +1474,7 @@ export class Rules<Is extends Integrations> {
   }
 
   /**
-   * Stores this client's `logLevel` (absent: back to "INFO") for the work
+   * Stores this client's `logLevel` (absent: back to "WARN") for the work
    * that runs without a client call, such as the hourly retention cleanup.
    * Writes only when it changed; call it from a deploy-time or admin
    * mutation.
@@ -1493,7 +1495,7 @@ export class Rules<Is extends Integrations> {
   }
 
   /**
-   * The level stored with `saveLogLevel` ("INFO" when none was).
+   * The level stored with `saveLogLevel` ("WARN" when none was).
    *
    * @example
    * ```ts

@@ -1,5 +1,5 @@
 /// <reference types="vite/client" />
-// The client's `logLevel` option (issue 6 section 6), through a host app
+// The client's `logLevel` option, through a host app
 // (opsHost.test.ts): console output is one JSON object per line with
 // component "rules", an event name and ids, filtered by the level; stored
 // execution logs honour the level too, including in the action's later
@@ -70,7 +70,7 @@ async function createRule(t: T, queue: string) {
 }
 
 /** Dispatches one event through a client, runs its actions; returns the execution and its stored log. */
-async function run(t: T, client: "default" | "debug" | "warn" | "error", fail: boolean) {
+async function run(t: T, client: "default" | "debug" | "info" | "warn" | "error", fail: boolean) {
   const [result] = await t.mutation(host.dispatch, { client, event: { queue: "q", fail }, eventId: `e-${client}-${fail}` });
   await settle(t);
   const execution = (await t.query(host.execution, { executionId: result.executionId }))!;
@@ -79,10 +79,10 @@ async function run(t: T, client: "default" | "debug" | "warn" | "error", fail: b
 }
 
 describe("console output", () => {
-  test("INFO (default): one JSON line per dispatch and per finished execution, with ids; no debug lines", async () => {
+  test("INFO: one JSON line per dispatch and per finished execution, with ids; no debug lines", async () => {
     const t = setup();
     const ruleId = await createRule(t, "q");
-    const { execution } = await run(t, "default", false);
+    const { execution } = await run(t, "info", false);
 
     const info = lines("info");
     expect(info.map((l) => l.event)).toEqual(["dispatch", "execution.finished"]);
@@ -93,7 +93,7 @@ describe("console output", () => {
       integrationId: "ops",
       namespace: "",
       triggerType: "job",
-      eventId: "e-default-false",
+      eventId: "e-info-false",
       candidates: 1,
       executions: [{ ruleId, executionId: execution.executionId, status: "running" }],
     });
@@ -103,7 +103,7 @@ describe("console output", () => {
       ruleId,
       ruleVersion: 1,
       executionId: execution.executionId,
-      eventId: "e-default-false",
+      eventId: "e-info-false",
       status: "succeeded",
       durationMs: execution.endTime! - execution.startTime,
     });
@@ -111,8 +111,19 @@ describe("console output", () => {
     expect(lines("warn")).toEqual([]);
 
     // A redelivered event: its own line.
-    await t.mutation(host.dispatch, { event: { queue: "q" }, eventId: "e-default-false" });
-    expect(lines("info").at(-1)).toMatchObject({ event: "dispatch.duplicate", eventId: "e-default-false", executions: 1 });
+    await t.mutation(host.dispatch, { client: "info", event: { queue: "q" }, eventId: "e-info-false" });
+    expect(lines("info").at(-1)).toMatchObject({ event: "dispatch.duplicate", eventId: "e-info-false", executions: 1 });
+  });
+
+  test("WARN (default): a succeeding execution prints nothing, and its log still keeps the INFO lines", async () => {
+    const t = setup();
+    await createRule(t, "q");
+    const { execution, levels } = await run(t, "default", false);
+    expect(execution.status).toBe("succeeded");
+    expect(lines("info")).toEqual([]);
+    expect(lines("debug")).toEqual([]);
+    expect(lines("warn")).toEqual([]);
+    expect(levels).toEqual(["info"]);
   });
 
   test("failures: action.attempt_failed and a failed execution.finished are WARN lines", async () => {
@@ -211,11 +222,11 @@ describe("stored execution logs", () => {
 describe("the option", () => {
   test("saveLogLevel stores the client's level for the cron; getSavedLogLevel reads it", async () => {
     const t = setup();
-    expect(await t.query(host.savedLogLevel, {})).toBe("INFO");
-    await t.mutation(host.saveLogLevel, { client: "warn" });
     expect(await t.query(host.savedLogLevel, {})).toBe("WARN");
-    await t.mutation(host.saveLogLevel, { client: "default" });
+    await t.mutation(host.saveLogLevel, { client: "info" });
     expect(await t.query(host.savedLogLevel, {})).toBe("INFO");
+    await t.mutation(host.saveLogLevel, { client: "default" });
+    expect(await t.query(host.savedLogLevel, {})).toBe("WARN");
   });
 
   test("an unknown level is refused when the client is made, naming the field", () => {

@@ -1,5 +1,5 @@
 /**
- * The client's stats and auto-disable options (issue 6 sections 2 and 3),
+ * The client's stats and auto-disable options,
  * checked once and turned into what each dispatch sends.
  */
 import { fail } from "../component/errors.js";

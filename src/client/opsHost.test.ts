@@ -72,7 +72,7 @@ function client(options: Omit<RulesOptions<{ ops: typeof ops }>, "integrations" 
 
 /** The clients the tests choose from, by name. */
 export const clients = {
-  /** Defaults: 5 failures in a row disable a rule, fatal errors at once, logLevel "INFO". */
+  /** Defaults: 5 failures in a row disable a rule, fatal errors at once, no logLevel (console WARN, stored logs INFO). */
   default: client({}),
   /** Three failures in a row. */
   three: client({ autoDisable: { consecutiveFailures: 3 } }),
@@ -81,6 +81,7 @@ export const clients = {
   /** Fatal errors fail the action but leave the rule enabled. */
   noFatal: client({ autoDisable: { onFatal: false } }),
   debug: client({ logLevel: "DEBUG" }),
+  info: client({ logLevel: "INFO" }),
   warn: client({ logLevel: "WARN" }),
   error: client({ logLevel: "ERROR" }),
 };

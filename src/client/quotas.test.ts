@@ -1,5 +1,5 @@
 /// <reference types="vite/client" />
-// Quotas (issue 6 section 5), through a host app (opsHost.test.ts): limits
+// Quotas, through a host app (opsHost.test.ts): limits
 // of action runs per minute / hour / month per integration and namespace,
 // counted by the component's child rate limiter. Fake timers move the clock
 // across windows.

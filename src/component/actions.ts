@@ -38,7 +38,7 @@ import { appendLog, type LogEntry } from "./logs.js";
 import { log } from "./logging.js";
 import { applyQuota } from "./quotas.js";
 import { eventDataOf } from "./events.js";
-// Stats and auto-disable (issue 6): finished executions, fatal errors.
+// Stats and auto-disable: finished executions, fatal errors.
 import { fatalErrorOf, fatalMarker, fatalMarkerOf } from "../core/fatalError.js";
 import { executionFinished, fatalActionFailed } from "./health.js";
 import { finishedFields } from "./stats.js";

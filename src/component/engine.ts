@@ -30,7 +30,7 @@ import { log, shouldLog } from "./logging.js";
 import { candidates, vRunCursor, type RunCursor } from "./routes.js";
 import { usedShare } from "./transactionLimits.js";
 import { applyQuota } from "./quotas.js";
-// Stats and auto-disable (issue 6): trigger activity, finished executions.
+// Stats and auto-disable: trigger activity, finished executions.
 import { executionFinished, noteEvent } from "./health.js";
 import { finishedFields } from "./stats.js";
 import {

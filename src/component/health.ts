@@ -1,5 +1,5 @@
 /**
- * Auto-disable and rule health (issue 6 section 3).
+ * Auto-disable and rule health.
  *
  * - When an execution finishes failed, the rule's newest executions (by
  *   start time, through `by_rule_start`) are checked: when the newest K

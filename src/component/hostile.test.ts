@@ -1,6 +1,6 @@
 /// <reference types="vite/client" />
 /**
- * Hostile inputs at the component's boundary (issue 8, section 2): rule
+ * Hostile inputs at the component's boundary: rule
  * configs with prototype-polluting keys, and ids that are not rule ids
  * (ids of other tables, of another namespace's rule documents) passed as
  * `ruleId`. Each ends in a clear error or a safe record, and every stored

@@ -1,5 +1,5 @@
 /// <reference types="vite/client" />
-// Structured logging (issue 6 section 6), the pure part and the stored
+// Structured logging, the pure part and the stored
 // level: one JSON object per console line, level thresholds for the console
 // and for stored execution logs, and the level kept for the cron.
 import { afterEach, describe, expect, test, vi } from "vitest";
@@ -46,7 +46,7 @@ describe("formatLine", () => {
 });
 
 describe("thresholds", () => {
-  test("shouldLog: a level passes thresholds at or below it; the default is INFO", () => {
+  test("shouldLog: a level passes thresholds at or below it; the default is WARN", () => {
     const levels = ["DEBUG", "INFO", "WARN", "ERROR"] as const;
     const passes = levels.map((threshold) => levels.filter((level) => shouldLog(level, threshold)));
     expect(passes).toEqual([
@@ -55,11 +55,12 @@ describe("thresholds", () => {
       ["WARN", "ERROR"],
       ["ERROR"],
     ]);
-    expect(levels.filter((level) => shouldLog(level, undefined))).toEqual(["INFO", "WARN", "ERROR"]);
+    expect(levels.filter((level) => shouldLog(level, undefined))).toEqual(["WARN", "ERROR"]);
   });
 
-  test("shouldStore: stored log levels against the client's level; debug lines only under DEBUG", () => {
+  test("shouldStore: stored log levels against the client's level; info lines kept by default, debug lines only under DEBUG", () => {
     expect(shouldStore("debug", undefined)).toBe(false);
+    expect(shouldStore("info", undefined)).toBe(true);
     expect(shouldStore("debug", "DEBUG")).toBe(true);
     expect(shouldStore("info", "INFO")).toBe(true);
     expect(shouldStore("info", "WARN")).toBe(false);
@@ -84,7 +85,8 @@ describe("thresholds", () => {
     const events = (spy: { mock: { calls: unknown[][] } }) =>
       spy.mock.calls.map((c) => (JSON.parse(String(c[0])) as { event: string }).event);
     expect(events(spies.debug)).toEqual(["e"]);
-    expect(events(spies.info)).toEqual(["b", "f"]);
+    // "f" has no threshold: INFO is below the default (WARN).
+    expect(events(spies.info)).toEqual(["b"]);
     expect(events(spies.warn)).toEqual([]);
     expect(events(spies.error)).toEqual(["d"]);
     expect(JSON.parse(String(spies.info.mock.calls[0][0]))).toEqual({
@@ -97,22 +99,22 @@ describe("thresholds", () => {
 });
 
 describe("the stored level (setLogLevel)", () => {
-  test("defaults to INFO, is stored, written only when it changes, and cleared without logLevel", async () => {
+  test("defaults to WARN, is stored, written only when it changes, and cleared without logLevel", async () => {
     const t = initConvexTest();
-    expect(await t.query(api.logging.getLogLevel, {})).toBe("INFO");
+    expect(await t.query(api.logging.getLogLevel, {})).toBe("WARN");
     // Clearing when nothing is stored writes nothing.
     await t.mutation(api.logging.setLogLevel, {});
     expect(await t.run(async (ctx) => await ctx.db.query("componentConfig").collect())).toEqual([]);
 
-    await t.mutation(api.logging.setLogLevel, { logLevel: "WARN" });
-    expect(await t.query(api.logging.getLogLevel, {})).toBe("WARN");
+    await t.mutation(api.logging.setLogLevel, { logLevel: "INFO" });
+    expect(await t.query(api.logging.getLogLevel, {})).toBe("INFO");
     const [row] = await t.run(async (ctx) => await ctx.db.query("componentConfig").collect());
-    await t.mutation(api.logging.setLogLevel, { logLevel: "WARN" });
+    await t.mutation(api.logging.setLogLevel, { logLevel: "INFO" });
     const [same] = await t.run(async (ctx) => await ctx.db.query("componentConfig").collect());
     expect(same).toEqual(row);
 
     await t.mutation(api.logging.setLogLevel, {});
-    expect(await t.query(api.logging.getLogLevel, {})).toBe("INFO");
+    expect(await t.query(api.logging.getLogLevel, {})).toBe("WARN");
     expect(await t.run(async (ctx) => (await ctx.db.query("componentConfig").collect()).length)).toBe(1);
   });
 });

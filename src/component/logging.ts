@@ -3,7 +3,8 @@
  * `component: "rules"`, the level, an `event` name and the ids involved, so
  * that log-streaming tools (Axiom, Datadog, ...) can filter and group on
  * them. The threshold is the client's `logLevel` option ("DEBUG", "INFO",
- * "WARN", "ERROR"; default "INFO"), which travels with each execution
+ * "WARN", "ERROR"; default "WARN", so a busy deployment's logs show only
+ * what needs attention), which travels with each execution
  * (`ruleExecutions.logLevel`); work that runs without a client call (the
  * retention cron) uses the level stored with `setLogLevel`.
  *
@@ -14,15 +15,20 @@
  * (WARN), `quota.exceeded` (WARN), `quota.wait` (INFO), `rule.auto_disabled`
  * (WARN), `cleanup.started`, `cleanup.batch`, `cleanup.finished`.
  *
- * Stored execution logs (`ruleExecutionLogs`) honour the same threshold:
- * `appendLog` (logs.ts) drops lines below the execution's `logLevel`, so
- * debug lines (an action's filled-in config) are stored only under "DEBUG".
+ * Stored execution logs (`ruleExecutionLogs`) honour the client's
+ * `logLevel` too, but without one they keep "INFO" lines: an execution's
+ * history says what ran even when the console is quiet. `appendLog`
+ * (logs.ts) drops lines below that threshold, so debug lines (an action's
+ * filled-in config) are stored only under "DEBUG".
  */
 import { v } from "convex/values";
 import { mutation, query, type QueryCtx } from "./_generated/server.js";
 import { vRulesLogLevel, type LogLevel, type RulesLogLevel } from "../shared.js";
 
-export const DEFAULT_LOG_LEVEL: RulesLogLevel = "INFO";
+/** The console threshold when the client sets no `logLevel`. */
+export const DEFAULT_LOG_LEVEL: RulesLogLevel = "WARN";
+/** The threshold of stored execution logs when the client sets no `logLevel`. */
+export const DEFAULT_STORED_LOG_LEVEL: RulesLogLevel = "INFO";
 
 const RANK: Record<RulesLogLevel, number> = { DEBUG: 10, INFO: 20, WARN: 30, ERROR: 40 };
 
@@ -34,14 +40,14 @@ const STORED: Record<LogLevel, RulesLogLevel> = {
   error: "ERROR",
 };
 
-/** Whether a message of `level` passes `threshold` (absent: "INFO"). */
+/** Whether a console message of `level` passes `threshold` (absent: "WARN"). */
 export function shouldLog(level: RulesLogLevel, threshold: RulesLogLevel | undefined): boolean {
   return RANK[level] >= RANK[threshold ?? DEFAULT_LOG_LEVEL];
 }
 
 /** Whether an execution log line of `level` is stored under `threshold` (absent: "INFO"). */
 export function shouldStore(level: LogLevel, threshold: RulesLogLevel | undefined): boolean {
-  return shouldLog(STORED[level], threshold);
+  return RANK[STORED[level]] >= RANK[threshold ?? DEFAULT_STORED_LOG_LEVEL];
 }
 
 /** The ids and figures of a log line. Values must be JSON (bigints become strings). */
@@ -67,7 +73,7 @@ const RESERVED = new Set(["component", "level", "event"]);
 
 /**
  * Writes one JSON line `{ component: "rules", level, event, ...fields }`
- * when `level` passes `threshold` (the client's `logLevel`; absent: "INFO").
+ * when `level` passes `threshold` (the client's `logLevel`; absent: "WARN").
  * Fields that are `undefined` are left out.
  *
  * @example
@@ -111,7 +117,7 @@ export async function configuredLogLevel(ctx: QueryCtx): Promise<RulesLogLevel |
 /**
  * Stores the client's `logLevel` for the work that runs without a client
  * call (the retention cron). Writes only when it changed. `logLevel`
- * absent: back to the default ("INFO").
+ * absent: back to the default ("WARN").
  */
 export const setLogLevel = mutation({
   args: { logLevel: v.optional(vRulesLogLevel) },
@@ -132,7 +138,7 @@ export const setLogLevel = mutation({
   },
 });
 
-/** The level stored with `setLogLevel` ("INFO" when none was). */
+/** The level stored with `setLogLevel` ("WARN" when none was). */
 export const getLogLevel = query({
   args: {},
   returns: vRulesLogLevel,

@@ -37,7 +37,7 @@ import { toDefinitionInput, toExport, toRule } from "./ruleDocs.js";
 import { syncRoutes } from "./routes.js";
 import { syncSchedule } from "./schedules.js";
 import { checkActor, deleteVersionsLater, recordVersion, type ChangeInfo } from "./versionDocs.js";
-// Auto-disable marks and stats (issue 6).
+// Auto-disable marks and stats.
 import { disableMarksAfter } from "./health.js";
 import { deleteRuleStats } from "./stats.js";
 

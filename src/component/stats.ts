@@ -1,5 +1,5 @@
 /**
- * Stats per rule without contention (issue 6 section 2).
+ * Stats per rule without contention.
  *
  * Who writes what:
  * - An execution writes only its own documents. When it finishes, the
@@ -404,14 +404,3 @@ export const getRulesStats = query({
     return results;
   },
 });
-
-/** For tests and the benchmark: the rollup's progress. */
-export async function rollupState(ctx: QueryCtx): Promise<{
-  status: Doc<"statsStatus"> | null;
-  state: Doc<"statsRollup"> | null;
-}> {
-  return {
-    status: await ctx.db.query("statsStatus").first(),
-    state: await ctx.db.query("statsRollup").first(),
-  };
-}

@@ -1,5 +1,5 @@
 /// <reference types="vite/client" />
-// Rule history and rollback (issue 6 section 4): every change keeps the
+// Rule history and rollback: every change keeps the
 // previous version with who and what, versions are read by page or one at
 // a time, a rollback is a new version, and executions point at the version
 // they ran.
