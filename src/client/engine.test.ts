@@ -5,11 +5,12 @@
 // every side effect counted in the host's own tables.
 import { convexTest } from "convex-test";
 import { anyApi, type ApiFromModules } from "convex/server";
-import { ConvexError, getConvexSize, type Value } from "convex/values";
+import { getConvexSize, type Value } from "convex/values";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { register } from "../test.js";
 import type { Execution, ExecutionLog } from "./index.js";
 import { schema, type ShopDraft } from "./engineHost.test.js";
+import { rulesErrorOf } from "../testing/errors.js";
 
 const host = anyApi["engineHost.test"] as unknown as ApiFromModules<{
   "engineHost.test": typeof import("./engineHost.test.js");
@@ -91,15 +92,6 @@ async function messages(t: T, executionId: string) {
 
 async function effects(t: T) {
   return await t.query(host.effects, {});
-}
-
-async function errorData(promise: Promise<unknown>) {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ConvexError);
-  return (error as ConvexError<{ code: string; message: string; field?: string }>).data;
 }
 
 /** Nesting levels of a value, as Convex counts them (a scalar is 0). */
@@ -567,7 +559,7 @@ describe("replayExecution", () => {
     expect(await messages(t, executionId)).toContain("info Replay: re-running a2, a3");
 
     // Now it succeeded: it cannot be replayed.
-    const again = await errorData(t.mutation(host.replay, { executionId }));
+    const again = await rulesErrorOf(t.mutation(host.replay, { executionId }));
     expect(again).toMatchObject({ code: "NOT_REPLAYABLE", field: "executionId" });
     expect(await effects(t)).toHaveLength(4);
   });
@@ -602,24 +594,24 @@ describe("replayExecution", () => {
       { conditions: [{ type: "customer_tier", config: { tier: "platinum" } }] },
     );
     const running = await dispatchOne(t, order("s1"));
-    const refused = await errorData(t.mutation(host.replay, { executionId: running }));
+    const refused = await rulesErrorOf(t.mutation(host.replay, { executionId: running }));
     expect(refused).toMatchObject({ code: "NOT_REPLAYABLE", field: "executionId" });
     expect(refused.message).toContain("running");
     await settle(t);
-    expect((await errorData(t.mutation(host.replay, { executionId: running }))).code).toBe(
+    expect((await rulesErrorOf(t.mutation(host.replay, { executionId: running }))).code).toBe(
       "NOT_REPLAYABLE",
     );
 
     const skipped = await dispatchOne(t, order("vip"));
     expect((await executionOf(t, skipped)).status).toBe("skipped");
-    expect((await errorData(t.mutation(host.replay, { executionId: skipped }))).code).toBe(
+    expect((await rulesErrorOf(t.mutation(host.replay, { executionId: skipped }))).code).toBe(
       "NOT_REPLAYABLE",
     );
     await settle(t);
     expect(await effects(t)).toHaveLength(1);
     expect((await executionOf(t, running)).status).toBe("succeeded");
 
-    const unknown = await errorData(t.mutation(host.replay, { executionId: "nope" }));
+    const unknown = await rulesErrorOf(t.mutation(host.replay, { executionId: "nope" }));
     expect(unknown).toMatchObject({ code: "INVALID_ARGUMENT", field: "executionId" });
   });
 });

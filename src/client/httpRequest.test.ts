@@ -5,12 +5,12 @@
 // request it was asked to make checked.
 import { convexTest } from "convex-test";
 import { anyApi, type ApiFromModules } from "convex/server";
-import { ConvexError } from "convex/values";
 import { afterEach, beforeEach, describe, expect, test, vi, type Mock } from "vitest";
 import { register } from "../test.js";
 import { MAX_RETRY_AFTER_MS } from "../component/actions.js";
 import type { Execution, ExecutionLog } from "./index.js";
 import { schema, type ShopDraft } from "./engineHost.test.js";
+import { rulesErrorOf } from "../testing/errors.js";
 
 const host = anyApi["engineHost.test"] as unknown as ApiFromModules<{
   "engineHost.test": typeof import("./engineHost.test.js");
@@ -123,15 +123,6 @@ async function attemptTimes(t: T, executionId: string) {
   return (await logsOf(t, executionId))
     .filter((l) => /^Action a1 \([^)]+\): attempt \d+$/.test(l.message))
     .map((l) => l.timestamp);
-}
-
-async function errorData(promise: Promise<unknown>) {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ConvexError);
-  return (error as ConvexError<{ code: string; message: string; field?: string }>).data;
 }
 
 const hook = (config: Partial<Extract<Action, { type: "http.request" }>["config"]> = {}): Action => ({
@@ -394,12 +385,12 @@ describe("http.request: the host's policy", () => {
       ],
     ];
     for (const [action, field, message] of cases) {
-      const data = await errorData(createRule(t, [action]));
+      const data = await rulesErrorOf(createRule(t, [action]));
       expect({ code: data.code, field: data.field }).toEqual({ code: "INVALID_RULE", field });
       expect(data.message).toContain(message);
     }
     // A client without the http option refuses http.request rules.
-    const none = await errorData(
+    const none = await rulesErrorOf(
       t.mutation(host.createWith, {
         client: "none",
         rule: {

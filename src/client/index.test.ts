@@ -1,11 +1,12 @@
 /// <reference types="vite/client" />
 import { convexTest } from "convex-test";
 import { anyApi, defineSchema, defineTable, type ApiFromModules } from "convex/server";
-import { ConvexError, v } from "convex/values";
+import { v } from "convex/values";
 import { register } from "../test.js";
 import { describe, expect, expectTypeOf, test } from "vitest";
 import type { RuleDoc, RuleId } from "./index.js";
 import { rules, type Draft } from "./setup.test.js";
+import { rulesErrorOf } from "../testing/errors.js";
 
 const host = anyApi["setup.test"] as unknown as ApiFromModules<{
   "setup.test": typeof import("./setup.test.js");
@@ -33,15 +34,6 @@ const prRule = {
   ],
   actions: [{ type: "add_label", config: { label: "needs-review" } }],
 } satisfies Draft;
-
-async function errorData(promise: Promise<unknown>) {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ConvexError);
-  return (error as ConvexError<{ code: string; message: string; field?: string }>).data;
-}
 
 describe("Rules client", () => {
   test("create derives the trigger pattern from the typed config", async () => {
@@ -109,7 +101,7 @@ describe("Rules client", () => {
     [{ actions: [{ type: "reply", config: { text: "slack's action" } }] }, "actions[0].type"],
   ])("create refuses %j at run time, naming %s, and writes nothing", async (change, field) => {
     const t = setup();
-    const data = await errorData(t.mutation(host.create, { rule: { ...prRule, ...change } }));
+    const data = await rulesErrorOf(t.mutation(host.create, { rule: { ...prRule, ...change } }));
     expect(data.code).toBe("INVALID_RULE");
     expect(data.field?.startsWith(field)).toBe(true);
     expect(data.message).toContain(field.split(".")[0]);
@@ -160,13 +152,13 @@ describe("Rules client", () => {
     expect(updated.version).toBe(2);
     expect(updated.triggerPattern).toEqual({ repository: { full_name: ["acme/api"] } });
 
-    const wrongIntegration = await errorData(
+    const wrongIntegration = await rulesErrorOf(
       t.mutation(host.update, {
         patch: { ruleId, integrationId: "slack", actions: [{ type: "reply", config: { text: "x" } }] },
       }),
     );
     expect(wrongIntegration).toMatchObject({ code: "INVALID_ARGUMENT", field: "integrationId" });
-    const badConfig = await errorData(
+    const badConfig = await rulesErrorOf(
       t.mutation(host.update, {
         patch: { ruleId, integrationId: "github", actions: [{ type: "comment", config: {} }] },
       }),
@@ -181,12 +173,12 @@ describe("Rules client", () => {
   test("update refuses declared parts it cannot check, and clears a pattern the new trigger does not derive", async () => {
     const t = setup();
     const ruleId = await t.mutation(host.create, { rule: prRule });
-    const noIntegration = await errorData(
+    const noIntegration = await rulesErrorOf(
       t.mutation(host.update, { patch: { ruleId, actions: [{ type: "merge", config: {} }] } }),
     );
     expect(noIntegration).toMatchObject({ code: "INVALID_ARGUMENT", field: "integrationId" });
     expect(noIntegration.message).toContain("actions");
-    const halfTrigger = await errorData(
+    const halfTrigger = await rulesErrorOf(
       t.mutation(host.update, {
         patch: { ruleId, integrationId: "github", triggerType: "push" },
       }),
@@ -235,7 +227,7 @@ describe("Rules client", () => {
 
   test("import reports every rule that breaks the declarations, and writes nothing", async () => {
     const t = setup();
-    const data = (await errorData(
+    const data = (await rulesErrorOf(
       t.mutation(host.importRules, {
         rules: [
           { ...prRule, id: "ok" },
@@ -258,7 +250,7 @@ describe("Rules client", () => {
       const id = await ctx.db.insert("notes", { text: "not an execution" });
       return id;
     });
-    const data = await errorData(t.query(host.logs, { executionId }));
+    const data = await rulesErrorOf(t.query(host.logs, { executionId }));
     expect(data.code).toBe("INVALID_ARGUMENT");
   });
 });
@@ -266,7 +258,7 @@ describe("Rules client", () => {
 describe("Rules.api", () => {
   test("asks auth before each operation and passes the rule for rule operations", async () => {
     const t = setup();
-    const anonymous = await errorData(t.mutation(host.createRule, prRule));
+    const anonymous = await rulesErrorOf(t.mutation(host.createRule, prRule));
     expect(anonymous.code).toBe("UNAUTHORIZED");
 
     const alice = t.withIdentity({ subject: "tenant-a" });
@@ -275,14 +267,14 @@ describe("Rules.api", () => {
     expect((await alice.query(host.getRule, { ruleId }))?.name).toBe(prRule.name);
 
     // Bob may not touch tenant A's rule, nor list tenant A's namespace.
-    expect((await errorData(bob.query(host.getRule, { ruleId }))).code).toBe("UNAUTHORIZED");
-    expect((await errorData(bob.mutation(host.deleteRule, { ruleId }))).code).toBe("UNAUTHORIZED");
+    expect((await rulesErrorOf(bob.query(host.getRule, { ruleId }))).code).toBe("UNAUTHORIZED");
+    expect((await rulesErrorOf(bob.mutation(host.deleteRule, { ruleId }))).code).toBe("UNAUTHORIZED");
     expect(
-      (await errorData(bob.mutation(host.updateRule, { ruleId, name: "hijacked" }))).code,
+      (await rulesErrorOf(bob.mutation(host.updateRule, { ruleId, name: "hijacked" }))).code,
     ).toBe("UNAUTHORIZED");
     expect(
       (
-        await errorData(
+        await rulesErrorOf(
           bob.query(host.listRules, {
             integrationId: "github",
             namespace: "tenant-a",
@@ -309,7 +301,7 @@ describe("Rules.api", () => {
   test("the api's updateRule checks declared parts against the stored rule's integration", async () => {
     const t = setup().withIdentity({ subject: "tenant-a" });
     const ruleId = await t.mutation(host.createRule, { ...prRule, namespace: "tenant-a" });
-    const data = await errorData(
+    const data = await rulesErrorOf(
       t.mutation(host.updateRule, { ruleId, actions: [{ type: "send_email", config: {} }] }),
     );
     expect(data).toMatchObject({ code: "INVALID_RULE", field: "actions[0].type" });
@@ -318,7 +310,7 @@ describe("Rules.api", () => {
 
   test("the api's createRule still checks the declarations at run time", async () => {
     const t = setup().withIdentity({ subject: "" });
-    const data = await errorData(
+    const data = await rulesErrorOf(
       t.mutation(host.createRule, { ...prRule, actions: [{ type: "merge", config: {} }] }),
     );
     expect(data).toMatchObject({ code: "INVALID_RULE", field: "actions[0].type" });

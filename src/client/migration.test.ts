@@ -1,12 +1,12 @@
 /// <reference types="vite/client" />
 import { convexTest } from "convex-test";
 import { anyApi, type ApiFromModules, type TransactionMetrics } from "convex/server";
-import { ConvexError } from "convex/values";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import samples from "../../example/fixtures/legacy-monday-rules.json";
 import { register } from "../test.js";
 import { MIGRATION_BATCH, nextBatchSize, type MondayMigrationResult, type RuleDoc } from "./index.js";
 import { schema } from "./migrationHost.test.js";
+import { rulesErrorOf } from "../testing/errors.js";
 
 const host = anyApi["migrationHost.test"] as unknown as ApiFromModules<{
   "migrationHost.test": typeof import("./migrationHost.test.js");
@@ -34,15 +34,6 @@ async function seedSamples(t: T, table: "mondayRules" | "oldMondayRules" = "mond
 
 async function batch(t: T, args: Record<string, unknown>, partial = false): Promise<MondayMigrationResult> {
   return (await t.mutation(host.migrateBatch, { args, partial })) as MondayMigrationResult;
-}
-
-async function errorData(call: Promise<unknown>) {
-  const error = await call.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ConvexError);
-  return (error as ConvexError<{ code: string; message: string; field?: string }>).data;
 }
 
 async function rule(t: T, legacyId: string) {
@@ -204,7 +195,7 @@ describe("migrateMondayRules: one batch", () => {
   ])("bad arguments %j: INVALID_ARGUMENT naming %s, nothing written", async (args, field, message) => {
     const t = setup();
     await seedSamples(t);
-    const data = await errorData(batch(t, args));
+    const data = await rulesErrorOf(batch(t, args));
     expect(data).toMatchObject({ code: "INVALID_ARGUMENT", field });
     expect(data.message).toContain(message);
     expect(await t.query(host.status, {})).toBeNull();
@@ -212,7 +203,7 @@ describe("migrateMondayRules: one batch", () => {
 
   test("an import from a query is refused", async () => {
     const t = setup();
-    const data = await errorData(t.query(host.importFromQuery, {}));
+    const data = await rulesErrorOf(t.query(host.importFromQuery, {}));
     expect(data).toMatchObject({ code: "INVALID_ARGUMENT", field: "dryRun" });
   });
 

@@ -8,14 +8,14 @@
  * within Convex's limits with tens of thousands of old executions.
  */
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
-import { ConvexError } from "convex/values";
 import { api, internal } from "./_generated/api.js";
 import type { Doc, Id } from "./_generated/dataModel.js";
 import { EXECUTION_DEFAULTS, initConvexTest } from "./setup.test.js";
 import crons, { CLEANUP_INTERVAL } from "./crons.js";
 import { BATCH_BUDGET_FRACTION, STALE_RUN_MS } from "./cleanup.js";
 import { DAY_MS, PROCESSED_EVENTS_RETENTION_DAYS } from "../core/retention.js";
-import type { ExecutionStatus, RulesErrorData } from "../shared.js";
+import type { ExecutionStatus, } from "../shared.js";
+import { expectRulesError } from "../testing/errors.js";
 
 type T = ReturnType<typeof initConvexTest>;
 
@@ -114,21 +114,6 @@ async function cleanUp(t: T, maxBatches = 1000): Promise<BatchResult[]> {
   return batches;
 }
 
-async function expectError(call: Promise<unknown>, code: string, field?: string): Promise<RulesErrorData> {
-  const error = await call.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error, "expected the call to fail").toBeInstanceOf(ConvexError);
-  const data = (error as ConvexError<RulesErrorData>).data;
-  expect(data.code).toBe(code);
-  if (field !== undefined) {
-    expect(data.field).toBe(field);
-    expect(data.message).toContain(field);
-  }
-  return data;
-}
-
 async function createRule(t: T, id: string, integrationId = "monday", namespace?: string) {
   await t.mutation(api.rules.createRule, {
     id,
@@ -190,21 +175,21 @@ describe("retention settings", () => {
     const t = initConvexTest();
     await createRule(t, "r1");
     await createRule(t, "gh", "github");
-    await expectError(t.mutation(api.retention.setRetention, { integrationId: "monday", days: 0 }), "INVALID_ARGUMENT", "days");
-    await expectError(
+    await expectRulesError(t.mutation(api.retention.setRetention, { integrationId: "monday", days: 0 }), "INVALID_ARGUMENT", "days");
+    await expectRulesError(
       t.mutation(api.retention.setRetention, { integrationId: "monday", days: 3, maxPerOutcome: 2.5 }),
       "INVALID_ARGUMENT",
       "maxPerOutcome",
     );
-    await expectError(t.mutation(api.retention.setRetention, { integrationId: "monday", failedDays: 4000 }), "INVALID_ARGUMENT", "failedDays");
-    await expectError(t.mutation(api.retention.setRetention, { integrationId: "monday", ruleId: "nope", days: 3 }), "RULE_NOT_FOUND", "ruleId");
-    await expectError(t.mutation(api.retention.setRetention, { integrationId: "monday", ruleId: "gh", days: 3 }), "INVALID_ARGUMENT", "ruleId");
-    await expectError(
+    await expectRulesError(t.mutation(api.retention.setRetention, { integrationId: "monday", failedDays: 4000 }), "INVALID_ARGUMENT", "failedDays");
+    await expectRulesError(t.mutation(api.retention.setRetention, { integrationId: "monday", ruleId: "nope", days: 3 }), "RULE_NOT_FOUND", "ruleId");
+    await expectRulesError(t.mutation(api.retention.setRetention, { integrationId: "monday", ruleId: "gh", days: 3 }), "INVALID_ARGUMENT", "ruleId");
+    await expectRulesError(
       t.mutation(api.retention.setRetention, { integrationId: "monday", namespace: "acct-9", ruleId: "r1", days: 3 }),
       "INVALID_ARGUMENT",
       "namespace",
     );
-    await expectError(t.mutation(api.retention.setRetention, { integrationId: "", days: 3 }), "INVALID_ARGUMENT", "integrationId");
+    await expectRulesError(t.mutation(api.retention.setRetention, { integrationId: "", days: 3 }), "INVALID_ARGUMENT", "integrationId");
     const written = await t.run(async (ctx) => ({
       settings: await ctx.db.query("retentionSettings").collect(),
       state: await ctx.db.query("retentionState").collect(),

@@ -6,7 +6,7 @@
  * about actions: such a rule succeeds at once.
  */
 import type { FunctionArgs } from "convex/server";
-import { ConvexError, getConvexSize } from "convex/values";
+import { getConvexSize } from "convex/values";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { api } from "./_generated/api.js";
 import type { Doc, Id } from "./_generated/dataModel.js";
@@ -14,7 +14,8 @@ import { initConvexTest } from "./setup.test.js";
 import { EVENT_MAX_BYTES } from "../shared.js";
 import { findUnstorable } from "../core/storable.js";
 import { checkStorage } from "../test.js";
-import type { ConditionInput, ErrorCode, RuleInput, RulesErrorData } from "../shared.js";
+import type { ConditionInput, RuleInput, } from "../shared.js";
+import { expectRulesError } from "../testing/errors.js";
 
 type T = ReturnType<typeof initConvexTest>;
 type ExecuteArgs = FunctionArgs<typeof api.engine.execute>;
@@ -86,27 +87,6 @@ async function everything(t: T) {
     storedEvents: await ctx.db.query("ruleEvents").collect(),
     scheduled: await ctx.db.system.query("_scheduled_functions").collect(),
   }));
-}
-
-async function expectError(
-  call: Promise<unknown>,
-  code: ErrorCode,
-  field?: string,
-): Promise<RulesErrorData> {
-  let caught: unknown;
-  try {
-    await call;
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught, "expected the call to fail").toBeInstanceOf(ConvexError);
-  const data = (caught as ConvexError<RulesErrorData>).data;
-  expect(data.code).toBe(code);
-  if (field !== undefined) {
-    expect(data.field).toBe(field);
-    expect(data.message).toContain(field);
-  }
-  return data;
 }
 
 /** A stored document without its system fields, as findUnstorable checks values. */
@@ -409,7 +389,7 @@ describe("loop protection", () => {
     const before = await everything(t);
     const ruleDocId = before.rules[0]._id;
     for (const causedBy of ["not-an-id", ruleDocId, ""]) {
-      await expectError(execute(t, { event: {}, causedBy }), "INVALID_ARGUMENT", "causedBy");
+      await expectRulesError(execute(t, { event: {}, causedBy }), "INVALID_ARGUMENT", "causedBy");
     }
     expect(await everything(t)).toEqual(before);
   });
@@ -612,7 +592,7 @@ describe("argument checks", () => {
       await createRule(t, { actions: [{ type: "notify", config: {} }] });
       await createRule(t, { integrationId: "mon day".replace(" ", "") });
       const before = await everything(t);
-      await expectError(execute(t, { event: {}, eventId: "e1", ...args }), "INVALID_ARGUMENT", field);
+      await expectRulesError(execute(t, { event: {}, eventId: "e1", ...args }), "INVALID_ARGUMENT", field);
       expect(await everything(t)).toEqual(before);
     });
   }

@@ -1,14 +1,14 @@
 /// <reference types="vite/client" />
 /** Reading executions and their logs: one, a rule's latest, a namespace's pages. */
 import type { FunctionArgs, FunctionReference, FunctionReturnType } from "convex/server";
-import { ConvexError } from "convex/values";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { api } from "./_generated/api.js";
 import type { Id } from "./_generated/dataModel.js";
 import type { QueryCtx } from "./_generated/server.js";
 import { initConvexTest, EXECUTION_DEFAULTS } from "./setup.test.js";
 import { getRuleExecutions, listExecutions } from "./executions.js";
-import type { ErrorCode, ExecutionStatus, RuleInput, RulesErrorData } from "../shared.js";
+import type { ExecutionStatus, RuleInput, } from "../shared.js";
+import { expectRulesError } from "../testing/errors.js";
 
 type T = ReturnType<typeof initConvexTest>;
 
@@ -26,20 +26,6 @@ function ruleInput(overrides: Partial<RuleInput> = {}): RuleInput {
     actions: [],
     ...overrides,
   };
-}
-
-async function expectError(call: Promise<unknown>, code: ErrorCode, field: string) {
-  let caught: unknown;
-  try {
-    await call;
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught, "expected the call to fail").toBeInstanceOf(ConvexError);
-  const data = (caught as ConvexError<RulesErrorData>).data;
-  expect(data.code).toBe(code);
-  expect(data.field).toBe(field);
-  expect(data.message).toContain(field);
 }
 
 /** The handler behind a registered query, to run inside `t.run` and measure it. */
@@ -140,7 +126,7 @@ describe("getRuleExecutions", () => {
   test("limit must be an integer from 1 to 1000", async () => {
     const t = initConvexTest();
     for (const limit of [0, -1, 1.5, 1001, NaN]) {
-      await expectError(
+      await expectRulesError(
         t.query(api.executions.getRuleExecutions, { ruleId: "r1", limit }),
         "INVALID_ARGUMENT",
         "limit",
@@ -211,7 +197,7 @@ describe("getExecution", () => {
     await t.mutation(api.rules.createRule, ruleInput({ id: "r1" }));
     const ruleDocId = await t.run(async (ctx) => (await ctx.db.query("rules").first())!._id);
     for (const id of [ruleDocId, "not-an-id", ""]) {
-      await expectError(
+      await expectRulesError(
         t.query(api.executions.getExecution, { executionId: id }),
         "INVALID_ARGUMENT",
         "executionId",

@@ -6,12 +6,12 @@
  * `ruleId`. Each ends in a clear error or a safe record, and every stored
  * document passes the storage checker.
  */
-import { ConvexError } from "convex/values";
 import { describe, expect, test } from "vitest";
 import { api } from "./_generated/api.js";
 import { initConvexTest } from "./setup.test.js";
 import { checkStorage } from "../test.js";
-import type { Rule, RuleInput, RulesErrorData } from "../shared.js";
+import type { Rule, RuleInput, } from "../shared.js";
+import { rulesErrorOf } from "../testing/errors.js";
 
 type T = ReturnType<typeof initConvexTest>;
 
@@ -25,15 +25,6 @@ function ruleInput(overrides: Partial<RuleInput> = {}): RuleInput {
     actions: [],
     ...overrides,
   };
-}
-
-async function errorOf(call: Promise<unknown>): Promise<RulesErrorData> {
-  const error = await call.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error, "expected the call to fail").toBeInstanceOf(ConvexError);
-  return (error as ConvexError<RulesErrorData>).data;
 }
 
 describe("prototype-polluting keys in rule configs", () => {
@@ -120,10 +111,10 @@ describe("ids that are not rule ids, passed as ruleId", () => {
     for (const foreign of [executionId, theirDocId, "", "../theirs", "theirs ", "THEIRS"]) {
       expect(await t.query(api.rules.getRule, { ruleId: foreign })).toBeNull();
       expect(await t.query(api.executions.getRuleExecutions, { ruleId: foreign })).toEqual([]);
-      const update = await errorOf(t.mutation(api.rules.updateRule, { ruleId: foreign, name: "hijacked" }));
+      const update = await rulesErrorOf(t.mutation(api.rules.updateRule, { ruleId: foreign, name: "hijacked" }));
       expect(update).toMatchObject({ code: "RULE_NOT_FOUND", field: "ruleId" });
       expect(update.message).toBe(`ruleId: no rule with id "${foreign}"`);
-      const remove = await errorOf(t.mutation(api.rules.deleteRule, { ruleId: foreign }));
+      const remove = await rulesErrorOf(t.mutation(api.rules.deleteRule, { ruleId: foreign }));
       expect(remove).toMatchObject({ code: "RULE_NOT_FOUND", field: "ruleId" });
     }
     expect(await t.run(async (ctx) => await ctx.db.query("rules").collect())).toEqual(before);
@@ -136,7 +127,7 @@ describe("ids that are not rule ids, passed as ruleId", () => {
   test("a rule's document id passed as an executionId is a clear INVALID_ARGUMENT", async () => {
     const t = initConvexTest();
     const { executionId, theirDocId } = await twoNamespaces(t);
-    const data = await errorOf(t.query(api.executions.getExecution, { executionId: theirDocId }));
+    const data = await rulesErrorOf(t.query(api.executions.getExecution, { executionId: theirDocId }));
     expect(data).toEqual({
       code: "INVALID_ARGUMENT",
       field: "executionId",

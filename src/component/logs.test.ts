@@ -1,31 +1,11 @@
 /// <reference types="vite/client" />
-import { ConvexError } from "convex/values";
 import { describe, expect, test } from "vitest";
 import { api } from "./_generated/api.js";
 import type { Id } from "./_generated/dataModel.js";
 import { initConvexTest, EXECUTION_DEFAULTS } from "./setup.test.js";
-import type { ErrorCode, RulesErrorData } from "../shared.js";
+import { expectRulesError } from "../testing/errors.js";
 
 type T = ReturnType<typeof initConvexTest>;
-
-async function expectError(
-  call: Promise<unknown>,
-  code: ErrorCode,
-  field: string,
-): Promise<RulesErrorData> {
-  let caught: unknown;
-  try {
-    await call;
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught, "expected the call to fail").toBeInstanceOf(ConvexError);
-  const data = (caught as ConvexError<RulesErrorData>).data;
-  expect(data.code).toBe(code);
-  expect(data.field).toBe(field);
-  expect(data.message).toContain(field);
-  return data;
-}
 
 /** Two executions; the first gets `count` logs with decreasing timestamps. */
 async function seed(t: T, count: number) {
@@ -153,7 +133,7 @@ describe("getExecutionLogs", () => {
     const t = initConvexTest();
     const { first } = await seed(t, 1);
     for (const limit of [0, 1001, 1.5, -3]) {
-      await expectError(
+      await expectRulesError(
         t.query(api.logs.getExecutionLogs, { executionId: first, limit }),
         "INVALID_ARGUMENT",
         "limit",
@@ -166,7 +146,7 @@ describe("getExecutionLogs", () => {
     const { ruleDoc, first } = await seed(t, 1);
     const cases: string[] = ["", "not-an-id", ruleDoc as string, `${first as string}x`];
     for (const executionId of cases) {
-      const data = await expectError(
+      const data = await expectRulesError(
         t.query(api.logs.getExecutionLogs, { executionId }),
         "INVALID_ARGUMENT",
         "executionId",
@@ -177,7 +157,7 @@ describe("getExecutionLogs", () => {
     const logId: Id<"ruleExecutionLogs"> = await t.run(
       async (ctx) => (await ctx.db.query("ruleExecutionLogs").first())!._id,
     );
-    await expectError(
+    await expectRulesError(
       t.query(api.logs.getExecutionLogs, { executionId: logId }),
       "INVALID_ARGUMENT",
       "executionId",

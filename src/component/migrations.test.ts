@@ -1,11 +1,11 @@
 /// <reference types="vite/client" />
-import { ConvexError } from "convex/values";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import samples from "../../example/fixtures/legacy-monday-rules.json";
 import { api } from "./_generated/api.js";
 import { initConvexTest } from "./setup.test.js";
 import { mapLegacyMondayRule } from "../core/legacyMonday.js";
-import type { MigrationEntry, RulesErrorData } from "../shared.js";
+import type { MigrationEntry, } from "../shared.js";
+import { rulesErrorOf } from "../testing/errors.js";
 
 type T = ReturnType<typeof initConvexTest>;
 
@@ -32,15 +32,6 @@ const all = () => samples.map((_, i) => entry(i));
 
 function batch(entries: MigrationEntry[], startCursor: string | null, nextCursor: string, isDone: boolean) {
   return { entries, startCursor, nextCursor, isDone };
-}
-
-async function errorData(call: Promise<unknown>): Promise<RulesErrorData> {
-  const error = await call.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ConvexError);
-  return (error as ConvexError<RulesErrorData>).data;
 }
 
 async function tables(t: T) {
@@ -188,7 +179,7 @@ describe("importBatch", () => {
     const wrongId = entry(0);
     wrongId.rule.id = "legacy-monday-other";
     const badLegacyId = { ...entry(1), legacyId: "not an id" };
-    const data = await errorData(
+    const data = await rulesErrorOf(
       t.mutation(api.migrations.importBatch, batch([entry(2), wrongId, badLegacyId], null, "end", true)),
     );
     expect(data.code).toBe("IMPORT_FAILED");
@@ -201,18 +192,18 @@ describe("importBatch", () => {
 
     const invalid = entry(0);
     invalid.rule.name = " ";
-    const invalidData = await errorData(t.mutation(api.migrations.importBatch, batch([invalid], null, "end", true)));
+    const invalidData = await rulesErrorOf(t.mutation(api.migrations.importBatch, batch([invalid], null, "end", true)));
     expect(invalidData.errors).toEqual([
       expect.objectContaining({ index: 0, id: "legacy-monday-row0", code: "INVALID_RULE", field: "name" }),
     ]);
 
     const badCreatedAt = { ...entry(0), createdAt: Number.NaN };
     expect(
-      (await errorData(t.mutation(api.migrations.importBatch, batch([badCreatedAt], null, "end", true)))).errors,
+      (await rulesErrorOf(t.mutation(api.migrations.importBatch, batch([badCreatedAt], null, "end", true)))).errors,
     ).toEqual([expect.objectContaining({ field: "createdAt", code: "INVALID_ARGUMENT" })]);
 
     const tooMany = Array.from({ length: 501 }, (_, i) => entry(0, {}, `many${i}`));
-    const tooManyData = await errorData(t.mutation(api.migrations.importBatch, batch(tooMany, null, "end", true)));
+    const tooManyData = await rulesErrorOf(t.mutation(api.migrations.importBatch, batch(tooMany, null, "end", true)));
     expect(tooManyData).toMatchObject({ code: "INVALID_ARGUMENT", field: "entries" });
     expect(tooManyData.message).toContain("entries: at most 500 rows per batch, got 501");
     expect(await tables(t)).toEqual(before);
@@ -223,7 +214,7 @@ describe("importBatch", () => {
     await t.mutation(api.migrations.importBatch, batch([entry(0)], null, "c1", false));
     const moved = entry(0);
     moved.rule.namespace = "other";
-    const data = await errorData(t.mutation(api.migrations.importBatch, batch([moved], "c1", "end", true)));
+    const data = await rulesErrorOf(t.mutation(api.migrations.importBatch, batch([moved], "c1", "end", true)));
     expect(data.code).toBe("IMPORT_FAILED");
     expect(data.errors?.[0]).toMatchObject({ code: "DUPLICATE_RULE_ID", field: "id" });
   });
@@ -274,7 +265,7 @@ describe("getRuleByLegacyId, getMigration, recordMigrationError", () => {
     const rule = await t.query(api.migrations.getRuleByLegacyId, { legacyId: "row0" });
     expect(rule).toMatchObject({ ruleId: "legacy-monday-row0", name: "Notify PM when done" });
     expect(await t.query(api.migrations.getRuleByLegacyId, { legacyId: "row99" })).toBeNull();
-    const data = await errorData(t.query(api.migrations.getRuleByLegacyId, { legacyId: "../x" }));
+    const data = await rulesErrorOf(t.query(api.migrations.getRuleByLegacyId, { legacyId: "../x" }));
     expect(data).toMatchObject({ code: "INVALID_ARGUMENT", field: "legacyId" });
     expect(data.message).toMatch(/^legacyId: /);
   });

@@ -1,6 +1,5 @@
 /// <reference types="vite/client" />
 import type { FunctionArgs } from "convex/server";
-import { ConvexError } from "convex/values";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { api } from "./_generated/api.js";
 import type { Id } from "./_generated/dataModel.js";
@@ -12,6 +11,7 @@ import type {
   RuleInput,
   RulesErrorData,
 } from "../shared.js";
+import { expectRulesError } from "../testing/errors.js";
 
 type T = ReturnType<typeof initConvexTest>;
 
@@ -65,31 +65,6 @@ function nesting(value: unknown): number {
   return 0;
 }
 
-/**
- * Awaits a call that must fail with the package's error: checks its code
- * and, when given, its field and that the message names that field.
- */
-async function expectError(
-  call: Promise<unknown>,
-  code: ErrorCode,
-  field?: string,
-): Promise<RulesErrorData> {
-  let caught: unknown;
-  try {
-    await call;
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught, "expected the call to fail").toBeInstanceOf(ConvexError);
-  const data = (caught as ConvexError<RulesErrorData>).data;
-  expect(data.code).toBe(code);
-  if (field !== undefined) {
-    expect(data.field).toBe(field);
-    expect(data.message).toContain(field);
-  }
-  return data;
-}
-
 /** Every document the component stores, and every scheduled function. */
 async function everything(t: T) {
   return await t.run(async (ctx) => ({
@@ -108,7 +83,7 @@ async function expectRejectedWithoutWrites(
   field?: string,
 ): Promise<RulesErrorData> {
   const before = await everything(t);
-  const data = await expectError(call(), code, field);
+  const data = await expectRulesError(call(), code, field);
   expect(await everything(t)).toEqual(before);
   return data;
 }
@@ -894,7 +869,7 @@ describe("reading rules", () => {
   test("getRulesByIntegration refuses a limit outside 1..1000", async () => {
     const t = initConvexTest();
     for (const limit of [0, -1, 1001, 1.5, Number.NaN]) {
-      const data = await expectError(
+      const data = await expectRulesError(
         t.query(api.rules.getRulesByIntegration, { integrationId: "monday", limit }),
         "INVALID_ARGUMENT",
         "limit",

@@ -5,13 +5,13 @@
  * test is about actions: such a rule succeeds at once at every slot.
  */
 import type { Infer } from "convex/values";
-import { ConvexError } from "convex/values";
 import { afterEach, beforeEach, describe, expect, expectTypeOf, test, vi } from "vitest";
 import { api, internal } from "./_generated/api.js";
 import type { Doc } from "./_generated/dataModel.js";
 import { initConvexTest } from "./setup.test.js";
 import type { ScheduleSpec } from "../core/schedule.js";
-import type { ErrorCode, RuleInput, RulesErrorData, vScheduleSpec } from "../shared.js";
+import type { RuleInput, RulesErrorData, vScheduleSpec } from "../shared.js";
+import { expectRulesError } from "../testing/errors.js";
 
 type T = ReturnType<typeof initConvexTest>;
 
@@ -85,20 +85,6 @@ async function scheduledFires(t: T) {
       job.name.includes("fireSchedule"),
     ),
   );
-}
-
-async function expectError(call: Promise<unknown>, code: ErrorCode, field?: string) {
-  let caught: unknown;
-  try {
-    await call;
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught, "expected the call to fail").toBeInstanceOf(ConvexError);
-  const data = (caught as ConvexError<RulesErrorData>).data;
-  expect(data.code).toBe(code);
-  if (field !== undefined) expect(data.field).toBe(field);
-  return data;
 }
 
 test("the stored spec's type is the core module's ScheduleSpec", () => {
@@ -553,7 +539,7 @@ describe("actions and handlers", () => {
       }),
     ).toBe(true);
     expect(await t.run(async (ctx) => await ctx.db.query("integrationHandlers").collect())).toHaveLength(1);
-    await expectError(
+    await expectRulesError(
       t.mutation(api.schedules.registerHandlers, {
         integrationId: "monday",
         handlers: { actions: { notify: { handle: "internal.outbox.notify", kind: "mutation" } }, conditions: {} },
@@ -561,7 +547,7 @@ describe("actions and handlers", () => {
       "INVALID_ARGUMENT",
       "handlers.actions.notify",
     );
-    await expectError(
+    await expectRulesError(
       t.mutation(api.schedules.registerHandlers, {
         integrationId: "monday",
         handlers: {
@@ -574,7 +560,7 @@ describe("actions and handlers", () => {
       "INVALID_ARGUMENT",
       "handlers.actions.notify.retry.maxAttempts",
     );
-    await expectError(
+    await expectRulesError(
       t.mutation(api.schedules.registerHandlers, {
         integrationId: "monday",
         handlers: { ...handlers, http: { allowedHosts: [""] } },
@@ -588,7 +574,7 @@ describe("actions and handlers", () => {
         handlers: { ...handlers, http: { allowedHosts: ["hooks.example.com"] } },
       }),
     ).toBe(true);
-    await expectError(
+    await expectRulesError(
       t.mutation(api.schedules.registerHandlers, { integrationId: "", handlers }),
       "INVALID_ARGUMENT",
       "integrationId",
@@ -599,20 +585,20 @@ describe("actions and handlers", () => {
 describe("validation", () => {
   test("an invalid schedule is refused with INVALID_RULE naming the field, writing nothing", async () => {
     const t = initConvexTest();
-    await expectError(createRule(t, { schedule: { daily: { at: "9am" } } }), "INVALID_RULE", "schedule.daily.at");
-    await expectError(
+    await expectRulesError(createRule(t, { schedule: { daily: { at: "9am" } } }), "INVALID_RULE", "schedule.daily.at");
+    await expectRulesError(
       createRule(t, { schedule: { weekly: { weekday: 1, at: "09:00", timeZone: "Paris" } } }),
       "INVALID_RULE",
       "schedule.weekly.timeZone",
     );
-    await expectError(createRule(t, { schedule: "daily" }), "INVALID_RULE", "schedule");
+    await expectRulesError(createRule(t, { schedule: "daily" }), "INVALID_RULE", "schedule");
     const ruleId = await createRule(t);
-    await expectError(
+    await expectRulesError(
       t.mutation(api.rules.updateRule, { ruleId, schedule: { every: { minutes: 0 } } }),
       "INVALID_RULE",
       "schedule.every.minutes",
     );
-    const data = await expectError(
+    const data = await expectRulesError(
       t.mutation(api.rules.importRules, { rules: [ruleInput({ schedule: { monthly: { day: 32, at: "09:00" } } })] }),
       "IMPORT_FAILED",
     );

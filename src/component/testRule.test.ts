@@ -1,11 +1,11 @@
 /// <reference types="vite/client" />
 /** testRule: a saved or unsaved rule against a sample event, with no side effect. */
 import type { FunctionArgs } from "convex/server";
-import { ConvexError } from "convex/values";
 import { describe, expect, test } from "vitest";
 import { api } from "./_generated/api.js";
 import { initConvexTest } from "./setup.test.js";
-import type { ConditionInput, ErrorCode, RuleInput, RulesErrorData } from "../shared.js";
+import type { ConditionInput, RuleInput, } from "../shared.js";
+import { expectRulesError } from "../testing/errors.js";
 
 type T = ReturnType<typeof initConvexTest>;
 type TestRuleArgs = FunctionArgs<typeof api.testRule.testRule>;
@@ -49,21 +49,6 @@ const EVENT = {
   value: { label: { text: "Done" } },
   people: [{ name: "Ann" }],
 };
-
-async function expectError(call: Promise<unknown>, code: ErrorCode, field: string) {
-  let caught: unknown;
-  try {
-    await call;
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught, "expected the call to fail").toBeInstanceOf(ConvexError);
-  const data = (caught as ConvexError<RulesErrorData>).data;
-  expect(data.code).toBe(code);
-  expect(data.field).toBe(field);
-  expect(data.message).toContain(field);
-  return data;
-}
 
 /** Every table of the component, and every scheduled function. */
 async function everything(t: T) {
@@ -214,8 +199,8 @@ describe("testRule", () => {
   test("RULE_NOT_FOUND, INVALID_RULE and INVALID_ARGUMENT", async () => {
     const t = initConvexTest();
     await t.mutation(api.rules.createRule, ruleInput({ id: "saved" }));
-    await expectError(t.query(api.testRule.testRule, { ruleId: "missing", event: {} }), "RULE_NOT_FOUND", "ruleId");
-    const badOperator = await expectError(
+    await expectRulesError(t.query(api.testRule.testRule, { ruleId: "missing", event: {} }), "RULE_NOT_FOUND", "ruleId");
+    const badOperator = await expectRulesError(
       t.query(api.testRule.testRule, {
         rule: ruleInput({ conditions: [{ type: "field", config: { path: "a", op: "like", value: 1 } }] }),
         event: {},
@@ -224,18 +209,18 @@ describe("testRule", () => {
       "conditions[0].config.op",
     );
     expect(badOperator.message).toContain('unknown operator "like"');
-    await expectError(
+    await expectRulesError(
       t.query(api.testRule.testRule, { rule: ruleInput({ triggerPattern: { boardId: 1 } }), event: {} }),
       "INVALID_RULE",
       "triggerPattern.boardId",
     );
-    await expectError(
+    await expectRulesError(
       t.query(api.testRule.testRule, { rule: ruleInput({ name: " " }), event: {} }),
       "INVALID_RULE",
       "name",
     );
-    await expectError(t.query(api.testRule.testRule, { event: {} }), "INVALID_ARGUMENT", "rule");
-    await expectError(
+    await expectRulesError(t.query(api.testRule.testRule, { event: {} }), "INVALID_ARGUMENT", "rule");
+    await expectRulesError(
       t.query(api.testRule.testRule, { ruleId: "saved", rule: ruleInput(), event: {} }),
       "INVALID_ARGUMENT",
       "rule",
