@@ -17,14 +17,7 @@ import type { ErrorCode, RulesErrorData } from "../shared.js";
  * ```
  */
 export async function expectRulesError(call: Promise<unknown>, code: ErrorCode, field?: string): Promise<RulesErrorData> {
-  let caught: unknown;
-  try {
-    await call;
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught, "expected the call to fail").toBeInstanceOf(ConvexError);
-  const data = (caught as ConvexError<RulesErrorData>).data;
+  const data = await rulesErrorOf(call);
   expect(data.code).toBe(code);
   if (field !== undefined) {
     expect(data.field).toBe(field);
