@@ -555,6 +555,7 @@ const exampleServer = serverCodegen({ useTypeScript: false });
 const exampleApi = apiCodegen(exampleModules, { useTypeScript: false });
 const exampleComponents = `
 export declare const components: {
+  migrations: import("@convex-dev/migrations/_generated/component.js").ComponentApi<"migrations">;
   rules: import("convex-rules/_generated/component.js").ComponentApi<"rules">;
 };
 `;

@@ -2,6 +2,7 @@
  * Validators and types used on both sides of the component boundary: by the
  * component's functions (args/returns) and by the client that calls them.
  */
+import { paginationResultValidator } from "convex/server";
 import { v, type Infer } from "convex/values";
 import { vMonitoring } from "./monitoring.js";
 
@@ -510,70 +511,31 @@ export const vMigrationEntry = v.object({
 });
 export type MigrationEntry = Infer<typeof vMigrationEntry>;
 
-/** A legacy row that could not be mapped, and why. */
-export const vUnmappedRule = v.object({
+/** What importing one legacy row did to its rule. */
+export const vMigratedRow = v.object({
   legacyId: v.string(),
   ruleId: v.string(),
-  reason: v.string(),
+  outcome: v.union(v.literal("created"), v.literal("updated"), v.literal("unchanged")),
+  /** For "updated": the stored fields that changed. */
+  changedFields: v.optional(v.array(v.string())),
+  /** Why the row could not be mapped: its rule is disabled. */
+  unmappedReason: v.optional(v.string()),
 });
-export type UnmappedRule = Infer<typeof vUnmappedRule>;
+export type MigratedRow = Infer<typeof vMigratedRow>;
 
-/** A migration's current (or last) run, as `getMigration` returns it. */
-export const vMigrationStatus = v.object({
+/** A rule the migration wrote, as `listMigratedRules` lists it. */
+export const vMigratedRule = v.object({
+  legacyId: v.string(),
+  ruleId: v.string(),
   name: v.string(),
-  startedAt: v.number(),
-  /** Absent while the run is in progress. */
-  completedAt: v.optional(v.number()),
-  /** Where the next batch reads from; null before the first batch. */
-  cursor: v.union(v.string(), v.null()),
-  processed: v.number(),
-  created: v.number(),
-  updated: v.number(),
-  unchanged: v.number(),
-  unmapped: v.number(),
-  batches: v.number(),
-  lastBatchAt: v.optional(v.number()),
-  /** The first 100 unmapped rows of the run; `unmapped` counts them all. */
-  unmappedRules: v.array(vUnmappedRule),
-  /** Why the last batch failed, until a batch succeeds. */
-  lastError: v.optional(v.string()),
+  enabled: v.boolean(),
+  unmappedReason: v.optional(v.string()),
 });
-export type MigrationStatus = Infer<typeof vMigrationStatus>;
+export type MigratedRule = Infer<typeof vMigratedRule>;
 
-const migrationCounts = {
-  /** True when the run had already finished (and `force` was not given): nothing was done. */
-  alreadyComplete: v.boolean(),
-  processed: v.number(),
-  created: v.number(),
-  updated: v.number(),
-  unchanged: v.number(),
-  unmapped: v.number(),
-  /** Every unmapped row of the batch. */
-  unmappedRules: v.array(vUnmappedRule),
-};
-
-/** What one imported batch did, and the run after it. */
-export const vMigrationBatchResult = v.object({
-  ...migrationCounts,
-  run: vMigrationStatus,
-});
-export type MigrationBatchResult = Infer<typeof vMigrationBatchResult>;
-
-/** What a batch would do (a dry run), rule by rule; nothing is written. */
-export const vMigrationPreview = v.object({
-  ...migrationCounts,
-  run: v.union(vMigrationStatus, v.null()),
-  details: v.object({
-    created: v.array(v.object({ legacyId: v.string(), ruleId: v.string(), name: v.string() })),
-    /** `fields`: the stored fields the import would change. */
-    updated: v.array(
-      v.object({ legacyId: v.string(), ruleId: v.string(), name: v.string(), fields: v.array(v.string()) }),
-    ),
-    unchanged: v.array(v.object({ legacyId: v.string(), ruleId: v.string(), name: v.string() })),
-    unmapped: v.array(vUnmappedRule),
-  }),
-});
-export type MigrationPreview = Infer<typeof vMigrationPreview>;
+/** One page of migrated rules, in legacy id order. */
+export const vMigratedRulesPage = paginationResultValidator(vMigratedRule);
+export type MigratedRulesPage = Infer<typeof vMigratedRulesPage>;
 
 // --- Rule history (versions.ts) and quotas (quotas.ts) ----------------------
 

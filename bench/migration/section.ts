@@ -1,24 +1,24 @@
 /// <reference types="vite/client" />
 /**
- * Section "Migrating legacy mondayRules": what each batch of
- * the example app's `migration:migrateMondayRules` (the host mutation built by
- * `rules.mondayMigration`) reads and writes, from transaction metrics (never
- * time), and how many batches 10,000 legacy rows take.
+ * Section "Migrating legacy mondayRules": what each batch of the example
+ * app's `migration:migrateMondayRules` (defined with @convex-dev/migrations
+ * by `rules.defineMondayMigration`) reads and writes, from transaction
+ * metrics (never time), and how many batches 10,000 legacy rows take.
  *
- * The chain runs as it would on a deployment, one batch per transaction, but
- * the bench drives it: each batch is the exported mutation called through
- * `ctx.runMutation` inside a `t.run` transaction that reads
- * `ctx.meta.getTransactionMetrics()` after it (the batch is all the
- * transaction does); the next batch the mutation scheduled is taken from
- * `_scheduled_functions` (cancelled there) and run the same way, with the
- * arguments the mutation gave it.
+ * The run goes as it would on a deployment, one batch per transaction, but
+ * the bench drives it: each batch is the migrations component's own
+ * `lib.migrate` (which reads its state, runs our batch through its function
+ * handle and records the cursor) called with `oneBatchOnly` inside a
+ * `t.run` transaction that reads `ctx.meta.getTransactionMetrics()` after
+ * it; the next batch starts from the cursor it recorded.
  */
+import migrationsTest from "@convex-dev/migrations/test";
 import { convexTest } from "convex-test";
 import { expect } from "vitest";
-import type { TransactionMetrics } from "convex/server";
+import { createFunctionHandle, type TransactionMetrics } from "convex/server";
 import samples from "../../example/fixtures/legacy-monday-rules.json";
 import schema from "../../example/convex/schema.js";
-import { internal } from "../../example/convex/_generated/api.js";
+import { components, internal } from "../../example/convex/_generated/api.js";
 import type { Doc, Id } from "../../example/convex/_generated/dataModel.js";
 import { LEGACY_WORKSPACE } from "../../example/convex/migration.js";
 import { rules } from "../../example/convex/rules.js";
@@ -58,6 +58,7 @@ const hostModules = import.meta.glob(["../../example/convex/**/*.ts", "!../../ex
 function hostTest() {
   const t = convexTest({ schema, modules: hostModules, transactionLimits: true });
   register(t);
+  migrationsTest.register(t);
   return t;
 }
 type HostTest = ReturnType<typeof hostTest>;
@@ -85,22 +86,12 @@ const LIMIT_NAMES: Record<LimitKey, string> = {
   databaseQueries: "index ranges",
 };
 
-type MigrationArgs = { batchSize?: number; force?: boolean; adapt?: boolean };
-type BatchResult = {
-  processed: number;
-  created: number;
-  updated: number;
-  unchanged: number;
-  unmapped: number;
-  isDone: boolean;
-  alreadyComplete: boolean;
-  batchSize: number;
-  scheduled: boolean;
-  nextBatchSize?: number;
-  error?: string;
-};
+/** The migration's name, as the migrations component records it. */
+const FN = "migration:migrateMondayRules";
+/** What the migrations component answers after a batch. */
+type Status = { cursor?: string | null; processed: number; isDone: boolean; error?: string; state: string };
 type Share = { limit: LimitKey; share: number; used: number; of: number };
-type Batch = { args: MigrationArgs; result: BatchResult; metrics: Metrics; largest: Share };
+type Batch = { status: Status; rows: number; metrics: Metrics; largest: Share };
 
 /** The largest share of any transaction limit the transaction used. */
 function largestShare(raw: TransactionMetrics): Share {
@@ -129,57 +120,36 @@ async function seed(t: HostTest, rows: LegacyRow[]): Promise<Id<"mondayRules">[]
   return ids;
 }
 
-/** One batch: the exported mutation, alone in its transaction, measured. */
-async function runBatch(t: HostTest, args: MigrationArgs): Promise<Batch> {
+/** One batch: the migrations component's step, alone in its transaction, measured. */
+async function runBatch(t: HostTest, processedBefore: number): Promise<Batch> {
   return await t.run(async (ctx) => {
     const before = await metricsNow(ctx);
-    const result: BatchResult = await ctx.runMutation(internal.migration.migrateMondayRules, args);
+    const status: Status = await ctx.runMutation(components.migrations.lib.migrate, {
+      name: FN,
+      fnHandle: await createFunctionHandle(internal.migration.migrateMondayRules),
+      dryRun: false,
+      oneBatchOnly: true,
+    });
     const raw = await ctx.meta.getTransactionMetrics();
-    return { args, result, metrics: metricsDiff(await metricsNow(ctx), before), largest: largestShare(raw) };
+    return { status, rows: status.processed - processedBefore, metrics: metricsDiff(await metricsNow(ctx), before), largest: largestShare(raw) };
   });
 }
 
-/** The batch the last one scheduled (cancelled in the scheduler: the bench runs it). */
-async function takeScheduled(t: HostTest): Promise<MigrationArgs[]> {
-  return await t.run(async (ctx) => {
-    const out: MigrationArgs[] = [];
-    // A handful of documents: one per batch so far.
-    for (const job of await ctx.db.system.query("_scheduled_functions").collect()) {
-      if (job.state.kind !== "pending") continue;
-      expect(job.name, "the only function the migration schedules is itself").toMatch(/^migration(\.js)?:migrateMondayRules$/);
-      out.push(job.args[0] as MigrationArgs);
-      await ctx.scheduler.cancel(job._id);
-    }
-    return out;
-  });
-}
-
-/** Runs the whole migration, batch after batch, as the scheduler would. */
+/** Runs the whole migration, batch after batch, as the migrations component would. */
 async function migrate(t: HostTest, log: (line: string) => void): Promise<Batch[]> {
   const batches: Batch[] = [];
-  let args: MigrationArgs | null = {};
   let processed = 0;
-  while (args !== null) {
-    const batch = await runBatch(t, args);
-    expect(batch.result.error, `batch ${batches.length + 1} failed`).toBeUndefined();
+  for (;;) {
+    const batch = await runBatch(t, processed);
+    expect(batch.status.error, `batch ${batches.length + 1} failed`).toBeUndefined();
     batches.push(batch);
-    processed += batch.result.processed;
-    const next = await takeScheduled(t);
-    if (batch.result.scheduled) {
-      expect(next, "a batch that is not the last schedules exactly one more").toEqual([
-        { batchSize: batch.result.nextBatchSize, adapt: true },
-      ]);
-      args = next[0];
-    } else {
-      expect(next, "the last batch schedules nothing").toEqual([]);
-      expect(batch.result.isDone).toBe(true);
-      args = null;
+    processed = batch.status.processed;
+    if (batches.length % 20 === 0 || batch.status.isDone) {
+      log(`  batch ${batches.length}: ${batch.rows} rows (${fmt(processed)} so far)`);
     }
-    if (batches.length % 5 === 0 || args === null) {
-      log(`  batch ${batches.length}: ${batch.result.processed} rows (${fmt(processed)} so far), next ${batch.result.nextBatchSize ?? "none"}`);
-    }
+    if (batch.status.isDone) return batches;
+    expect(batches.length, "the run never finished").toBeLessThan(10_000);
   }
-  return batches;
 }
 
 type RuleSummary = { ruleId: string; enabled: boolean; unmapped: boolean };
@@ -236,23 +206,10 @@ export async function migrationSection(quick: boolean, log: (line: string) => vo
   timings.push(`migrating ${fmt(rows)} rows in ${batches.length} batches ${migrateSeconds.toFixed(1)} s`);
 
   // Every row migrated exactly once, the unmapped ones as expected.
-  const run = await t.query(internal.migration.mondayMigrationStatus, {});
-  expect(run, "the run").toMatchObject({
-    name: "monday-rules-to-generic",
-    processed: rows,
-    created: rows,
-    updated: 0,
-    unchanged: 0,
-    unmapped: expectedUnmapped,
-    batches: batches.length,
-    completedAt: expect.any(Number),
-  });
-  expect(run?.lastError).toBeUndefined();
+  const last = batches.at(-1)!.status;
+  expect(last, "the run").toMatchObject({ processed: rows, isDone: true, state: "success" });
   const sum = (f: (b: Batch) => number) => batches.reduce((s, b) => s + f(b), 0);
-  expect(sum((b) => b.result.processed), "rows processed over the batches").toBe(rows);
-  expect(sum((b) => b.result.created), "rules created over the batches").toBe(rows);
-  expect(sum((b) => b.result.updated + b.result.unchanged), "rows seen twice").toBe(0);
-  expect(sum((b) => b.result.unmapped), "unmapped rows over the batches").toBe(expectedUnmapped);
+  expect(sum((b) => b.rows), "rows processed over the batches").toBe(rows);
   const [migrated, checkSeconds] = await timed(() => allRules(t));
   timings.push(`listing the ${fmt(migrated.length)} rules ${checkSeconds.toFixed(1)} s`);
   expect(migrated, "one rule per legacy row").toHaveLength(rows);
@@ -266,14 +223,13 @@ export async function migrationSection(quick: boolean, log: (line: string) => vo
   ).toEqual(ids.filter((_, i) => unmappable(legacy[i])).map((id) => `${RULE_ID_PREFIX}${id}`));
   expect(unmappedRules.every((r) => !r.enabled), "unmapped rules are disabled").toBe(true);
 
-  // A second call: the run is complete, nothing is written.
-  const again = await runBatch(t, {});
-  expect(again.result).toMatchObject({ alreadyComplete: true, processed: 0, scheduled: false });
-  expect(again.metrics.documentsWritten, "a second run writes nothing").toBe(0);
-  expect(await takeScheduled(t)).toEqual([]);
-  expect(await t.query(internal.migration.mondayMigrationStatus, {})).toEqual(run);
+  // A second call: the run is complete; only the migrations component's state row is written.
+  const again = await runBatch(t, rows);
+  expect(again.status).toMatchObject({ isDone: true, processed: rows });
+  expect(again.metrics.documentsWritten, "a second run writes only the migration's state").toBeLessThanOrEqual(1);
+  const rulesAfter = await allRules(t);
+  expect(rulesAfter, "a second run changes no rule").toEqual(migrated);
 
-  const sizes = batches.map((b) => b.result.batchSize);
   const metric = (label: string, values: number[]): Cell[] => [
     label,
     Math.min(...values),
@@ -281,8 +237,7 @@ export async function migrationSection(quick: boolean, log: (line: string) => vo
     values.every(Number.isInteger) ? Math.round(median(values)) : median(values),
     Math.max(...values),
   ];
-  const perRow = (key: keyof Metrics) =>
-    batches.filter((b) => b.result.processed > 0).map((b) => b.metrics[key] / b.result.processed);
+  const perRow = (key: keyof Metrics) => batches.filter((b) => b.rows > 0).map((b) => b.metrics[key] / b.rows);
   const perBatch: Table = {
     caption:
       `Per batch of \`migration:migrateMondayRules\` (${batches.length} batches for ${fmt(rows)} rows), ` +
@@ -290,7 +245,7 @@ export async function migrationSection(quick: boolean, log: (line: string) => vo
     columns: ["per batch", "min", "median", "max"],
     align: ["l", "r", "r", "r"],
     rows: [
-      metric("legacy rows in the batch", batches.map((b) => b.result.processed)),
+      metric("legacy rows in the batch", batches.map((b) => b.rows)),
       metric("documents read", batches.map((b) => b.metrics.documentsRead)),
       metric("bytes read", batches.map((b) => b.metrics.bytesRead)),
       metric("documents written", batches.map((b) => b.metrics.documentsWritten)),
@@ -312,21 +267,29 @@ export async function migrationSection(quick: boolean, log: (line: string) => vo
         pct(Math.min(...shares)),
         pct(median(shares)),
         pct(worst.largest.share),
-        `${LIMIT_NAMES[worst.largest.limit]}: ${fmt(worst.largest.used)} of ${fmt(worst.largest.of)} (batch of ${worst.result.batchSize} rows)`,
+        `${LIMIT_NAMES[worst.largest.limit]}: ${fmt(worst.largest.used)} of ${fmt(worst.largest.of)} (batch of ${worst.rows} rows)`,
       ],
     ],
   };
   const summary: Table = {
-    caption: `The whole migration of ${fmt(rows)} legacy rows.`,
-    columns: ["rows", "batches", "rows asked per batch (in order)", "created", "unmapped (imported disabled)", "second call: reads / writes"],
-    align: ["r", "r", "l", "r", "r", "l"],
+    caption: `The whole migration of ${fmt(rows)} legacy rows (${fmt(migrated.length)} rules created, ${fmt(unmappedRules.length)} of them unmapped and disabled), beside the previous mechanism's run.`,
+    columns: ["", "rows", "batches", "rows per batch (in order)", "largest share of a limit", "second call: reads / writes"],
+    align: ["l", "r", "r", "l", "r", "l"],
     rows: [
       [
+        "before: the component's own chain (adaptive batches), BENCHMARKS.md of 2026-12-02",
+        10_000,
+        24,
+        "100, 200, 400, 459-461 ×21",
+        "25.0% (index ranges)",
+        "1 / 0",
+      ],
+      [
+        "now: @convex-dev/migrations, `rules.defineMondayMigration` (100 rows per batch)",
         rows,
         batches.length,
-        compactSizes(sizes),
-        run!.created,
-        run!.unmapped,
+        compactSizes(batches.map((b) => b.rows)),
+        `${pct(worst.largest.share)} (${LIMIT_NAMES[worst.largest.limit]})`,
         `${fmt(again.metrics.documentsRead)} / ${fmt(again.metrics.documentsWritten)}`,
       ],
     ],
@@ -342,25 +305,24 @@ export async function migrationSection(quick: boolean, log: (line: string) => vo
     id: "migration",
     title: "Migrating legacy mondayRules",
     intro: [
-      `The example app's \`migration:migrateMondayRules\` (built by \`rules.mondayMigration\`) migrating ${fmt(rows)} legacy rows: ` +
+      `The example app's \`migration:migrateMondayRules\` (defined with @convex-dev/migrations by \`rules.defineMondayMigration\`) migrating ${fmt(rows)} legacy rows: ` +
         `the ${SAMPLES.length} sample rows of example/fixtures/legacy-monday-rules.json, repeated with new names over ${BOARDS} boards ` +
         `(${fmt(expectedUnmapped)} of them of undocumented trigger or action types), convex-test with \`transactionLimits: true\`.`,
-      "Each batch is the exported mutation, called alone in a transaction (`ctx.runMutation` inside `t.run`) whose metrics " +
-        "(`ctx.meta.getTransactionMetrics()`) are read after it; the batch it schedules is taken from the scheduler and run the " +
-        "same way with the arguments it was given, so the batch sizes are the mutation's own (adaptive: 100 rows first, then " +
-        "sized from the previous batch's metrics to at most a quarter of any limit, at most twice the last size, at most 500). " +
-        "No figure here is a time.",
+      "Each batch is the migrations component's step (`lib.migrate` with `oneBatchOnly`: its state read, our batch run through " +
+        "its function handle, the cursor recorded), called alone in a transaction (`ctx.runMutation` inside `t.run`) whose metrics " +
+        "(`ctx.meta.getTransactionMetrics()`) are read after it; the next step starts from the recorded cursor, as the component's " +
+        "scheduled step would. Batches hold the migrations component's default 100 rows. No figure here is a time.",
     ],
     tables: [summary, perBatch, shareTable],
     notes: [
-      `Checked (the section fails otherwise): the run and the batches count ${fmt(rows)} rows processed and created, none updated or ` +
-        `seen twice, ${fmt(expectedUnmapped)} unmapped; listing the rules finds exactly one rule per legacy row, by its derived id, in ` +
-        `legacy order; the unmapped ones are exactly the rows of undocumented types, all disabled; a second call reports the run ` +
-        `complete and writes nothing.`,
+      `Checked (the section fails otherwise): the run and the batches count ${fmt(rows)} rows processed; listing the rules finds ` +
+        `exactly one rule per legacy row, by its derived id, in legacy order; the unmapped ones are exactly the ${fmt(expectedUnmapped)} ` +
+        `rows of undocumented types, all disabled; a second call finds the run done, writes at most the migration's state row, and ` +
+        `changes no rule.`,
       `Per batch, at most ${fmt(maxRead)} documents read (the limit is 32,000) and ${fmt(maxWritten)} written (16,000). ` +
         `The tightest limit was ${LIMIT_NAMES[worst.largest.limit]}, at ${pct(worst.largest.share)} (${fmt(worst.largest.used)} of ` +
-        `${fmt(worst.largest.of)}): the mutation sizes each batch from the previous one's metrics to use at most a quarter of ` +
-        `its tightest limit, so ${fmt(rows)} rows take ${batches.length} batches.`,
+        `${fmt(worst.largest.of)}) with 100 rows per batch, so ${fmt(rows)} rows take ${batches.length} batches; ` +
+        `\`batchSize\` (in \`defineMondayMigration\` or the runner's arguments) trades batches for a larger share.`,
     ],
     timings,
   };

@@ -1,14 +1,15 @@
 /// <reference types="vite/client" />
-// The legacy mondayRules migration through the example app: its exported
-// self-rescheduling mutation, its status and legacy-id queries, and the
-// migrated sample rules run on monday.com webhooks the way the legacy rules
-// did.
+// The legacy mondayRules migration through the example app: run by
+// @convex-dev/migrations with its runner, the unmapped-rules and legacy-id
+// queries, and the migrated sample rules run on monday.com webhooks the way
+// the legacy rules did.
+import migrationsTest from "@convex-dev/migrations/test";
 import { convexTest } from "convex-test";
-import type { RuleDoc } from "convex-rules";
+import type { MigratedRule, RuleDoc } from "convex-rules";
 import { register } from "convex-rules/test";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import samples from "../fixtures/legacy-monday-rules.json";
-import { api, internal } from "./_generated/api.js";
+import { api, components, internal } from "./_generated/api.js";
 import type { Doc, Id } from "./_generated/dataModel.js";
 import { rules } from "./rules.js";
 import schema from "./schema.js";
@@ -33,6 +34,7 @@ async function setup() {
   vi.useFakeTimers();
   const t = convexTest({ schema, modules, transactionLimits: true });
   register(t);
+  migrationsTest.register(t);
   await t.mutation(internal.rules.addMember, { tokenIdentifier: "alice", workspaceId: WORKSPACE, role: "admin" });
   await t.mutation(internal.rules.addMember, { tokenIdentifier: "bob", workspaceId: "other", role: "admin" });
   return t;
@@ -54,10 +56,34 @@ async function seed(t: T, rows: LegacyRow[]): Promise<Id<"mondayRules">[]> {
   return ids;
 }
 
-async function migrateAll(t: T, args: { force?: boolean } = {}) {
-  const first = await t.mutation(internal.migration.migrateMondayRules, args);
+const FN = "migration:migrateMondayRules";
+
+/** Runs the migration to its end with the runner, as `npx convex run migration:run` does; returns its status. */
+async function migrateAll(t: T, args: { cursor?: null; batchSize?: number } = {}) {
+  await t.mutation(internal.migration.run, { fn: FN, ...args });
   await t.finishAllScheduledFunctions(() => vi.advanceTimersByTime(1000));
-  return first;
+  return await status(t);
+}
+
+async function status(t: T) {
+  return await t.run(async (ctx) => {
+    const [state] = await ctx.runQuery(components.migrations.lib.getStatus, { names: [FN] });
+    return state;
+  });
+}
+
+async function unmappedRules(t: T): Promise<MigratedRule[]> {
+  const out: MigratedRule[] = [];
+  let cursor: string | null = null;
+  for (;;) {
+    const page: { page: MigratedRule[]; continueCursor: string; isDone: boolean } = await t.query(
+      internal.migration.unmappedLegacyRules,
+      { cursor },
+    );
+    out.push(...page.page);
+    if (page.isDone) return out;
+    cursor = page.continueCursor;
+  }
 }
 
 /** Every rule of the workspace, through the client (pages of 1,000). */
@@ -87,35 +113,28 @@ describe("the sample rows through the example app", () => {
     const ids = await seed(t, SAMPLES);
     const legacyBefore = await legacyTable(t);
 
-    const preview = await t.query(internal.migration.previewMondayMigration, {});
-    expect(preview).toMatchObject({ dryRun: true, processed: 14, created: 14, unmapped: 2, isDone: true });
-    expect(await t.query(internal.migration.mondayMigrationStatus, {})).toBeNull();
+    // A dry run: one batch, rolled back.
+    await t.mutation(internal.migration.run, { fn: FN, dryRun: true });
+    expect(await allRules(t)).toEqual([]);
+    expect(await status(t)).toMatchObject({ processed: 0, state: "unknown" });
 
-    const first = await migrateAll(t);
-    expect(first).toMatchObject({ processed: 14, created: 14, isDone: true, scheduled: false });
-    const run = await t.query(internal.migration.mondayMigrationStatus, {});
-    expect(run).toMatchObject({
-      name: "monday-rules-to-generic",
-      processed: 14,
-      created: 14,
-      updated: 0,
-      unchanged: 0,
-      unmapped: 2,
-      batches: 1,
-      completedAt: expect.any(Number),
-    });
-    expect(run?.unmappedRules).toEqual([
+    expect(await migrateAll(t)).toMatchObject({ state: "success", isDone: true, processed: 14 });
+    expect(await unmappedRules(t)).toEqual([
       {
         legacyId: ids[10],
         ruleId: `legacy-monday-${ids[10]}`,
-        reason: 'triggerType: "subitem_status_change" is not a known legacy trigger type',
+        name: SAMPLES[10].name,
+        enabled: false,
+        unmappedReason: 'triggerType: "subitem_status_change" is not a known legacy trigger type',
       },
       {
         legacyId: ids[11],
         ruleId: `legacy-monday-${ids[11]}`,
-        reason: 'actionType: "send_sms" is not a known legacy action type',
+        name: SAMPLES[11].name,
+        enabled: false,
+        unmappedReason: 'actionType: "send_sms" is not a known legacy action type',
       },
-    ]);
+    ].sort((a, b) => (a.legacyId < b.legacyId ? -1 : 1)));
 
     const migrated = await allRules(t);
     expect(migrated.map((r) => r.ruleId)).toEqual(ids.map((id) => `legacy-monday-${id}`));
@@ -151,18 +170,19 @@ describe("the sample rows through the example app", () => {
     expect(await legacyTable(t)).toEqual(legacyBefore);
   });
 
-  test("a second run changes nothing; force re-imports every row as unchanged", async () => {
+  test("a second run changes nothing; a run from the start finds every rule unchanged", async () => {
     const t = await setup();
     await seed(t, SAMPLES);
     await migrateAll(t);
     const rulesBefore = await allRules(t);
-    const runBefore = await t.query(internal.migration.mondayMigrationStatus, {});
+    const runBefore = await status(t);
 
-    expect(await migrateAll(t)).toMatchObject({ alreadyComplete: true, processed: 0, scheduled: false });
+    // Done: starting it again does nothing.
+    expect(await migrateAll(t)).toEqual(runBefore);
     expect(await allRules(t)).toEqual(rulesBefore);
-    expect(await t.query(internal.migration.mondayMigrationStatus, {})).toEqual(runBefore);
 
-    expect(await migrateAll(t, { force: true })).toMatchObject({ processed: 14, created: 0, updated: 0, unchanged: 14 });
+    // From the start again (cursor null): every row read, no rule changed.
+    expect(await migrateAll(t, { cursor: null })).toMatchObject({ state: "success", processed: 14 });
     expect(await allRules(t)).toEqual(rulesBefore);
   });
 
@@ -180,14 +200,13 @@ describe("the sample rows through the example app", () => {
 });
 
 /**
- * convex-test answers every index query by scanning its table, so a
- * migration's run time here grows with the square of the rows (2,000 rows
- * take ~10 s, 10,000 over 6 min). The 10,000-row run, with the same checks
- * and the limits on, is in `npm run bench` (bench/migration).
+ * Three batches of the migrations component's default 100 rows, with
+ * Convex's transaction limits on (convex-test throws past one). Volume
+ * figures (10,000 rows) are in `npm run bench` (bench/migration).
  */
-const ROWS = 2_000;
+const ROWS = 300;
 
-describe(`${ROWS.toLocaleString("en-US")} legacy rows, Convex's transaction limits on`, () => {
+describe(`${ROWS} legacy rows, Convex's transaction limits on`, () => {
   /** Varied rows: the sample rows over 700 boards, every 14th unmappable twice. */
   const generated = (n: number): LegacyRow[] =>
     Array.from({ length: n }, (_, i) => {
@@ -196,65 +215,42 @@ describe(`${ROWS.toLocaleString("en-US")} legacy rows, Convex's transaction limi
     });
   const unmappedOf = (n: number) => Array.from({ length: n }, (_, i) => i % 14).filter((k) => k === 10 || k === 11).length;
 
-  test(
-    "one call migrates them, batch after batch, each within the limits; no row twice",
-    async () => {
-      const t = await setup();
-      await seed(t, generated(ROWS));
-      const first = await migrateAll(t);
-      expect(first).toMatchObject({ processed: 100, batchSize: 100, scheduled: true });
-      const run = await t.query(internal.migration.mondayMigrationStatus, {});
-      expect(run).toMatchObject({
-        processed: ROWS,
-        created: ROWS,
-        updated: 0,
-        unchanged: 0,
-        unmapped: unmappedOf(ROWS),
-        completedAt: expect.any(Number),
-      });
-      // The run lists the first 100 unmapped rows (and counts them all).
-      expect(run?.unmappedRules).toHaveLength(100);
-      // Adaptive batches: the first holds 100 rows, later ones grow.
-      expect(run?.batches).toBeGreaterThan(ROWS / 500);
-      expect(run?.batches).toBeLessThan(ROWS / 100);
-      const migrated = await allRules(t);
-      expect(migrated).toHaveLength(ROWS);
-      expect(new Set(migrated.map((r) => r.ruleId)).size).toBe(ROWS);
+  test("one call migrates them, batch after batch, each within the limits; no row twice", async () => {
+    const t = await setup();
+    const ids = await seed(t, generated(ROWS));
+    const run = await migrateAll(t);
+    expect(run).toMatchObject({ state: "success", isDone: true, processed: ROWS });
+    const migrated = await allRules(t);
+    expect(migrated.map((r) => r.ruleId).sort()).toEqual(ids.map((id) => `legacy-monday-${id}`).sort());
+    expect(await unmappedRules(t)).toHaveLength(unmappedOf(ROWS));
 
-      // A second run: complete, nothing written.
-      expect(await migrateAll(t)).toMatchObject({ alreadyComplete: true, processed: 0 });
-      expect(await t.query(internal.migration.mondayMigrationStatus, {})).toEqual(run);
-    },
-    600_000,
-  );
+    // A second run: complete, nothing written.
+    expect(await migrateAll(t)).toEqual(run);
+    expect(await allRules(t)).toEqual(migrated);
+  });
 
-  test(
-    "an interrupted run (its next batch cancelled) resumes from its cursor",
-    async () => {
-      const t = await setup();
-      const ids = await seed(t, generated(1_000));
-      // Two batches, then the chain dies (a deploy, an operator...).
-      await t.mutation(internal.migration.migrateMondayRules, {});
-      await t.run(async (ctx) => {
-        for (const job of await ctx.db.system.query("_scheduled_functions").collect()) {
-          if (job.state.kind === "pending") await ctx.scheduler.cancel(job._id);
-        }
-      });
-      const interrupted = await t.query(internal.migration.mondayMigrationStatus, {});
-      expect(interrupted).toMatchObject({ processed: 100, batches: 1 });
-      expect(interrupted?.completedAt).toBeUndefined();
-      expect(interrupted?.cursor).toEqual(expect.any(String));
+  test("an interrupted run (its next batch cancelled) resumes from its cursor", async () => {
+    const t = await setup();
+    const ids = await seed(t, generated(ROWS));
+    // One batch, then the chain dies (a deploy, an operator...).
+    await t.mutation(internal.migration.run, { fn: FN });
+    await t.run(async (ctx) => {
+      for (const job of await ctx.db.system.query("_scheduled_functions").collect()) {
+        if (job.state.kind === "pending") await ctx.scheduler.cancel(job._id);
+      }
+    });
+    const interrupted = await status(t);
+    expect(interrupted).toMatchObject({ processed: 100, isDone: false });
+    expect(interrupted?.cursor).toEqual(expect.any(String));
+    expect(await allRules(t)).toHaveLength(100);
 
-      // Calling it again resumes at row 100: nothing is read twice.
-      await migrateAll(t);
-      const done = await t.query(internal.migration.mondayMigrationStatus, {});
-      expect(done).toMatchObject({ processed: 1_000, created: 1_000, unchanged: 0 });
-      expect(done?.completedAt).toEqual(expect.any(Number));
-      expect(done?.startedAt).toBe(interrupted?.startedAt);
-      expect((await allRules(t)).map((r) => r.ruleId)).toEqual(ids.map((id) => `legacy-monday-${id}`));
-    },
-    300_000,
-  );
+    // Run again: it resumes at row 100, and every rule is written once.
+    const done = await migrateAll(t);
+    expect(done).toMatchObject({ state: "success", processed: ROWS, latestStart: interrupted?.latestStart });
+    const versions = (await allRules(t)).map((r) => [r.ruleId, r.version]);
+    expect(versions.map(([id]) => id).sort()).toEqual(ids.map((id) => `legacy-monday-${id}`).sort());
+    expect(versions.every(([, version]) => version === 1)).toBe(true);
+  });
 });
 
 // --- backward compatibility ------------------------------------------------

@@ -1,18 +1,23 @@
 /**
  * Moving this app's legacy `mondayRules` (the first, monday.com-only version
- * of its rules) into the rules component. Run once:
+ * of its rules) into the rules component, with @convex-dev/migrations
+ * (installed beside it in convex.config.ts). Run once, after a deploy:
  *
- *   npx convex run migration:previewMondayMigration   # dry run of the next batch
- *   npx convex run migration:migrateMondayRules       # the whole table, batch by batch
- *   npx convex run migration:mondayMigrationStatus    # counts, unmapped rows, errors
+ *   npx convex run migration:run '{"fn": "migration:migrateMondayRules", "dryRun": true}'  # one batch, rolled back
+ *   npx convex run migration:run '{"fn": "migration:migrateMondayRules"}'                  # the whole table
+ *   npx convex run --component migrations lib:getStatus --watch                            # progress
  *
- * The legacy table is only read. Re-running changes nothing once the run
- * completed; `{ "force": true }` migrates again (a rule edited since is
- * then overwritten by its legacy definition).
+ * The legacy table is only read. Each rule has the id
+ * `legacy-monday-<_id>`, so running it again creates nothing (and brings a
+ * rule edited since back to its legacy definition); a stopped or failed run
+ * resumes from its cursor.
  */
+import { Migrations } from "@convex-dev/migrations";
 import { v } from "convex/values";
-import { vMigrationStatus, vRule } from "convex-rules";
-import { internalQuery, query } from "./_generated/server.js";
+import { vMigratedRulesPage, vRule } from "convex-rules";
+import { components } from "./_generated/api.js";
+import type { DataModel } from "./_generated/dataModel.js";
+import { internalMutation, internalQuery, query } from "./_generated/server.js";
 import { authorize, rules } from "./rules.js";
 
 /**
@@ -22,21 +27,19 @@ import { authorize, rules } from "./rules.js";
  */
 export const LEGACY_WORKSPACE = "acme";
 
-/** Migrates the whole legacy table, one batch per transaction, rescheduling itself. */
-export const migrateMondayRules = rules.mondayMigration({ namespace: LEGACY_WORKSPACE });
+export const migrations = new Migrations<DataModel>(components.migrations, { internalMutation });
 
-/** What the next batch would do, row by row, writing nothing. */
-export const previewMondayMigration = internalQuery({
-  args: { batchSize: v.optional(v.number()), force: v.optional(v.boolean()) },
-  handler: async (ctx, args) =>
-    await rules.migrateMondayRules(ctx, { ...args, dryRun: true, namespace: LEGACY_WORKSPACE }),
-});
+/** The legacy table, 100 rows per batch (`batchSize` in `run` overrides it). */
+export const migrateMondayRules = rules.defineMondayMigration(migrations, { namespace: LEGACY_WORKSPACE });
 
-/** The migration's run: counts, cursor, completion, unmapped rows, last error. */
-export const mondayMigrationStatus = internalQuery({
-  args: {},
-  returns: v.union(vMigrationStatus, v.null()),
-  handler: async (ctx) => await rules.getMondayMigration(ctx),
+/** The migrations component's runner, for the CLI and the dashboard. */
+export const run = migrations.runner();
+
+/** The rules whose legacy row could not be mapped (disabled, with the reason), a page at a time. */
+export const unmappedLegacyRules = internalQuery({
+  args: { cursor: v.union(v.string(), v.null()) },
+  returns: vMigratedRulesPage,
+  handler: async (ctx, args) => await rules.listMigratedRules(ctx, { cursor: args.cursor, unmappedOnly: true }),
 });
 
 /**

@@ -37,17 +37,17 @@ import { sanitizeForStorage } from "../core/sanitize.js";
 import { httpPolicyProblem } from "../core/httpPolicy.js";
 import { toStoredPattern } from "../core/storedPattern.js";
 import type { HandlersOf, Integrations, RuleDraft, RulePatch } from "./integrations.js";
+import type { Migrations } from "@convex-dev/migrations";
+import type { GenericDataModel as HostDataModel, TableNamesInDataModel } from "convex/server";
 import {
-  migrateMondayRules as migrateMondayRulesBatch,
-  mondayMigrationMutation,
-  type MigrateMondayRulesArgs,
+  defineMondayMigration,
+  migrateMondayRow,
   type MigrationDeps,
-  type MigrationReadCtx,
   type MigrationWriteCtx,
   type MondayMigrationOptions,
-  type MondayMigrationResult,
 } from "./migration.js";
-import type { MigrationStatus } from "../shared.js";
+import type { MigratedRow, MigratedRulesPage } from "../shared.js";
+import type { LegacyMondayRow } from "../core/legacyMonday.js";
 import type { RuleHealthReport, RuleStats } from "../monitoring.js";
 import { checkAutoDisable, monitoringFor, type AutoDisableOptions } from "./monitoring.js";
 
@@ -120,25 +120,23 @@ export {
   type ScheduleSpec,
 } from "../shared.js";
 export {
-  MIGRATION_BATCH,
+  MONDAY_MIGRATION_BATCH_SIZE,
   MONDAY_MIGRATION_NAME,
   legacyRuleId,
   mapLegacyMondayRule,
   mondayColumnTexts,
-  nextBatchSize,
-  vMondayMigrationRun,
   type LegacyMondayRow,
   type LegacyRuleMetadata,
-  type MigrateMondayRulesArgs,
-  type MigrationReadCtx,
   type MigrationWriteCtx,
   type MondayMigrationOptions,
-  type MondayMigrationResult,
 } from "./migration.js";
 export {
-  vMigrationStatus,
-  type MigrationStatus,
-  type UnmappedRule,
+  vMigratedRow,
+  vMigratedRule,
+  vMigratedRulesPage,
+  type MigratedRow,
+  type MigratedRule,
+  type MigratedRulesPage,
 } from "../shared.js";
 
 import type { Quota, QuotaStatus, RuleVersion, RulesLogLevel, WhenExceeded } from "../shared.js";
@@ -1022,73 +1020,67 @@ export class Rules<Is extends Integrations> {
   }
 
   /**
-   * Migrates one batch of your app's legacy `mondayRules` table into rules
-   * (call it from a mutation; a dry run may also run in a query). Reads one
-   * page of the table through `ctx.db` (by `_creationTime`), maps every row,
-   * checks each rule against the integration's declarations and imports the
-   * batch by derived ids (`legacy-monday-<_id>`), so re-running never
-   * duplicates. Rows that cannot be mapped are imported disabled, with the
-   * reason. Resumes where the current run stopped; once the run completed,
-   * does nothing unless `force`. `dryRun` reports what would happen and
-   * writes nothing. To migrate a whole table, use {@link Rules.mondayMigration}.
+   * Defines the migration of your app's legacy `mondayRules` table with
+   * @convex-dev/migrations (install it beside this component:
+   * `app.use(migrations)`). Each batch maps its legacy rows, checks each
+   * rule against the integration's declarations and upserts it by its
+   * derived id (`legacy-monday-<_id>`), so a rerun never duplicates a rule.
+   * A row that cannot be mapped becomes a disabled rule with the reason
+   * (`listMigratedRules`). The legacy table is left as it is. Run, resume,
+   * dry-run and watch it with the migrations component's runner and CLI.
    *
    * @example
    * ```ts
-   * export const migrateSome = internalMutation({
-   *   args: {},
-   *   handler: async (ctx) => {
-   *     const result = await rules.migrateMondayRules(ctx, { batchSize: 50, namespace: "acme" });
-   *     console.log(result.created, result.unmappedRules, result.isDone);
-   *   },
-   * });
+   * // convex/migrations.ts
+   * export const migrations = new Migrations<DataModel>(components.migrations);
+   * export const migrateMondayRules = rules.defineMondayMigration(migrations, { namespace: "acme" });
+   * export const run = migrations.runner();
+   * // npx convex run migrations:run '{"fn": "migrations:migrateMondayRules", "dryRun": true}'
    * ```
    */
-  async migrateMondayRules(
-    ctx: MigrationReadCtx,
-    args: MigrateMondayRulesArgs & { dryRun: true },
-  ): Promise<MondayMigrationResult>;
-  async migrateMondayRules(
+  defineMondayMigration<DM extends HostDataModel, TableName extends TableNamesInDataModel<DM>>(
+    migrations: Migrations<DM>,
+    options: MondayMigrationOptions<TableName> & { batchSize?: number } = {},
+  ) {
+    return defineMondayMigration(this.migrationDeps(), migrations, options);
+  }
+
+  /**
+   * Migrates one legacy `mondayRules` row (what each batch of
+   * {@link Rules.defineMondayMigration} does per row), for a host that
+   * drives the migration itself: maps it, checks it against the
+   * declarations and creates, updates or leaves its rule as it is.
+   *
+   * @example
+   * ```ts
+   * const { ruleId, outcome, unmappedReason } = await rules.migrateMondayRow(ctx, legacyRow, { namespace: "acme" });
+   * ```
+   */
+  async migrateMondayRow(
     ctx: MigrationWriteCtx,
-    args?: MigrateMondayRulesArgs,
-  ): Promise<MondayMigrationResult>;
-  async migrateMondayRules(
-    ctx: MigrationReadCtx,
-    args: MigrateMondayRulesArgs = {},
-  ): Promise<MondayMigrationResult> {
-    return await migrateMondayRulesBatch(this.migrationDeps(), ctx, args);
+    row: LegacyMondayRow,
+    options: MondayMigrationOptions = {},
+  ): Promise<MigratedRow> {
+    return await migrateMondayRow(this.migrationDeps(), ctx, row, options);
   }
 
   /**
-   * Builds the internal mutation that migrates your whole legacy
-   * `mondayRules` table with one call: each batch runs in its own
-   * transaction and schedules the next, until the table is done. Batches
-   * are sized from what the previous one used (at most a quarter of any
-   * transaction limit) unless you give `batchSize`. Export it and run it
-   * once (`npx convex run migration:migrateMondayRules`); pass
-   * `{ force: true }` to migrate again after a completed run.
+   * One page of the rules the migration wrote, in legacy id order;
+   * `unmappedOnly` keeps those whose row could not be mapped (a page may
+   * then hold fewer than `limit`, at most 100). Follow `continueCursor`
+   * until `isDone`.
    *
    * @example
    * ```ts
-   * // convex/migration.ts
-   * export const migrateMondayRules = rules.mondayMigration({ namespace: "acme" });
+   * const { page } = await rules.listMigratedRules(ctx, { cursor: null, unmappedOnly: true });
+   * for (const rule of page) console.log(rule.legacyId, rule.unmappedReason);
    * ```
    */
-  mondayMigration(options: MondayMigrationOptions & { batchSize?: number } = {}) {
-    return mondayMigrationMutation(this.migrationDeps(), options);
-  }
-
-  /**
-   * The run of the mondayRules migration (counts, cursor, completion, the
-   * first unmapped rows, the last error), or null if it never ran.
-   *
-   * @example
-   * ```ts
-   * const run = await rules.getMondayMigration(ctx);
-   * if (run?.completedAt) console.log(`${run.created} created, ${run.unmapped} unmapped`);
-   * ```
-   */
-  async getMondayMigration(ctx: RunQueryCtx): Promise<MigrationStatus | null> {
-    return await ctx.runQuery(this.component.migrations.getMigration, {});
+  async listMigratedRules(
+    ctx: RunQueryCtx,
+    args: { cursor: string | null; limit?: number; unmappedOnly?: boolean },
+  ): Promise<MigratedRulesPage> {
+    return await ctx.runQuery(this.component.migrations.listMigratedRules, args);
   }
 
   /**
@@ -1112,6 +1104,7 @@ export class Rules<Is extends Integrations> {
     return {
       component: this.component,
       integrations: this.options.integrations,
+      logLevel: this.options.logLevel,
       check: (rule) => this.checkedInput(rule),
       registerHandlers: (ctx, integrationIds) => this.registerHandlersOf(ctx, integrationIds),
     };

@@ -1,24 +1,38 @@
 /// <reference types="vite/client" />
 import { convexTest } from "convex-test";
-import { anyApi, type ApiFromModules, type TransactionMetrics } from "convex/server";
-import { afterEach, describe, expect, test, vi } from "vitest";
+import { anyApi, type ApiFromModules } from "convex/server";
+import { ConvexError } from "convex/values";
+import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import migrationsTest from "@convex-dev/migrations/test";
 import samples from "../../example/fixtures/legacy-monday-rules.json";
 import { register } from "../test.js";
-import { MIGRATION_BATCH, nextBatchSize, type MondayMigrationResult, type RuleDoc } from "./index.js";
-import { schema } from "./migrationHost.test.js";
+import type { MigratedRule, RuleDoc } from "./index.js";
+import { migrations, rules, schema } from "./migrationHost.test.js";
 import { rulesErrorOf } from "../testing/errors.js";
 
 const host = anyApi["migrationHost.test"] as unknown as ApiFromModules<{
   "migrationHost.test": typeof import("./migrationHost.test.js");
 }>["migrationHost.test"];
 
+type MigrationName = "migrate" | "migrateInThrees" | "migrateElsewhere" | "migrateOld" | "migratePartial";
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  // The migrations component reports each run on the console.
+  vi.spyOn(console, "info").mockImplementation(() => {});
+  vi.spyOn(console, "warn").mockImplementation(() => {});
+  vi.spyOn(console, "debug").mockImplementation(() => {});
+  vi.spyOn(console, "error").mockImplementation(() => {});
+});
 afterEach(() => {
+  vi.restoreAllMocks();
   vi.useRealTimers();
 });
 
 function setup() {
   const t = convexTest({ schema, modules: import.meta.glob("./**/*.ts"), transactionLimits: true });
   register(t);
+  migrationsTest.register(t);
   return t;
 }
 type T = ReturnType<typeof setup>;
@@ -32,32 +46,46 @@ async function seedSamples(t: T, table: "mondayRules" | "oldMondayRules" = "mond
   });
 }
 
-async function batch(t: T, args: Record<string, unknown>, partial = false): Promise<MondayMigrationResult> {
-  return (await t.mutation(host.migrateBatch, { args, partial })) as MondayMigrationResult;
+/** Starts a migration and runs its batches to the end; returns its status. */
+async function migrateAll(t: T, name: MigrationName, options: { batchSize?: number } = {}) {
+  await t.mutation(host.start, { name, ...options });
+  await t.finishAllScheduledFunctions(vi.runAllTimers);
+  return await t.query(host.status, { name });
 }
 
 async function rule(t: T, legacyId: string) {
   return (await t.query(host.byLegacyId, { legacyId })) as RuleDoc | null;
 }
 
-describe("migrateMondayRules: one batch", () => {
+async function migrated(t: T, unmappedOnly = false): Promise<MigratedRule[]> {
+  const out: MigratedRule[] = [];
+  let cursor: string | null = null;
+  for (;;) {
+    const page: { page: MigratedRule[]; continueCursor: string; isDone: boolean } = await t.query(host.listMigrated, { cursor, unmappedOnly });
+    out.push(...page.page);
+    if (page.isDone) return out;
+    cursor = page.continueCursor;
+  }
+}
+
+const unmappedIds = async (t: T) => (await migrated(t, true)).map((r) => r.legacyId);
+
+async function everything(t: T) {
+  return await t.run(async (ctx) => ({
+    rules: await ctx.db.query("mondayRules").collect(),
+    old: await ctx.db.query("oldMondayRules").collect(),
+  }));
+}
+
+describe("defineMondayMigration, run by @convex-dev/migrations", () => {
   test("maps every sample row, checks it against the declarations and derives its pattern", async () => {
     const t = setup();
     const ids = await seedSamples(t);
-    const result = await batch(t, { namespace: "acme" });
-    expect(result).toMatchObject({
-      dryRun: false,
-      alreadyComplete: false,
-      processed: 14,
-      created: 14,
-      updated: 0,
-      unchanged: 0,
-      unmapped: 2,
-      isDone: true,
-    });
-    expect(result.unmappedRules.map((u) => u.legacyId)).toEqual([ids[10], ids[11]]);
-    expect(result.run).toMatchObject({ processed: 14, created: 14, unmapped: 2, batches: 1 });
-    expect(result.run?.completedAt).toEqual(expect.any(Number));
+    const status = await migrateAll(t, "migrate");
+    expect(status).toMatchObject({ name: "migrationHost.test:migrate", state: "success", isDone: true, processed: 14 });
+    const all = await migrated(t);
+    expect(all.map((r) => r.legacyId)).toEqual([...ids].sort());
+    expect(await unmappedIds(t)).toEqual([ids[10], ids[11]].sort());
 
     const escalate = await rule(t, ids[1]);
     expect(escalate).toMatchObject({
@@ -98,73 +126,73 @@ describe("migrateMondayRules: one batch", () => {
     expect(legacy.map(({ _id, _creationTime, ...row }) => row)).toEqual(samples);
   });
 
-  test("batches follow each other from the stored cursor; an explicit cursor reads from there", async () => {
+  test("batches of 3: every row once, however the table is cut", async () => {
     const t = setup();
     const ids = await seedSamples(t);
-    const first = await batch(t, { namespace: "acme", batchSize: 5 });
-    expect(first).toMatchObject({ processed: 5, created: 5, isDone: false });
-    expect(first.cursor).toEqual(expect.any(String));
-    // No cursor: resumes where the run stopped.
-    const second = await batch(t, { namespace: "acme", batchSize: 5 });
-    expect(second).toMatchObject({ processed: 5, created: 5, isDone: false });
-    expect(second.run).toMatchObject({ processed: 10, batches: 2 });
-    expect(await rule(t, ids[9])).not.toBeNull();
-    expect(await rule(t, ids[10])).toBeNull();
-    // An explicit cursor: the batch after `first` again, unchanged.
-    const again = await batch(t, { namespace: "acme", batchSize: 5, cursor: first.cursor });
-    expect(again).toMatchObject({ processed: 5, created: 0, unchanged: 5 });
-    const last = await batch(t, { namespace: "acme", batchSize: 10 });
-    expect(last).toMatchObject({ processed: 4, created: 4, isDone: true });
-    expect(last.run).toMatchObject({ processed: 19, created: 14, unchanged: 5, batches: 4 });
+    const first = await t.mutation(host.start, { name: "migrateInThrees" });
+    expect(first).toMatchObject({ processed: 3, isDone: false, state: "inProgress" });
+    // Started again while it runs: the same run, not a second one.
+    const again = await t.mutation(host.start, { name: "migrateInThrees" });
+    expect(again).toMatchObject({ processed: 3, state: "inProgress" });
+    await t.finishAllScheduledFunctions(vi.runAllTimers);
+    expect(await t.query(host.status, { name: "migrateInThrees" })).toMatchObject({ state: "success", processed: 14 });
+    expect((await migrated(t)).map((r) => r.legacyId)).toEqual([...ids].sort());
   });
 
-  test("a second run changes nothing; force re-imports (all unchanged)", async () => {
+  test("a second run changes nothing: no duplicate, no new version", async () => {
     const t = setup();
     await seedSamples(t);
-    await batch(t, { namespace: "acme" });
-    const before = await t.query(host.status, {});
-    const again = await batch(t, { namespace: "acme" });
-    expect(again).toMatchObject({ alreadyComplete: true, processed: 0, created: 0, updated: 0, isDone: true });
-    expect(again.cursor).toBe(before?.cursor);
-    expect(await t.query(host.status, {})).toEqual(before);
-    const forced = await batch(t, { namespace: "acme", force: true });
-    expect(forced).toMatchObject({ alreadyComplete: false, processed: 14, created: 0, updated: 0, unchanged: 14 });
+    await migrateAll(t, "migrate");
+    const before = await t.run(async (ctx) => ({
+      rules: await ctx.db.query("mondayRules").collect(),
+    }));
+    const rulesBefore = await migrated(t);
+    const versionsBefore = await Promise.all(rulesBefore.map(async (r) => (await rule(t, r.legacyId))?.version));
+    // A completed migration does nothing when started again; run from the start it finds every rule unchanged.
+    expect(await migrateAll(t, "migrate")).toMatchObject({ state: "success", processed: 14 });
+    await t.mutation(host.run, { fn: "migrationHost.test:migrate", cursor: null });
+    await t.finishAllScheduledFunctions(vi.runAllTimers);
+    expect(await migrated(t)).toEqual(rulesBefore);
+    expect(await Promise.all(rulesBefore.map(async (r) => (await rule(t, r.legacyId))?.version))).toEqual(versionsBefore);
+    expect(await t.run(async (ctx) => ({ rules: await ctx.db.query("mondayRules").collect() }))).toEqual(before);
   });
 
-  test("dryRun reports what would happen, rule by rule, and writes nothing (from a query too)", async () => {
+  test("a dry run migrates one batch and rolls it back: nothing written", async () => {
     const t = setup();
     const ids = await seedSamples(t);
-    const fromQuery = (await t.query(host.preview, { args: { namespace: "acme", batchSize: 4 } })) as MondayMigrationResult;
-    expect(fromQuery).toMatchObject({ dryRun: true, processed: 4, created: 4, isDone: false, run: null });
-    expect(fromQuery.details?.created.map((c) => c.legacyId)).toEqual(ids.slice(0, 4));
-    expect(await t.query(host.status, {})).toBeNull();
-    expect(await rule(t, ids[0])).toBeNull();
-
-    const fromMutation = await batch(t, { namespace: "acme", dryRun: true });
-    expect(fromMutation).toMatchObject({ dryRun: true, processed: 14, created: 14, unmapped: 2 });
-    expect(fromMutation.details?.unmapped.map((u) => u.legacyId)).toEqual([ids[10], ids[11]]);
-    expect(await t.query(host.status, {})).toBeNull();
-
-    await batch(t, { namespace: "acme" });
-    await t.run(async (ctx) => {
-      await ctx.db.patch("mondayRules", ids[0] as never, { name: "Renamed in the legacy app" });
+    const info = vi.mocked(console.info);
+    const error = await t.mutation(host.start, { name: "migrate", dryRun: true }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ConvexError);
+    expect((error as ConvexError<{ kind: string; status: { processed: number } }>).data).toMatchObject({
+      kind: "DRY RUN",
+      status: { processed: 14 },
     });
-    const done = await batch(t, { namespace: "acme", dryRun: true });
-    expect(done).toMatchObject({ alreadyComplete: true, processed: 0 });
-    const forced = await batch(t, { namespace: "acme", dryRun: true, force: true });
-    expect(forced).toMatchObject({ processed: 14, updated: 1, unchanged: 13 });
-    expect(forced.details?.updated).toEqual([
-      { legacyId: ids[0], ruleId: `legacy-monday-${ids[0]}`, name: "Renamed in the legacy app", fields: ["name", "metadata"] },
+    expect(await migrated(t)).toEqual([]);
+    // No run was recorded: the migrations component knows nothing of it.
+    expect(await t.query(host.status, { name: "migrate" })).toMatchObject({ processed: 0, latestStart: 0, state: "unknown" });
+    // Each row's outcome is on the console (the client's logLevel; WARN by default: the unmapped rows).
+    const lines = vi
+      .mocked(console.warn)
+      .mock.calls.map((c) => String(c[0]))
+      .filter((line) => line.includes('"migration.row"'))
+      .map((line) => JSON.parse(line) as { legacyId: string; outcome: string });
+    expect(lines.map((l) => [l.legacyId, l.outcome])).toEqual([
+      [ids[10], "created"],
+      [ids[11], "created"],
     ]);
-    expect((await rule(t, ids[0]))?.name).toBe("Notify PM when done");
+    expect(info.mock.calls.filter((c) => String(c[0]).includes('"migration.row"'))).toEqual([]);
   });
 
   test("types the integration does not declare: imported disabled, the reason names the declaration", async () => {
     const t = setup();
     const ids = await seedSamples(t);
-    const result = await batch(t, { namespace: "acme" }, true);
-    expect(result.unmapped).toBe(5);
-    const reasons = Object.fromEntries(result.unmappedRules.map((u) => [u.legacyId, u.reason]));
+    await migrateAll(t, "migratePartial");
+    const unmapped = await migrated(t, true);
+    expect(unmapped).toHaveLength(5);
+    const reasons = Object.fromEntries(unmapped.map((u) => [u.legacyId, u.unmappedReason]));
     expect(reasons[ids[6]]).toMatch(/^integration "monday": triggerType: "item_moved" is not a trigger of integration "monday"/);
     expect(reasons[ids[7]]).toContain('"update_created" is not a trigger');
     expect(reasons[ids[2]]).toContain("http.request");
@@ -179,32 +207,68 @@ describe("migrateMondayRules: one batch", () => {
   test("another table, and a namespace derived from the row", async () => {
     const t = setup();
     const ids = await seedSamples(t, "oldMondayRules");
-    const result = await batch(t, { table: "oldMondayRules", namespace: "ws" });
-    expect(result.processed).toBe(14);
-    expect((await rule(t, ids[0]))?.metadata).toMatchObject({ legacy: { table: "oldMondayRules", id: ids[0] } });
+    expect(await migrateAll(t, "migrateOld")).toMatchObject({ state: "success", processed: 14 });
+    const first = await rule(t, ids[0]);
+    expect(first?.metadata).toMatchObject({ legacy: { table: "oldMondayRules", id: ids[0] } });
+    expect(first?.namespace).toBe(`board-${(samples as any[])[0].boardId}`);
   });
 
-  test.each([
-    [{ batchSize: 0 }, "batchSize", "batchSize: must be an integer from 1 to 500, got 0"],
-    [{ batchSize: 501 }, "batchSize", "got 501"],
-    [{ batchSize: 2.5 }, "batchSize", "got 2.5"],
-    [{ table: "" }, "table", "table: must be a table name"],
-    [{ integrationId: "github" }, "integrationId", 'integrationId: "github" is not a declared integration; expected one of monday'],
-    [{ cursor: 5 }, "cursor", "cursor: must be a string or null"],
-    [{ namespace: 5 }, "namespace", "namespace: must be a string or a function"],
-  ])("bad arguments %j: INVALID_ARGUMENT naming %s, nothing written", async (args, field, message) => {
+  test("a failing batch stops the run with its error, writing nothing of it; the run resumes from its cursor", async () => {
     const t = setup();
-    await seedSamples(t);
-    const data = await rulesErrorOf(batch(t, args));
-    expect(data).toMatchObject({ code: "INVALID_ARGUMENT", field });
-    expect(data.message).toContain(message);
-    expect(await t.query(host.status, {})).toBeNull();
+    const ids = await seedSamples(t);
+    // Row 4's rule already exists in another namespace: the batch holding
+    // it (rows 3 to 5) fails, since a rule never moves to another namespace.
+    await t.mutation(host.migrateRow, { id: ids[4] as never, options: { namespace: "other" } });
+    const failed = await migrateAll(t, "migrateInThrees");
+    expect(failed).toMatchObject({ state: "failed", processed: 3, isDone: false });
+    expect(failed?.error).toContain("DUPLICATE_RULE_ID");
+    expect((await migrated(t)).map((r) => r.legacyId)).toEqual([...ids.slice(0, 3), ids[4]].sort());
+    // Once the conflict is gone, the run resumes after its first batch and completes.
+    await t.mutation(host.removeRule, { ruleId: `legacy-monday-${ids[4]}` });
+    expect(await migrateAll(t, "migrateInThrees")).toMatchObject({ state: "success", processed: 14 });
+    expect((await migrated(t)).map((r) => r.legacyId)).toEqual([...ids].sort());
+    expect((await rule(t, ids[4]))?.namespace).toBe("acme");
   });
 
-  test("an import from a query is refused", async () => {
+  test("a batch too big for one transaction fails as a whole and keeps the run's cursor; smaller batches resume it", async () => {
     const t = setup();
-    const data = await rulesErrorOf(t.query(host.importFromQuery, {}));
-    expect(data).toMatchObject({ code: "INVALID_ARGUMENT", field: "dryRun" });
+    // 100 small rows (the first batch), then 30 rows of 700 KB: 21 MB in
+    // the second batch, more than a transaction may read.
+    await t.run(async (ctx) => {
+      for (let i = 0; i < 100; i++) await ctx.db.insert("mondayRules", { ...(samples as any[])[i % 14], name: `rule ${i}` });
+    });
+    const big = "y".repeat(700_000);
+    for (let chunk = 0; chunk < 6; chunk++) {
+      await t.run(async (ctx) => {
+        for (let i = 0; i < 5; i++) {
+          await ctx.db.insert("mondayRules", { ...(samples as any[])[4], name: `big ${chunk * 5 + i}`, actionConfig: { body: big } });
+        }
+      });
+    }
+    const failed = await migrateAll(t, "migrate");
+    expect(failed).toMatchObject({ state: "failed", processed: 100, isDone: false });
+    expect(await migrated(t)).toHaveLength(100);
+    // Run again with batches of 5: from the cursor, nothing twice.
+    expect(await migrateAll(t, "migrate", { batchSize: 5 })).toMatchObject({ state: "success", processed: 130 });
+    const all = await migrated(t);
+    expect(all).toHaveLength(130);
+    expect(new Set(all.map((r) => r.ruleId)).size).toBe(130);
+  });
+
+  test("a first batch too big for one transaction fails the call and records nothing", async () => {
+    const t = setup();
+    const big = "y".repeat(700_000);
+    for (let chunk = 0; chunk < 6; chunk++) {
+      await t.run(async (ctx) => {
+        for (let i = 0; i < 5; i++) {
+          await ctx.db.insert("mondayRules", { ...(samples as any[])[4], name: `big ${chunk * 5 + i}`, actionConfig: { body: big } });
+        }
+      });
+    }
+    await expect(t.mutation(host.start, { name: "migrate" })).rejects.toThrow(/Read too much data/);
+    expect(await migrated(t)).toEqual([]);
+    expect(await t.query(host.status, { name: "migrate" })).toMatchObject({ processed: 0, state: "unknown" });
+    expect(await migrateAll(t, "migrate", { batchSize: 5 })).toMatchObject({ state: "success", processed: 30 });
   });
 
   test("rows too big or too deep for a rule are imported unmapped, with as much of the row as fits", async () => {
@@ -223,8 +287,9 @@ describe("migrateMondayRules: one batch", () => {
         triggerValue: nested,
       }),
     ]);
-    const result = await batch(t, { namespace: "acme" });
-    expect(result).toMatchObject({ processed: 2, created: 2, unmapped: 2 });
+    const result = await migrateAll(t, "migrate");
+    expect(result).toMatchObject({ state: "success", processed: 2 });
+    expect((await unmappedIds(t)).sort()).toEqual([bigId, deepId].sort());
     const bigRule = await rule(t, bigId);
     expect(bigRule).toMatchObject({ enabled: false, triggerType: "legacy:item_created", actions: [], conditions: [] });
     expect(bigRule?.metadata.migration.unmappedReason).toMatch(/^rule: is \d+ bytes; a rule may hold at most/);
@@ -236,130 +301,41 @@ describe("migrateMondayRules: one batch", () => {
     expect(deepRule?.enabled).toBe(false);
   });
 
-  test("pages stop at 2 MiB of legacy rows, whatever the batch size", async () => {
-    const t = setup();
-    const big = "y".repeat(700_000);
-    await t.run(async (ctx) => {
-      for (let i = 0; i < 5; i++) {
-        await ctx.db.insert("mondayRules", { ...(samples as any[])[4], name: `big ${i}`, actionConfig: { body: big } });
-      }
-    });
-    const first = await batch(t, { namespace: "acme", batchSize: 500 });
-    expect(first.processed).toBe(3);
-    expect(first.isDone).toBe(false);
-    const second = await batch(t, { namespace: "acme", batchSize: 500 });
-    expect(second.processed).toBe(2);
-  });
 });
 
-describe("mondayMigration: the self-rescheduling mutation", () => {
-  test("migrates the sample rows in batches of 3 and stops when done", async () => {
-    vi.useFakeTimers();
-    const t = setup();
-    await seedSamples(t);
-    const first = await t.mutation(host.migrateInThrees, {});
-    expect(first).toMatchObject({ processed: 3, batchSize: 3, scheduled: true, nextBatchSize: 3, isDone: false });
-    await t.finishAllScheduledFunctions(vi.runAllTimers);
-    expect(await t.query(host.status, {})).toMatchObject({
-      processed: 14,
-      created: 14,
-      unmapped: 2,
-      batches: 5,
-      completedAt: expect.any(Number),
-    });
-    // Called again: complete, nothing scheduled.
-    expect(await t.mutation(host.migrateInThrees, {})).toMatchObject({
-      alreadyComplete: true,
-      scheduled: false,
-      processed: 0,
-    });
-  });
-
-  test(
-    "1,000 rows with adaptive batches; two chains at once still import each row once",
-    async () => {
-      vi.useFakeTimers();
-      const t = setup();
-      await t.run(async (ctx) => {
-        for (let i = 0; i < 1000; i++) {
-          await ctx.db.insert("mondayRules", { ...(samples as any[])[i % 14], name: `rule ${i}` });
-        }
-      });
-      const first = await t.mutation(host.migrate, {});
-      expect(first).toMatchObject({ processed: 100, batchSize: 100, scheduled: true });
-      expect(first.nextBatchSize).toBeGreaterThan(100);
-      expect(first.nextBatchSize).toBeLessThanOrEqual(200);
-      // A second chain started by mistake before the first finished.
-      const second = await t.mutation(host.migrate, {});
-      expect(second).toMatchObject({ processed: 100, scheduled: true });
-      await t.finishAllScheduledFunctions(vi.runAllTimers);
-      const run = await t.query(host.status, {});
-      // Sample rows 10 and 11 are the unmappable ones: 2 in every 14.
-      const unmapped = Array.from({ length: 1000 }, (_, i) => i % 14).filter((k) => k === 10 || k === 11).length;
-      expect(run).toMatchObject({ processed: 1000, created: 1000, updated: 0, unchanged: 0, unmapped });
-      expect(run?.completedAt).toEqual(expect.any(Number));
-      const count = await t.run(async (ctx) => (await ctx.db.query("mondayRules").collect()).length);
-      expect(count).toBe(1000);
-    },
-    120_000,
-  );
-
-  test("a failing batch records its error and stops; calling again resumes from the cursor", async () => {
-    vi.useFakeTimers();
-    const t = setup();
-    const ids = await seedSamples(t);
-    // Migrate the first 6 rows into "acme"; then a run into another
-    // namespace fails on them (a rule never moves to another namespace).
-    await batch(t, { namespace: "acme", batchSize: 6 });
-    const failed = await t.mutation(host.migrateElsewhere, { force: true });
-    expect(failed).toMatchObject({ processed: 0, scheduled: false });
-    expect(failed.error).toMatch(/^entries: 6 of 14 rows cannot be imported; entries\[0\]: id: .* belongs to another integration or namespace/);
-    const run = await t.query(host.status, {});
-    expect(run?.lastError).toBe(failed.error);
-    // The "acme" run resumes where it stopped (row 6) and completes.
-    await t.mutation(host.migrate, {});
-    await t.finishAllScheduledFunctions(vi.runAllTimers);
-    const done = await t.query(host.status, {});
-    expect(done).toMatchObject({ processed: 14, created: 14, batches: 2, completedAt: expect.any(Number) });
-    expect(done?.lastError).toBeUndefined();
-    expect((await rule(t, ids[13]))?.namespace).toBe("acme");
-  });
-});
-
-describe("nextBatchSize", () => {
-  const metrics = (share: Partial<Record<keyof TransactionMetrics, number>>): TransactionMetrics => {
-    const metric = (key: keyof TransactionMetrics, limit: number) => ({
-      used: (share[key] ?? 0) * limit,
-      remaining: (1 - (share[key] ?? 0)) * limit,
-    });
-    return {
-      bytesRead: metric("bytesRead", 16 * 2 ** 20),
-      bytesWritten: metric("bytesWritten", 16 * 2 ** 20),
-      databaseQueries: metric("databaseQueries", 4096),
-      documentsRead: metric("documentsRead", 32_000),
-      documentsWritten: metric("documentsWritten", 16_000),
-      functionsScheduled: metric("functionsScheduled", 1000),
-      scheduledFunctionArgsBytes: metric("scheduledFunctionArgsBytes", 16 * 2 ** 20),
-      filesWritten: metric("filesWritten", 0),
-      fileWriteBytes: metric("fileWriteBytes", 0),
-      filesRead: metric("filesRead", 0),
-      fileReadBytes: metric("fileReadBytes", 0),
-    };
-  };
+describe("options", () => {
   test.each([
-    ["a quarter of a limit: keep", 100, 100, { databaseQueries: 0.25 }, 100],
-    ["an eighth: double", 100, 100, { databaseQueries: 0.125 }, 200],
-    ["a tiny share: at most double", 100, 100, { documentsRead: 0.01 }, 200],
-    ["half of one limit: halve", 100, 100, { bytesWritten: 0.5, documentsRead: 0.1 }, 50],
-    ["the tightest limit decides", 200, 200, { bytesRead: 0.1, databaseQueries: 0.4 }, 125],
-    ["never above 500", 400, 400, { databaseQueries: 0.1 }, 500],
-    ["never below 1", 1, 1, { bytesWritten: 0.9 }, 1],
-    ["an empty page: double", 100, 0, {}, 200],
-    ["a short last page counts its rows", 100, 10, { databaseQueries: 0.05 }, 50],
-  ])("%s", (_what, size, processed, share, expected) => {
-    expect(nextBatchSize(size, processed, metrics(share))).toBe(expected);
+    [{ batchSize: 0 }, "batchSize", "batchSize: must be a positive integer, got 0"],
+    [{ batchSize: 2.5 }, "batchSize", "got 2.5"],
+    [{ table: "" }, "table", "table: must be a table name"],
+    [{ integrationId: "github" }, "integrationId", 'integrationId: "github" is not a declared integration; expected one of monday'],
+    [{ namespace: 5 }, "namespace", "namespace: must be a string or a function"],
+  ])("bad options %j fail when the migration is defined: INVALID_ARGUMENT naming %s", (options, field, message) => {
+    let caught: unknown;
+    try {
+      rules.defineMondayMigration(migrations, options as never);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConvexError);
+    expect((caught as ConvexError<{ code: string; field: string; message: string }>).data).toMatchObject({
+      code: "INVALID_ARGUMENT",
+      field,
+      message: expect.stringContaining(message),
+    });
   });
-  test("constants", () => {
-    expect(MIGRATION_BATCH).toEqual({ initial: 100, max: 500, targetShare: 0.25, maxBytesRead: 2 * 1024 * 1024 });
+
+  test("migrateMondayRow refuses bad options the same way, writing nothing", async () => {
+    const t = setup();
+    const [id] = await seedSamples(t);
+    const data = await rulesErrorOf(t.mutation(host.migrateRow, { id: id as never, options: { namespace: 5 } }));
+    expect(data).toMatchObject({ code: "INVALID_ARGUMENT", field: "namespace" });
+    expect(await migrated(t)).toEqual([]);
+    expect(await t.mutation(host.migrateRow, { id: id as never, options: { namespace: "acme" } })).toEqual({
+      legacyId: id,
+      ruleId: `legacy-monday-${id}`,
+      outcome: "created",
+    });
+    expect((await everything(t)).rules).toHaveLength(14);
   });
 });

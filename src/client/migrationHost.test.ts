@@ -4,18 +4,22 @@
 // migration targets, and the client's migration functions, the way a real
 // app exports them. Named *.test.ts so that no build ships it; vitest does
 // not run it as a suite (see vitest.config.ts).
+import { Migrations } from "@convex-dev/migrations";
+import type { ComponentApi as MigrationsApi } from "@convex-dev/migrations/_generated/component.js";
 import {
   componentsGeneric,
   defineSchema,
   defineTable,
   internalMutationGeneric,
   internalQueryGeneric,
+  makeFunctionReference,
+  type DataModelFromSchemaDefinition,
 } from "convex/server";
 import { v } from "convex/values";
 import { defineIntegration, Rules } from "./index.js";
 import type { ComponentApi } from "../component/_generated/component.js";
 
-const components = componentsGeneric() as unknown as { rules: ComponentApi };
+const components = componentsGeneric() as unknown as { rules: ComponentApi; migrations: MigrationsApi };
 
 /** The legacy table, as LEGACY-MONDAY-RULES.md describes it. */
 const legacyTable = defineTable({
@@ -121,36 +125,58 @@ const partial = new Rules(components.rules, {
   integrations: { monday: defineIntegration({ triggers: someTriggers, actions }) },
 });
 
-/** The whole table, self-rescheduling, adaptive batches. */
-export const migrate = rules.mondayMigration({ namespace: "acme" });
-/** Fixed batches of 3 rows. */
-export const migrateInThrees = rules.mondayMigration({ namespace: "acme", batchSize: 3 });
+/** The host's @convex-dev/migrations, as its README sets it up. */
+export const migrations = new Migrations<DataModelFromSchemaDefinition<typeof schema>>(components.migrations);
+
+/** The legacy table into "acme", 100 rows per batch. */
+export const migrate = rules.defineMondayMigration(migrations, { namespace: "acme" });
+/** Batches of 3 rows. */
+export const migrateInThrees = rules.defineMondayMigration(migrations, { namespace: "acme", batchSize: 3 });
 /** Another namespace: the rules it would write belong to "acme" already. */
-export const migrateElsewhere = rules.mondayMigration({ namespace: "elsewhere" });
-
-/** One batch with any arguments (the test passes them). */
-export const migrateBatch = internalMutationGeneric({
-  args: { args: v.any(), partial: v.optional(v.boolean()) },
-  handler: async (ctx, { args, partial: usePartial }) =>
-    await (usePartial ? partial : rules).migrateMondayRules(ctx, args),
+export const migrateElsewhere = rules.defineMondayMigration(migrations, { namespace: "elsewhere" });
+/** Another table, and a namespace derived from the row. */
+export const migrateOld = rules.defineMondayMigration(migrations, {
+  table: "oldMondayRules",
+  namespace: (row) => `board-${row.boardId}`,
 });
+/** A client whose integration lacks some target types. */
+export const migratePartial = partial.defineMondayMigration(migrations, { namespace: "acme" });
 
-/** A dry run from a query. */
-export const preview = internalQueryGeneric({
-  args: { args: v.any() },
-  handler: async (ctx, { args }) => await rules.migrateMondayRules(ctx, { ...args, dryRun: true }),
-});
+/** The migrations component's runner: `{ fn, dryRun, batchSize, cursor, reset }`. */
+export const run = migrations.runner();
 
-/** A real run from a query: refused. */
-export const importFromQuery = internalQueryGeneric({
-  args: {},
-  handler: async (ctx) =>
-    await rules.migrateMondayRules(ctx as never, { namespace: "acme" }),
+/** Starts (or resumes) a migration of this module by its export name, as a deploy script would. */
+export const start = internalMutationGeneric({
+  args: { name: v.string(), batchSize: v.optional(v.number()), dryRun: v.optional(v.boolean()) },
+  handler: async (ctx, { name, ...options }) =>
+    await migrations.runOne(ctx, makeFunctionReference<"mutation">(`migrationHost.test:${name}`) as never, options),
 });
 
 export const status = internalQueryGeneric({
-  args: {},
-  handler: async (ctx) => await rules.getMondayMigration(ctx),
+  args: { name: v.string() },
+  handler: async (ctx, { name }) => {
+    const [state] = await migrations.getStatus(ctx, { migrations: [makeFunctionReference<"mutation">(`migrationHost.test:${name}`) as never] });
+    return state ?? null;
+  },
+});
+
+/** One row through `migrateMondayRow`, with any options (the test passes them). */
+export const migrateRow = internalMutationGeneric({
+  args: { id: v.id("mondayRules"), options: v.any() },
+  handler: async (ctx, { id, options }) => {
+    const row = await ctx.db.get("mondayRules", id);
+    return await rules.migrateMondayRow(ctx, row as never, options);
+  },
+});
+
+export const removeRule = internalMutationGeneric({
+  args: { ruleId: v.string() },
+  handler: async (ctx, args) => await rules.delete(ctx, args),
+});
+
+export const listMigrated = internalQueryGeneric({
+  args: { cursor: v.union(v.string(), v.null()), unmappedOnly: v.optional(v.boolean()) },
+  handler: async (ctx, args) => await rules.listMigratedRules(ctx, args),
 });
 
 export const byLegacyId = internalQueryGeneric({

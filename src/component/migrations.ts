@@ -1,168 +1,74 @@
 /**
- * The migration of a host's legacy `mondayRules` table into rules. The
- * component cannot read host tables: the client reads one page of the
- * legacy table in the host's transaction, maps every row
- * (core/legacyMonday.ts) and hands the batch to `importBatch`, which upserts
- * the rules by their derived ids and records the run in `migrations`.
+ * The legacy `mondayRules` migration's side in the component. The component
+ * cannot read host tables: the host runs the migration with
+ * @convex-dev/migrations (the client's `defineMondayMigration`), which pages
+ * through the legacy table and, for each row, has the client map it
+ * (core/legacyMonday.ts) and call `importLegacyRule` here. Running,
+ * resuming, dry runs and status are the migrations component's.
  *
- * A run is one pass over the legacy table. Each batch carries the cursor it
- * was read from and the cursor after it; the run keeps the latter, so an
- * interrupted run resumes there. Once a batch reports the end of the table
- * the run is complete, and later batches change nothing unless `force`
- * starts a new run.
+ * A row's rule has the id `legacy-monday-<_id>` and is upserted by it: a
+ * second run creates nothing, and a row changed since updates its rule
+ * (with a new version). Rules whose row could not be mapped are stored
+ * disabled, with the reason in `metadata.migration.unmappedReason`;
+ * `listMigratedRules` lists them.
  */
-import { v } from "convex/values";
+import { compareValues, v, type Value } from "convex/values";
+import { paginator } from "convex-helpers/server/pagination";
+import schema from "./schema.js";
 import type { Doc } from "./_generated/dataModel.js";
-import { mutation, query, type MutationCtx, type QueryCtx } from "./_generated/server.js";
+import { mutation, query } from "./_generated/server.js";
 import {
-  LIMITS,
-  vMigrationBatchResult,
+  vMigratedRow,
+  vMigratedRulesPage,
   vMigrationEntry,
-  vMigrationPreview,
-  vMigrationStatus,
   vRule,
-  type ImportError,
+  vRulesLogLevel,
+  type MigratedRow,
+  type MigratedRulesPage,
   type MigrationEntry,
-  type MigrationStatus,
-  type UnmappedRule,
 } from "../shared.js";
-import { compareValues, type Value } from "convex/values";
-import {
-  legacyIdProblem,
-  legacyRuleId,
-  MONDAY_MIGRATION_NAME,
-} from "../core/legacyMonday.js";
+import { LEGACY_RULE_ID_PREFIX, legacyIdProblem, legacyRuleId } from "../core/legacyMonday.js";
 import { fail } from "./errors.js";
+import { log } from "./logging.js";
 import { toRule } from "./ruleDocs.js";
-import {
-  DEFINITION_FIELDS,
-  findRuleDoc,
-  insertRule,
-  planImport,
-  writeDefinition,
-  type PlannedImport,
-} from "./rules.js";
+import { DEFINITION_FIELDS, findRuleDoc, insertRule, planImport, writeDefinition, type PlannedImport } from "./rules.js";
 
-/** The run keeps this many unmapped rows; its `unmapped` count is exact. */
-export const MAX_RECORDED_UNMAPPED = 100;
-const MAX_ERROR_LENGTH = 2000;
-
-const vBatchArgs = {
-  /** The cursor the batch was read from: null for the start of the table. */
-  startCursor: v.union(v.string(), v.null()),
-  /** The cursor after the batch, where the next one reads from. */
-  nextCursor: v.string(),
-  /** Whether the batch reached the end of the legacy table. */
-  isDone: v.boolean(),
-  entries: v.array(vMigrationEntry),
-  /** Start a new run even if the last one completed. */
-  force: v.optional(v.boolean()),
-};
+/** Most migrated rules one `listMigratedRules` page holds. */
+export const MIGRATED_RULES_PAGE_MAX = 100;
+/** A page stops early past this many bytes of rules, whatever their size. */
+const MIGRATED_RULES_PAGE_BYTES = 8 * 1024 * 1024;
+/** Rule ids after every migrated one: the prefix with its last character's successor. */
+const AFTER_LEGACY_IDS = LEGACY_RULE_ID_PREFIX.slice(0, -1) + String.fromCharCode(LEGACY_RULE_ID_PREFIX.charCodeAt(LEGACY_RULE_ID_PREFIX.length - 1) + 1);
 
 /**
- * Imports one batch of mapped legacy rows: each rule is created, updated or
- * left unchanged by its id, all or nothing (`IMPORT_FAILED` lists every
- * entry that cannot be imported). Records the batch in the run. When the
- * run has completed and `force` is not set, does nothing and answers
- * `alreadyComplete: true`.
+ * Imports one mapped legacy row: creates its rule, updates it when the row
+ * changed, or leaves it as it is. Writes nothing and fails with a stable
+ * code naming the field when the entry cannot be imported (a rule id that
+ * is not the row's, a rule that would move to another namespace). Logs the
+ * outcome (INFO; WARN when the row could not be mapped).
  */
-export const importBatch = mutation({
-  args: vBatchArgs,
-  returns: vMigrationBatchResult,
-  handler: async (ctx, args) => {
-    const run = await findRun(ctx);
-    if (run?.completedAt !== undefined && args.force !== true) {
-      return { ...nothing(), alreadyComplete: true, run: toStatus(run) };
+export const importLegacyRule = mutation({
+  args: { entry: vMigrationEntry, logLevel: v.optional(vRulesLogLevel) },
+  returns: vMigratedRow,
+  handler: async (ctx, { entry, logLevel }) => {
+    const { plan, changedFields } = await planEntry(ctx, entry);
+    let outcome: MigratedRow["outcome"] = "unchanged";
+    if (!plan.existing) {
+      await insertRule(ctx, plan.ruleId, plan.definition, entry.createdAt);
+      outcome = "created";
+    } else if (changedFields.length > 0) {
+      await writeDefinition(ctx, plan.existing, plan.definition);
+      outcome = "updated";
     }
-    const planned = await planBatch(ctx, args.entries);
-    const counts = countsOf(planned);
-    for (const { entry, plan, outcome } of planned) {
-      if (outcome === "created") {
-        await insertRule(ctx, plan.ruleId, plan.definition, entry.createdAt);
-      } else if (outcome === "updated" && plan.existing) {
-        await writeDefinition(ctx, plan.existing, plan.definition);
-      }
-    }
-    const now = Date.now();
-    const restart = run === null || args.startCursor === null || args.force === true;
-    const base = restart ? freshRun(now) : runFields(run);
-    const next: Omit<Doc<"migrations">, "_id" | "_creationTime"> = {
-      ...base,
-      cursor: args.nextCursor,
-      processed: base.processed + counts.processed,
-      created: base.created + counts.created,
-      updated: base.updated + counts.updated,
-      unchanged: base.unchanged + counts.unchanged,
-      unmapped: base.unmapped + counts.unmapped,
-      batches: base.batches + 1,
-      lastBatchAt: now,
-      unmappedRules: [...base.unmappedRules, ...counts.unmappedRules].slice(0, MAX_RECORDED_UNMAPPED),
-      ...(args.isDone ? { completedAt: now } : {}),
+    const row: MigratedRow = {
+      legacyId: entry.legacyId,
+      ruleId: plan.ruleId,
+      outcome,
+      ...(outcome === "updated" ? { changedFields } : {}),
+      ...(entry.unmappedReason === undefined ? {} : { unmappedReason: entry.unmappedReason }),
     };
-    delete next.lastError;
-    if (!args.isDone) delete next.completedAt;
-    if (run) await ctx.db.replace("migrations", run._id, next);
-    else await ctx.db.insert("migrations", next);
-    return { ...counts, alreadyComplete: false, run: toStatus(next) };
-  },
-});
-
-/**
- * What `importBatch` would do with this batch, rule by rule, writing
- * nothing: the rules it would create, update (with the fields that would
- * change) or leave unchanged, and the unmapped rows with their reasons.
- */
-export const previewBatch = query({
-  args: vBatchArgs,
-  returns: vMigrationPreview,
-  handler: async (ctx, args) => {
-    const run = await findRun(ctx);
-    const status = run ? toStatus(run) : null;
-    const details = { created: [], updated: [], unchanged: [], unmapped: [] } as {
-      created: Array<{ legacyId: string; ruleId: string; name: string }>;
-      updated: Array<{ legacyId: string; ruleId: string; name: string; fields: string[] }>;
-      unchanged: Array<{ legacyId: string; ruleId: string; name: string }>;
-      unmapped: UnmappedRule[];
-    };
-    if (run?.completedAt !== undefined && args.force !== true) {
-      return { ...nothing(), alreadyComplete: true, run: status, details };
-    }
-    const planned = await planBatch(ctx, args.entries);
-    for (const { entry, plan, outcome } of planned) {
-      const item = { legacyId: entry.legacyId, ruleId: plan.ruleId, name: plan.definition.name };
-      if (outcome === "created") details.created.push(item);
-      else if (outcome === "unchanged") details.unchanged.push(item);
-      else details.updated.push({ ...item, fields: changedFields(plan) });
-    }
-    const counts = countsOf(planned);
-    details.unmapped = counts.unmappedRules;
-    return { ...counts, alreadyComplete: false, run: status, details };
-  },
-});
-
-/** The run of the monday.com migration, or null if it never ran. */
-export const getMigration = query({
-  args: {},
-  returns: v.union(vMigrationStatus, v.null()),
-  handler: async (ctx) => {
-    const run = await findRun(ctx);
-    return run ? toStatus(run) : null;
-  },
-});
-
-/**
- * Records why a batch failed (its writes were rolled back), so that
- * `getMigration` shows it until a batch succeeds.
- */
-export const recordMigrationError = mutation({
-  args: { error: v.string() },
-  returns: v.null(),
-  handler: async (ctx, args) => {
-    const lastError = args.error.slice(0, MAX_ERROR_LENGTH);
-    const run = await findRun(ctx);
-    if (run) await ctx.db.patch("migrations", run._id, { lastError });
-    else await ctx.db.insert("migrations", { ...freshRun(Date.now()), lastError });
-    return null;
+    log(entry.unmappedReason === undefined ? "INFO" : "WARN", "migration.row", { ...row }, logLevel);
+    return row;
   },
 });
 
@@ -181,78 +87,60 @@ export const getRuleByLegacyId = query({
   },
 });
 
+/**
+ * One page of the rules the migration wrote, in legacy id order (a range
+ * of the rule id index: never the whole table). `unmappedOnly` keeps the
+ * page's rules whose row could not be mapped, so a page may hold fewer
+ * than `limit`; follow `continueCursor` until `isDone`.
+ */
+export const listMigratedRules = query({
+  args: {
+    cursor: v.union(v.string(), v.null()),
+    limit: v.optional(v.number()),
+    unmappedOnly: v.optional(v.boolean()),
+  },
+  returns: vMigratedRulesPage,
+  handler: async (ctx, args): Promise<MigratedRulesPage> => {
+    const limit = args.limit ?? MIGRATED_RULES_PAGE_MAX;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MIGRATED_RULES_PAGE_MAX) {
+      fail("INVALID_ARGUMENT", `limit: must be an integer from 1 to ${MIGRATED_RULES_PAGE_MAX}, got ${limit}`, "limit");
+    }
+    const result = await paginator(ctx.db, schema)
+      .query("rules")
+      .withIndex("by_rule_id", (q) => q.gte("id", LEGACY_RULE_ID_PREFIX).lt("id", AFTER_LEGACY_IDS))
+      .paginate({ cursor: args.cursor, numItems: limit, maximumBytesRead: MIGRATED_RULES_PAGE_BYTES });
+    const page = result.page.map(migratedRuleOf).filter((rule) => args.unmappedOnly !== true || rule.unmappedReason !== undefined);
+    return { page, continueCursor: result.continueCursor, isDone: result.isDone };
+  },
+});
+
 // --- helpers -------------------------------------------------------------
 
-type Outcome = "created" | "updated" | "unchanged";
-type Planned = { entry: MigrationEntry; plan: PlannedImport; outcome: Outcome };
-
-async function findRun(ctx: QueryCtx): Promise<Doc<"migrations"> | null> {
-  return await ctx.db
-    .query("migrations")
-    .withIndex("by_name", (q) => q.eq("name", MONDAY_MIGRATION_NAME))
-    .unique();
-}
-
-/**
- * Validates every entry and plans its upsert; fails with `IMPORT_FAILED`
- * listing every entry that cannot be imported, before anything is written.
- */
-async function planBatch(ctx: QueryCtx | MutationCtx, entries: MigrationEntry[]): Promise<Planned[]> {
-  if (entries.length > LIMITS.importBatch) {
+/** Validates an entry and plans its upsert, failing before anything is written. */
+async function planEntry(
+  ctx: Parameters<typeof planImport>[0],
+  entry: MigrationEntry,
+): Promise<{ plan: PlannedImport; changedFields: string[] }> {
+  const idProblem = legacyIdProblem(entry.legacyId);
+  if (idProblem) fail("INVALID_ARGUMENT", `entry.legacyId: ${idProblem}`, "entry.legacyId");
+  const expected = legacyRuleId(entry.legacyId);
+  if (entry.rule.id !== expected) {
     fail(
       "INVALID_ARGUMENT",
-      `entries: at most ${LIMITS.importBatch} rows per batch, got ${entries.length}`,
-      "entries",
+      `entry.rule.id: must be "${expected}" for legacy row "${entry.legacyId}", got ${JSON.stringify(entry.rule.id)}`,
+      "entry.rule.id",
     );
   }
-  const errors: ImportError[] = [];
-  const planned: Planned[] = [];
-  const seen = new Set<string>();
-  for (const [index, entry] of entries.entries()) {
-    const idProblem = legacyIdProblem(entry.legacyId);
-    const expected = legacyRuleId(entry.legacyId);
-    if (idProblem || entry.rule.id !== expected) {
-      errors.push({
-        index,
-        ...(entry.rule.id === undefined ? {} : { id: entry.rule.id }),
-        code: "INVALID_ARGUMENT",
-        field: idProblem ? "legacyId" : "rule.id",
-        message: idProblem
-          ? `legacyId: ${idProblem}`
-          : `rule.id: must be "${expected}" for legacy row "${entry.legacyId}", got ${JSON.stringify(entry.rule.id)}`,
-      });
-      continue;
-    }
-    if (entry.createdAt !== undefined && !Number.isFinite(entry.createdAt)) {
-      errors.push({ index, id: expected, code: "INVALID_ARGUMENT", field: "createdAt", message: "createdAt: must be a finite number" });
-      continue;
-    }
-    const plan = await planImport(ctx, entry.rule, seen);
-    if ("code" in plan) {
-      errors.push({ index, id: expected, ...plan });
-      continue;
-    }
-    const outcome: Outcome = !plan.existing
-      ? "created"
-      : changedFields(plan).length === 0
-        ? "unchanged"
-        : "updated";
-    planned.push({ entry, plan, outcome });
+  if (entry.createdAt !== undefined && !Number.isFinite(entry.createdAt)) {
+    fail("INVALID_ARGUMENT", "entry.createdAt: must be a finite number", "entry.createdAt");
   }
-  if (errors.length > 0) {
-    const first = errors[0];
-    fail(
-      "IMPORT_FAILED",
-      `entries: ${errors.length} of ${entries.length} rows cannot be imported; entries[${first.index}]: ${first.message}`,
-      "entries",
-      { errors },
-    );
-  }
-  return planned;
+  const plan = await planImport(ctx, entry.rule, new Set());
+  if ("code" in plan) fail(plan.code, `entry.rule.${plan.message}`, `entry.rule.${plan.field}`);
+  return { plan, changedFields: changedFieldsOf(plan) };
 }
 
 /** The definition fields the plan would change in the existing rule. */
-function changedFields(plan: PlannedImport): string[] {
+function changedFieldsOf(plan: PlannedImport): string[] {
   const existing = plan.existing;
   if (!existing) return [];
   return DEFINITION_FIELDS.filter(
@@ -264,57 +152,14 @@ function changedFields(plan: PlannedImport): string[] {
   );
 }
 
-function countsOf(planned: Planned[]) {
-  const unmappedRules: UnmappedRule[] = [];
-  const counts = { processed: planned.length, created: 0, updated: 0, unchanged: 0, unmapped: 0 };
-  for (const { entry, plan, outcome } of planned) {
-    counts[outcome]++;
-    if (entry.unmappedReason !== undefined) {
-      counts.unmapped++;
-      unmappedRules.push({ legacyId: entry.legacyId, ruleId: plan.ruleId, reason: entry.unmappedReason });
-    }
-  }
-  return { ...counts, unmappedRules };
-}
-
-function nothing() {
-  return { processed: 0, created: 0, updated: 0, unchanged: 0, unmapped: 0, unmappedRules: [] };
-}
-
-function freshRun(now: number): Omit<Doc<"migrations">, "_id" | "_creationTime"> {
+function migratedRuleOf(doc: Doc<"rules">) {
+  const migration = (doc.metadata as { migration?: { unmappedReason?: unknown } } | undefined)?.migration;
+  const reason = migration?.unmappedReason;
   return {
-    name: MONDAY_MIGRATION_NAME,
-    startedAt: now,
-    processed: 0,
-    created: 0,
-    updated: 0,
-    unchanged: 0,
-    unmapped: 0,
-    batches: 0,
-    unmappedRules: [],
+    legacyId: doc.id.slice(LEGACY_RULE_ID_PREFIX.length),
+    ruleId: doc.id,
+    name: doc.name,
+    enabled: doc.enabled,
+    ...(typeof reason === "string" ? { unmappedReason: reason } : {}),
   };
-}
-
-function runFields(run: Doc<"migrations">): Omit<Doc<"migrations">, "_id" | "_creationTime"> {
-  const { _id, _creationTime, ...fields } = run;
-  return fields;
-}
-
-function toStatus(run: Omit<Doc<"migrations">, "_id" | "_creationTime">): MigrationStatus {
-  const status: MigrationStatus = {
-    name: run.name,
-    startedAt: run.startedAt,
-    cursor: run.cursor ?? null,
-    processed: run.processed,
-    created: run.created,
-    updated: run.updated,
-    unchanged: run.unchanged,
-    unmapped: run.unmapped,
-    batches: run.batches,
-    unmappedRules: run.unmappedRules,
-  };
-  if (run.completedAt !== undefined) status.completedAt = run.completedAt;
-  if (run.lastBatchAt !== undefined) status.lastBatchAt = run.lastBatchAt;
-  if (run.lastError !== undefined) status.lastError = run.lastError;
-  return status;
 }

@@ -274,31 +274,6 @@ export default defineSchema({
   }).index("by_integration", ["integrationId"]),
 
   /**
-   * One row per migration (by `name`, such as "monday-rules-to-generic"):
-   * its current (or last) run, batch by batch. See migrations.ts.
-   */
-  migrations: defineTable({
-    name: v.string(),
-    startedAt: v.number(),
-    /** Absent until the run finishes. */
-    completedAt: v.optional(v.number()),
-    /** Where the next batch reads from (an interrupted run resumes there); absent before the first batch. */
-    cursor: v.optional(v.string()),
-    /** Rows read so far in this run, and what became of them. */
-    processed: v.number(),
-    created: v.number(),
-    updated: v.number(),
-    unchanged: v.number(),
-    unmapped: v.number(),
-    batches: v.number(),
-    lastBatchAt: v.optional(v.number()),
-    /** The first unmapped rows of the run (at most 100; `unmapped` counts them all). */
-    unmappedRules: v.array(v.object({ legacyId: v.string(), ruleId: v.string(), reason: v.string() })),
-    /** Why the last batch failed, until a batch succeeds. */
-    lastError: v.optional(v.string()),
-  }).index("by_name", ["name"]),
-
-  /**
    * Every version of every rule, the current one included, written in the
    * same transaction as the change (versions.ts): the definition fields as
    * the `rules` table stores them (at the top level, so a version nests no

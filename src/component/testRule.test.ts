@@ -3,6 +3,7 @@
 import type { FunctionArgs } from "convex/server";
 import { describe, expect, test } from "vitest";
 import { api } from "./_generated/api.js";
+import schema from "./schema.js";
 import { initConvexTest } from "./setup.test.js";
 import type { ConditionInput, RuleInput, } from "../shared.js";
 import { expectRulesError } from "../testing/errors.js";
@@ -52,16 +53,13 @@ const EVENT = {
 
 /** Every table of the component, and every scheduled function. */
 async function everything(t: T) {
-  return await t.run(async (ctx) => ({
-    rules: await ctx.db.query("rules").collect(),
-    routes: await ctx.db.query("ruleRoutes").collect(),
-    paths: await ctx.db.query("routingPaths").collect(),
-    executions: await ctx.db.query("ruleExecutions").collect(),
-    logs: await ctx.db.query("ruleExecutionLogs").collect(),
-    events: await ctx.db.query("processedEvents").collect(),
-    migrations: await ctx.db.query("migrations").collect(),
-    scheduled: await ctx.db.system.query("_scheduled_functions").collect(),
-  }));
+  return await t.run(async (ctx) => {
+    const tables: Record<string, unknown[]> = {};
+    for (const table of Object.keys(schema.tables) as Array<keyof typeof schema.tables>) {
+      tables[table] = await ctx.db.query(table).collect();
+    }
+    return { ...tables, scheduled: await ctx.db.system.query("_scheduled_functions").collect() };
+  });
 }
 
 /** Runs testRule and checks that nothing at all was written or scheduled. */

@@ -46,5 +46,6 @@ export declare const internal: FilterApi<
 >;
 
 export declare const components: {
+  migrations: import("@convex-dev/migrations/_generated/component.js").ComponentApi<"migrations">;
   rules: import("convex-rules/_generated/component.js").ComponentApi<"rules">;
 };

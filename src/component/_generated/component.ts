@@ -407,31 +407,6 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
       >;
     };
     migrations: {
-      getMigration: FunctionReference<
-        "query",
-        "internal",
-        {},
-        {
-          name: string;
-          startedAt: number;
-          completedAt?: number;
-          cursor: string | null;
-          processed: number;
-          created: number;
-          updated: number;
-          unchanged: number;
-          unmapped: number;
-          batches: number;
-          lastBatchAt?: number;
-          unmappedRules: Array<{
-            legacyId: string;
-            ruleId: string;
-            reason: string;
-          }>;
-          lastError?: string;
-        } | null,
-        Name
-      >;
       getRuleByLegacyId: FunctionReference<
         "query",
         "internal",
@@ -477,14 +452,11 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         } | null,
         Name
       >;
-      importBatch: FunctionReference<
+      importLegacyRule: FunctionReference<
         "mutation",
         "internal",
         {
-          startCursor: string | null;
-          nextCursor: string;
-          isDone: boolean;
-          entries: Array<{
+          entry: {
             legacyId: string;
             rule: {
               id?: string;
@@ -509,136 +481,35 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             };
             createdAt?: number;
             unmappedReason?: string;
-          }>;
-          force?: boolean;
+          };
+          logLevel?: "DEBUG" | "INFO" | "WARN" | "ERROR";
         },
         {
-          alreadyComplete: boolean;
-          processed: number;
-          created: number;
-          updated: number;
-          unchanged: number;
-          unmapped: number;
-          unmappedRules: Array<{
-            legacyId: string;
-            ruleId: string;
-            reason: string;
-          }>;
-          run: {
-            name: string;
-            startedAt: number;
-            completedAt?: number;
-            cursor: string | null;
-            processed: number;
-            created: number;
-            updated: number;
-            unchanged: number;
-            unmapped: number;
-            batches: number;
-            lastBatchAt?: number;
-            unmappedRules: Array<{
-              legacyId: string;
-              ruleId: string;
-              reason: string;
-            }>;
-            lastError?: string;
-          };
+          legacyId: string;
+          ruleId: string;
+          outcome: "created" | "updated" | "unchanged";
+          changedFields?: Array<string>;
+          unmappedReason?: string;
         },
         Name
       >;
-      previewBatch: FunctionReference<
+      listMigratedRules: FunctionReference<
         "query",
         "internal",
+        { cursor: string | null; limit?: number; unmappedOnly?: boolean },
         {
-          startCursor: string | null;
-          nextCursor: string;
-          isDone: boolean;
-          entries: Array<{
-            legacyId: string;
-            rule: {
-              id?: string;
-              name: string;
-              description?: string;
-              enabled?: boolean;
-              integrationId: string;
-              namespace?: string;
-              priority?: number;
-              triggerType: string;
-              triggerConfig: any;
-              triggerPattern?: any;
-              schedule?: any;
-              conditions: Array<{ id?: string; type: string; config: any }>;
-              actions: Array<{
-                id?: string;
-                type: string;
-                config: any;
-                onError?: "stop" | "continue";
-              }>;
-              metadata?: any;
-            };
-            createdAt?: number;
-            unmappedReason?: string;
-          }>;
-          force?: boolean;
-        },
-        {
-          alreadyComplete: boolean;
-          processed: number;
-          created: number;
-          updated: number;
-          unchanged: number;
-          unmapped: number;
-          unmappedRules: Array<{
+          page: Array<{
             legacyId: string;
             ruleId: string;
-            reason: string;
-          }>;
-          run: {
             name: string;
-            startedAt: number;
-            completedAt?: number;
-            cursor: string | null;
-            processed: number;
-            created: number;
-            updated: number;
-            unchanged: number;
-            unmapped: number;
-            batches: number;
-            lastBatchAt?: number;
-            unmappedRules: Array<{
-              legacyId: string;
-              ruleId: string;
-              reason: string;
-            }>;
-            lastError?: string;
-          } | null;
-          details: {
-            created: Array<{ legacyId: string; ruleId: string; name: string }>;
-            updated: Array<{
-              legacyId: string;
-              ruleId: string;
-              name: string;
-              fields: Array<string>;
-            }>;
-            unchanged: Array<{
-              legacyId: string;
-              ruleId: string;
-              name: string;
-            }>;
-            unmapped: Array<{
-              legacyId: string;
-              ruleId: string;
-              reason: string;
-            }>;
-          };
+            enabled: boolean;
+            unmappedReason?: string;
+          }>;
+          continueCursor: string;
+          isDone: boolean;
+          splitCursor?: string | null;
+          pageStatus?: "SplitRecommended" | "SplitRequired" | null;
         },
-        Name
-      >;
-      recordMigrationError: FunctionReference<
-        "mutation",
-        "internal",
-        { error: string },
-        null,
         Name
       >;
     };
