@@ -4,37 +4,17 @@
  */
 import { v, type Infer } from "convex/values";
 import { vMonitoring } from "./monitoring.js";
+import type { ErrorCode } from "./core/errorCodes.js";
 
-/** Limits enforced on every rule; documented in the README. */
-export const LIMITS = {
-  nameLength: 200,
-  descriptionLength: 2000,
-  idLength: 128,
-  /** Condition nodes (groups and leaves) in one rule. */
-  conditions: 50,
-  actions: 20,
-  /** Nesting of condition groups (a top-level leaf is at depth 1). */
-  conditionDepth: 10,
-  /** Rules per `importRules` call. */
-  importBatch: 500,
-  /** Upper bound of `limit` in bounded list queries. */
-  listLimit: 1000,
-  /** Length of a `matches` regular expression. */
-  regexLength: 256,
-} as const;
-
-/** Stable error codes carried in `ConvexError.data.code`. */
-export const ERROR_CODES = [
-  "INVALID_RULE",
-  "INVALID_ARGUMENT",
-  "RULE_NOT_FOUND",
-  "DUPLICATE_RULE_ID",
-  "VERSION_CONFLICT",
-  "IMPORT_FAILED",
-  "NOT_REPLAYABLE",
-  "UNAUTHORIZED",
-] as const;
-export type ErrorCode = (typeof ERROR_CODES)[number];
+export { LIMITS } from "./core/limits.js";
+export { ERROR_CODES, type ErrorCode } from "./core/errorCodes.js";
+export {
+  FIELD_CONDITION_TYPE,
+  FIELD_OPERATORS,
+  GROUP_CONDITION_TYPES,
+  type FieldOperator,
+  type GroupConditionType,
+} from "./core/conditionTypes.js";
 
 /** The payload of every `ConvexError` this package throws. */
 export type RulesErrorData = {
@@ -45,42 +25,6 @@ export type RulesErrorData = {
   /** `IMPORT_FAILED` only: every invalid rule of the import. */
   errors?: ImportError[];
 };
-
-/** Operators of a `field` condition (evaluated by the engine). */
-export const FIELD_OPERATORS = [
-  "eq",
-  "neq",
-  "in",
-  "nin",
-  "contains",
-  "not_contains",
-  "starts_with",
-  "ends_with",
-  "matches",
-  "gt",
-  "gte",
-  "lt",
-  "lte",
-  "between",
-  "exists",
-  "not_exists",
-  "is_empty",
-  "is_not_empty",
-  "changed",
-  "changed_to",
-  "changed_from",
-  "before",
-  "after",
-  "within",
-  "every",
-  "some",
-] as const;
-export type FieldOperator = (typeof FIELD_OPERATORS)[number];
-
-/** Condition types the component understands itself. */
-export const GROUP_CONDITION_TYPES = ["all", "any", "not"] as const;
-export type GroupConditionType = (typeof GROUP_CONDITION_TYPES)[number];
-export const FIELD_CONDITION_TYPE = "field";
 
 /**
  * A condition as callers write it: a group (`all` / `any` / `not`, whose

@@ -52,9 +52,8 @@ import type { RuleHealthReport, RuleStats } from "../monitoring.js";
 import { checkAutoDisable, monitoringFor, type AutoDisableOptions } from "./monitoring.js";
 
 export { NonRetryableError } from "@convex-dev/workpool";
-export { RetryAfterError, parseRetryAfter } from "../core/retryAfter.js";
-// Stats, auto-disable and health (issue 6).
-export { FatalActionError } from "../core/fatalError.js";
+export { parseRetryAfter } from "../core/retryAfter.js";
+export { FatalActionError, RetryAfterError } from "../actionErrors.js";
 export {
   AUTO_DISABLE_DEFAULTS,
   vRuleHealth,
@@ -144,9 +143,9 @@ export {
 import type { Quota, QuotaStatus, RuleVersion, RulesLogLevel, WhenExceeded } from "../shared.js";
 export { vRulesLogLevel, type RulesLogLevel } from "../shared.js";
 // Retention and its cleanup (issue 6).
-import type { CleanupRun, EffectiveRetention, RetentionRow } from "../core/retention.js";
+import type { CleanupRun, EffectiveRetention, RetentionRow } from "../retentionValidators.js";
+export { RETENTION_DEFAULTS } from "../core/retention.js";
 export {
-  RETENTION_DEFAULTS,
   vCleanupRun,
   vEffectiveRetention,
   vRetentionRow,
@@ -155,7 +154,7 @@ export {
   type RetentionRow,
   type RetentionSource,
   type RetentionValues,
-} from "../core/retention.js";
+} from "../retentionValidators.js";
 export {
   vQuota,
   vQuotaStatus,

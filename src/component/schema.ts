@@ -12,7 +12,7 @@ import {
   vScheduleSpec,
   vWhenExceeded,
 } from "../shared.js";
-import { vCleanupCursor, vCleanupRun } from "../core/retention.js";
+import { vCleanupCursor, vCleanupRun, vRetentionRow } from "../retentionValidators.js";
 import { vMonitoring } from "../monitoring.js";
 import { monitoringTables } from "./monitoringSchema.js";
 
@@ -342,15 +342,7 @@ export default defineSchema({
    * `ruleId` null), one namespace of it (`ruleId` null), or one rule. An
    * absent field inherits from the wider scope, then the defaults.
    */
-  retentionSettings: defineTable({
-    integrationId: v.string(),
-    namespace: v.union(v.string(), v.null()),
-    ruleId: v.union(v.string(), v.null()),
-    days: v.optional(v.number()),
-    failedDays: v.optional(v.number()),
-    maxPerOutcome: v.optional(v.number()),
-    updatedAt: v.number(),
-  }).index("by_scope", ["integrationId", "namespace", "ruleId"]),
+  retentionSettings: defineTable(vRetentionRow).index("by_scope", ["integrationId", "namespace", "ruleId"]),
 
   /** The retention cleanup's state (cleanup.ts): one row. */
   retentionState: defineTable({

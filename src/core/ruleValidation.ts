@@ -3,14 +3,11 @@
  * `updateRule` and `importRules`. Pure: returns a problem instead of
  * throwing, so callers decide how to report it.
  */
-import { getConvexSize, type Value } from "convex/values";
-import {
-  LIMITS,
-  type Action,
-  type ActionInput,
-  type ConditionInput,
-  type ErrorCode,
-} from "../shared.js";
+import { convexSize } from "./convexSize.js";
+import type { StorableValue } from "./storableValue.js";
+import type { Action, ActionInput, ConditionInput } from "../shared.js";
+import type { ErrorCode } from "./errorCodes.js";
+import { LIMITS } from "./limits.js";
 import {
   assignConditionIds,
   findConditionProblem,
@@ -119,7 +116,7 @@ export function validateRuleDefinition(
   if (input.triggerPattern !== undefined) definition.triggerPattern = toStoredPattern(input.triggerPattern);
   if (input.schedule !== undefined) definition.schedule = input.schedule as ScheduleSpec;
   if (input.metadata !== undefined) definition.metadata = input.metadata;
-  const size = getConvexSize(definition as unknown as Value);
+  const size = convexSize(definition as unknown as StorableValue);
   if (size > MAX_DEFINITION_BYTES) {
     return {
       ok: false,
