@@ -1,9 +1,13 @@
 /**
  * Validators and types used on both sides of the component boundary: by the
- * component's functions (args/returns) and by the client that calls them.
+ * component's functions (args/returns), by the schema's tables (`vRuleDoc`,
+ * `vExecutionDoc`, ...) and by the client that calls them. Each shape is
+ * written once; the others are derived from it. A field that changes its
+ * type is overridden by spreading `.fields` into `v.object`, because
+ * `.extend` intersects the old and new types of a field it redefines.
  */
 import { v, type Infer } from "convex/values";
-import { vMonitoring } from "./monitoring.js";
+import { vAutoDisableMarks, vMonitoring } from "./monitoring.js";
 import type { ErrorCode } from "./core/errorCodes.js";
 
 export { LIMITS } from "./core/limits.js";
@@ -26,29 +30,32 @@ export type RulesErrorData = {
   errors?: ImportError[];
 };
 
-/**
- * A condition as callers write it: a group (`all` / `any` / `not`, whose
- * `config.conditions` holds the children), a `field` comparison, or a custom
- * type declared by an integration. `id` is generated when omitted.
- */
-export const vConditionInput = v.object({
-  id: v.optional(v.string()),
-  type: v.string(),
-  config: v.any(),
-});
-export type ConditionInput = {
-  id?: string;
-  type: string;
-  config: any;
-};
-
 /** A condition as stored and returned: every node has its id. */
 export const vCondition = v.object({
   id: v.string(),
   type: v.string(),
   config: v.any(),
 });
-export type Condition = { id: string; type: string; config: any };
+export type Condition = Infer<typeof vCondition>;
+
+/**
+ * A condition as callers write it: a group (`all` / `any` / `not`, whose
+ * `config.conditions` holds the children), a `field` comparison, or a custom
+ * type declared by an integration. `id` is generated when omitted.
+ */
+export const vConditionInput = v.object({ ...vCondition.fields, id: v.optional(v.string()) });
+export type ConditionInput = Infer<typeof vConditionInput>;
+
+/**
+ * A condition node as stored. Condition trees are stored flat, each node
+ * naming its `parent` group: nested storage would spend three levels of
+ * document nesting per group (array, entry, config), so a tree of the allowed
+ * depth (10) would break Convex's 16-level limit. Reads rebuild the tree.
+ */
+export const vStoredCondition = vCondition.extend({
+  /** Id of the enclosing group; absent at the top level. */
+  parent: v.optional(v.string()),
+});
 
 /**
  * What happens to the rest of an execution's actions when this one fails:
@@ -84,14 +91,6 @@ export const vScheduleSpec = v.union(
 );
 export type { ScheduleSpec } from "./core/schedule.js";
 
-export const vActionInput = v.object({
-  id: v.optional(v.string()),
-  type: v.string(),
-  config: v.any(),
-  onError: v.optional(vOnError),
-});
-export type ActionInput = Infer<typeof vActionInput>;
-
 export const vAction = v.object({
   id: v.string(),
   type: v.string(),
@@ -100,90 +99,102 @@ export const vAction = v.object({
 });
 export type Action = Infer<typeof vAction>;
 
+/** An action as callers write it: `id` is generated when omitted. */
+export const vActionInput = v.object({ ...vAction.fields, id: v.optional(v.string()) });
+export type ActionInput = Infer<typeof vActionInput>;
+
 /**
- * The definition of a rule, as `createRule` and `importRules` accept it and
- * `exportRules` returns it.
+ * A rule's definition as stored: what a rule document and each of its
+ * versions hold. Every other shape of a rule is derived from it.
  */
-export const vRuleInput = v.object({
-  /** Stable public key; generated when omitted. */
-  id: v.optional(v.string()),
-  name: v.string(),
-  description: v.optional(v.string()),
-  enabled: v.optional(v.boolean()),
-  integrationId: v.string(),
-  namespace: v.optional(v.string()),
-  priority: v.optional(v.number()),
-  triggerType: v.string(),
-  triggerConfig: v.any(),
-  triggerPattern: v.optional(v.any()),
-  /** Fire on this schedule (a `ScheduleSpec`, checked with a message naming the field). */
-  schedule: v.optional(v.any()),
-  conditions: v.array(vConditionInput),
-  actions: v.array(vActionInput),
-  metadata: v.optional(v.any()),
-});
-export type RuleInput = Infer<typeof vRuleInput>;
-
-/** Fields `updateRule` may change; `null` clears an optional field. */
-export const vRulePatch = {
-  name: v.optional(v.string()),
-  description: v.optional(v.union(v.string(), v.null())),
-  enabled: v.optional(v.boolean()),
-  priority: v.optional(v.number()),
-  triggerType: v.optional(v.string()),
-  triggerConfig: v.optional(v.any()),
-  triggerPattern: v.optional(v.union(v.any(), v.null())),
-  schedule: v.optional(v.union(v.any(), v.null())),
-  conditions: v.optional(v.array(vConditionInput)),
-  actions: v.optional(v.array(vActionInput)),
-  metadata: v.optional(v.union(v.any(), v.null())),
-};
-
-/** A stored rule as every read returns it. */
-export const vRule = v.object({
-  ruleId: v.string(),
+export const vRuleDefinition = v.object({
   name: v.string(),
   description: v.optional(v.string()),
   enabled: v.boolean(),
   integrationId: v.string(),
+  /** Tenant/workspace scope; "" when the host does not use namespaces. */
   namespace: v.string(),
+  /** Rules of one event run in ascending priority, then creation order. */
   priority: v.number(),
-  version: v.number(),
   triggerType: v.string(),
   triggerConfig: v.any(),
+  /** Event pattern the engine matches and routes on (EventBridge-like). */
   triggerPattern: v.optional(v.any()),
+  /** Fire on this schedule, without any event (see the `ruleSchedules` table). */
   schedule: v.optional(vScheduleSpec),
-  conditions: v.array(vCondition),
+  conditions: v.array(vStoredCondition),
   actions: v.array(vAction),
   metadata: v.optional(v.any()),
+});
+export type RuleDefinition = Infer<typeof vRuleDefinition>;
+export type RuleDefinitionField = keyof RuleDefinition;
+
+/** The names of the definition fields, in the validator's order. */
+export const RULE_DEFINITION_FIELDS = Object.keys(vRuleDefinition.fields) as RuleDefinitionField[];
+
+/** A document of the `rules` table. */
+export const vRuleDoc = vRuleDefinition.extend({
+  /** Stable public key (caller-given or generated), unique across the component. */
+  id: v.string(),
+  /** 1 on creation, +1 on every change: optimistic concurrency for editors. */
+  version: v.number(),
   createdAt: v.number(),
   updatedAt: v.number(),
-  /** True when the rule was disabled automatically (consecutive failures, a fatal error). */
-  autoDisabled: v.optional(v.boolean()),
-  /** Why it was disabled automatically, and when; cleared when it is enabled again. */
-  disabledReason: v.optional(v.string()),
-  disabledAt: v.optional(v.number()),
+  ...vAutoDisableMarks.fields,
+});
+
+/** A stored rule as every read returns it: conditions nested again. */
+export const vRule = v.object({
+  ruleId: v.string(),
+  ...vRuleDoc.omit("id").fields,
+  conditions: v.array(vCondition),
 });
 export type Rule = Infer<typeof vRule>;
 
 /** The rule definition `exportRules` returns: `vRuleInput` with every id set. */
 export const vRuleExport = v.object({
   id: v.string(),
-  name: v.string(),
-  description: v.optional(v.string()),
-  enabled: v.boolean(),
-  integrationId: v.string(),
-  namespace: v.string(),
-  priority: v.number(),
-  triggerType: v.string(),
-  triggerConfig: v.any(),
-  triggerPattern: v.optional(v.any()),
-  schedule: v.optional(vScheduleSpec),
+  ...vRuleDefinition.fields,
   conditions: v.array(vConditionInput),
   actions: v.array(vActionInput),
-  metadata: v.optional(v.any()),
 });
 export type RuleExport = Infer<typeof vRuleExport>;
+
+/**
+ * The definition of a rule, as `createRule` and `importRules` accept it and
+ * `exportRules` returns it: the fields with a default may be omitted (`id`
+ * is then generated, `enabled` is true, `namespace` "", `priority` 0).
+ */
+export const vRuleInput = v.object({
+  ...vRuleExport.fields,
+  ...vRuleExport.pick("id", "enabled", "namespace", "priority").partial().fields,
+  /** Fire on this schedule (a `ScheduleSpec`, checked with a message naming the field). */
+  schedule: v.optional(v.any()),
+});
+export type RuleInput = Infer<typeof vRuleInput>;
+
+/** Fields `updateRule` may change; `null` clears an optional field. */
+export const vRulePatch = v.object({
+  ...vRuleInput.omit("id", "integrationId", "namespace").partial().fields,
+  description: v.optional(v.union(v.string(), v.null())),
+  triggerPattern: v.optional(v.union(v.any(), v.null())),
+  schedule: v.optional(v.union(v.any(), v.null())),
+  metadata: v.optional(v.union(v.any(), v.null())),
+});
+
+/** `updateRule`'s arguments: the rule, the patch, and the checks around it. */
+export const vUpdateRuleArgs = v.object({
+  ruleId: v.string(),
+  expectedVersion: v.optional(v.number()),
+  /**
+   * When given, the rule must belong to this integration: the client
+   * checked the patch against that integration's declarations.
+   */
+  integrationId: v.optional(v.string()),
+  /** Who makes the change, kept with the new version (versions.ts). */
+  actor: v.optional(v.string()),
+  ...vRulePatch.fields,
+});
 
 export const vImportError = v.object({
   index: v.number(),
@@ -287,13 +298,7 @@ export const vHandlers = v.object({
   actions: v.record(v.string(), vActionHandler),
   conditions: v.record(v.string(), v.object({ handle: v.string() })),
   /** The client's `http` option: enables the built-in `http.request` action. */
-  http: v.optional(
-    v.object({
-      allowedHosts: v.array(v.string()),
-      allowHttp: v.optional(v.boolean()),
-      retry: v.optional(v.union(vRetryBehavior, v.null())),
-    }),
-  ),
+  http: v.optional(vHttpPolicy.extend({ retry: v.optional(v.union(vRetryBehavior, v.null())) })),
 });
 export type Handlers = Infer<typeof vHandlers>;
 
@@ -368,15 +373,17 @@ export const vDispatchOptions = v.object({
 });
 export type DispatchOptions = Infer<typeof vDispatchOptions>;
 
-/** An execution as the queries return it. */
-export const vExecution = v.object({
-  executionId: v.string(),
+/** A document of the `ruleExecutions` table: one rule's run for one event (or scheduled fire). */
+export const vExecutionDoc = v.object({
+  /** The rule's public key (`rules.id`). */
   ruleId: v.string(),
   ruleName: v.string(),
+  /** The rule's version when it ran: its config may have changed since. */
   ruleVersion: v.number(),
   integrationId: v.string(),
   namespace: v.string(),
   triggerType: v.string(),
+  /** The delivery id of the event, for idempotency and support. */
   eventId: v.optional(v.string()),
   /** For a scheduled fire: the slot (ms since the epoch) it fired for. */
   slot: v.optional(v.number()),
@@ -385,30 +392,49 @@ export const vExecution = v.object({
   successful: v.boolean(),
   status: vExecutionStatus,
   startTime: v.number(),
+  /** Absent while the execution is running. */
   endTime: v.optional(v.number()),
-  triggerData: v.any(),
+  /**
+   * The event (`ruleEvents`) this execution ran for; its data is read from
+   * there. Absent for scheduled fires and executions stored before events
+   * were shared, which keep `triggerData` inline.
+   */
+  eventRef: v.optional(v.id("ruleEvents")),
+  /** Inline event data, sanitized to Convex's value rules when it broke them. */
+  triggerData: v.optional(v.any()),
+  /** True when `triggerData` had to be sanitized or truncated to be stored. */
   triggerDataSanitized: v.optional(v.boolean()),
+  /** Per condition: its result and the value it saw ("why did my rule run?"). */
   explanation: v.optional(v.any()),
-  actions: v.array(
-    v.object({
-      id: v.string(),
-      type: v.string(),
-      onError: vOnError,
-      status: vActionStatus,
-      attempts: v.number(),
-      config: v.optional(v.any()),
-      startedAt: v.optional(v.number()),
-      endedAt: v.optional(v.number()),
-      result: v.optional(v.any()),
-      error: v.optional(v.string()),
-    }),
-  ),
+  /** The rule's actions and how each ran; handlers are kept for retries and replays. */
+  actions: v.array(vActionRun),
+  /** Loop protection: the execution whose action caused this event. */
   causedBy: v.optional(v.string()),
+  /** Rule ids of the executions up the causing chain, oldest first. */
   chain: v.array(v.string()),
   resultData: v.optional(v.any()),
   error: v.optional(v.string()),
-  /** The `logLevel` the execution was dispatched with; absent means "INFO". */
+  /** The client's `logLevel` at dispatch (absent means "INFO"): what later steps log and store. */
   logLevel: v.optional(vRulesLogLevel),
+  /**
+   * The commit timestamp of the transaction that finished the execution
+   * (`ctx.db.vars.commitTs`): the stats rollup walks executions in commit
+   * order (stats.ts). Absent while running, and when stats are off.
+   */
+  finishedTs: v.optional(v.commitTs()),
+  /** Stats and auto-disable settings of the dispatch, when not the defaults. */
+  monitoring: v.optional(vMonitoring),
+});
+
+/**
+ * An execution as the queries return it: the event's data inline, and each
+ * action without what only the engine needs (its template and handler).
+ */
+export const vExecution = v.object({
+  executionId: v.string(),
+  ...vExecutionDoc.omit("eventRef", "finishedTs", "monitoring").fields,
+  triggerData: v.any(),
+  actions: v.array(vActionRun.omit("template", "handler")),
 });
 export type Execution = Infer<typeof vExecution>;
 
@@ -538,8 +564,8 @@ export const vRuleChangeOperation = v.union(
 );
 export type RuleChangeOperation = Infer<typeof vRuleChangeOperation>;
 
-/** One version of a rule: its full definition then, and what changed. */
-export const vRuleVersion = v.object({
+/** What a version records about the change that made it. */
+const vVersionChange = v.object({
   ruleId: v.string(),
   version: v.number(),
   /** When this version was written (the rule's `updatedAt` at that version). */
@@ -551,10 +577,30 @@ export const vRuleVersion = v.object({
   changes: v.array(v.string()),
   /** For a rollback: the version whose definition it restored. */
   rollbackOf: v.optional(v.number()),
+});
+
+/** One version of a rule: its full definition then, and what changed. */
+export const vRuleVersion = v.object({
+  ...vVersionChange.fields,
   /** The definition at this version, in the shape `importRules` accepts. */
   rule: vRuleExport,
 });
 export type RuleVersion = Infer<typeof vRuleVersion>;
+
+/**
+ * A document of the `ruleVersions` table: the change, and the definition
+ * fields as the `rules` table stores them (at the top level, so a version
+ * nests no deeper than its rule).
+ */
+export const vRuleVersionDoc = v.object({
+  ...vVersionChange.fields,
+  /**
+   * The rule document it belongs to: a rule deleted and created again
+   * with the same id starts a history of its own.
+   */
+  ruleDocId: v.id("rules"),
+  ...vRuleDefinition.fields,
+});
 
 /** What happens to an action run over quota. */
 export const vWhenExceeded = v.union(

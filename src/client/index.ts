@@ -17,6 +17,7 @@ import {
   vRule,
   vRuleExport,
   vRuleInput,
+  vUpdateRuleArgs,
   type ExecuteResult,
   type Execution,
   type ExecutionLog,
@@ -910,22 +911,8 @@ export class Rules<Is extends Integrations> {
         },
       }),
       updateRule: mutationGeneric({
-        args: {
-          ruleId: v.string(),
-          expectedVersion: v.optional(v.number()),
-          integrationId: v.optional(v.string()),
-          name: v.optional(v.string()),
-          description: v.optional(v.union(v.string(), v.null())),
-          enabled: v.optional(v.boolean()),
-          priority: v.optional(v.number()),
-          triggerType: v.optional(v.string()),
-          triggerConfig: v.optional(v.any()),
-          triggerPattern: v.optional(v.any()),
-          schedule: v.optional(v.any()),
-          conditions: v.optional(v.array(v.any())),
-          actions: v.optional(v.array(v.any())),
-          metadata: v.optional(v.any()),
-        },
+        // The component's own arguments; the actor is the host's to record.
+        args: vUpdateRuleArgs.omit("actor").fields,
         returns: vRule,
         handler: async (ctx, args) => {
           const ctxAsQuery = ctx as unknown as GenericQueryCtx<DataModel>;

@@ -26,7 +26,6 @@ import {
   type MigrationStatus,
   type UnmappedRule,
 } from "../shared.js";
-import { compareValues, type Value } from "convex/values";
 import {
   legacyIdProblem,
   legacyRuleId,
@@ -35,13 +34,13 @@ import {
 import { fail } from "./errors.js";
 import { toRule } from "./ruleDocs.js";
 import {
-  DEFINITION_FIELDS,
   findRuleDoc,
   insertRule,
   planImport,
   writeDefinition,
   type PlannedImport,
 } from "./rules.js";
+import { changedFields } from "./versionDocs.js";
 
 /** The run keeps this many unmapped rows; its `unmapped` count is exact. */
 export const MAX_RECORDED_UNMAPPED = 100;
@@ -132,7 +131,7 @@ export const previewBatch = query({
       const item = { legacyId: entry.legacyId, ruleId: plan.ruleId, name: plan.definition.name };
       if (outcome === "created") details.created.push(item);
       else if (outcome === "unchanged") details.unchanged.push(item);
-      else details.updated.push({ ...item, fields: changedFields(plan) });
+      else details.updated.push({ ...item, fields: changedFieldsOf(plan) });
     }
     const counts = countsOf(planned);
     details.unmapped = counts.unmappedRules;
@@ -234,7 +233,7 @@ async function planBatch(ctx: QueryCtx | MutationCtx, entries: MigrationEntry[])
     }
     const outcome: Outcome = !plan.existing
       ? "created"
-      : changedFields(plan).length === 0
+      : changedFieldsOf(plan).length === 0
         ? "unchanged"
         : "updated";
     planned.push({ entry, plan, outcome });
@@ -252,16 +251,8 @@ async function planBatch(ctx: QueryCtx | MutationCtx, entries: MigrationEntry[])
 }
 
 /** The definition fields the plan would change in the existing rule. */
-function changedFields(plan: PlannedImport): string[] {
-  const existing = plan.existing;
-  if (!existing) return [];
-  return DEFINITION_FIELDS.filter(
-    (field) =>
-      compareValues(
-        existing[field as keyof typeof existing] as Value | undefined,
-        plan.definition[field as keyof typeof plan.definition] as Value | undefined,
-      ) !== 0,
-  );
+function changedFieldsOf(plan: PlannedImport): string[] {
+  return plan.existing ? changedFields(plan.existing, plan.definition) : [];
 }
 
 function countsOf(planned: Planned[]) {

@@ -17,11 +17,12 @@ import {
 import schema from "./schema.js";
 import {
   LIMITS,
+  RULE_DEFINITION_FIELDS,
   vImportResult,
   vRule,
   vRuleExport,
   vRuleInput,
-  vRulePatch,
+  vUpdateRuleArgs,
   type ImportError,
   type RuleInput,
 } from "../shared.js";
@@ -71,18 +72,7 @@ export const createRule = mutation({
  * `null` clears an optional field. Returns the rule as stored.
  */
 export const updateRule = mutation({
-  args: {
-    ruleId: v.string(),
-    expectedVersion: v.optional(v.number()),
-    /**
-     * When given, the rule must belong to this integration: the client
-     * checked the patch against that integration's declarations.
-     */
-    integrationId: v.optional(v.string()),
-    /** Who makes the change, kept with the new version (versions.ts). */
-    actor: v.optional(v.string()),
-    ...vRulePatch,
-  },
+  args: vUpdateRuleArgs.fields,
   returns: vRule,
   handler: async (ctx, args) => {
     const { ruleId, expectedVersion, integrationId, actor, ...patch } = args;
@@ -412,24 +402,9 @@ async function setEnabled(
   await syncSchedule(ctx, ruleId, { ...doc, ...changes });
 }
 
-export const DEFINITION_FIELDS = [
-  "name",
-  "description",
-  "enabled",
-  "integrationId",
-  "namespace",
-  "priority",
-  "triggerType",
-  "triggerConfig",
-  "triggerPattern",
-  "schedule",
-  "conditions",
-  "actions",
-  "metadata",
-] as const satisfies ReadonlyArray<keyof RuleDefinition>;
-
+/** Whether a stored rule already has exactly this definition. */
 export function sameDefinition(doc: Doc<"rules">, definition: RuleDefinition): boolean {
-  return DEFINITION_FIELDS.every(
+  return RULE_DEFINITION_FIELDS.every(
     (field) =>
       compareValues(doc[field] as Value | undefined, definition[field] as Value | undefined) === 0,
   );

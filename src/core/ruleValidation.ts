@@ -5,7 +5,13 @@
  */
 import { convexSize } from "./convexSize.js";
 import type { StorableValue } from "./storableValue.js";
-import type { Action, ActionInput, ConditionInput } from "../shared.js";
+import type {
+  Action,
+  ActionInput,
+  ConditionInput,
+  RuleDefinition,
+  RuleInput,
+} from "../shared.js";
 import type { ErrorCode } from "./errorCodes.js";
 import { LIMITS } from "./limits.js";
 import {
@@ -13,7 +19,6 @@ import {
   findConditionProblem,
   flattenConditions,
   idFormatProblem,
-  type StoredCondition,
 } from "./conditions.js";
 import { findPatternProblem } from "./pattern.js";
 import { findOrSpellingClash, fromStoredPattern, toStoredPattern } from "./storedPattern.js";
@@ -22,40 +27,14 @@ import { CONVEX_VALUE_LIMITS, findUnstorable } from "./storable.js";
 
 export type RuleProblem = { code: ErrorCode; field: string; message: string };
 
-/** A rule's definition ready to store (without id, timestamps and version). */
-export type RuleDefinition = {
-  name: string;
-  description?: string;
-  enabled: boolean;
-  integrationId: string;
-  namespace: string;
-  priority: number;
-  triggerType: string;
-  triggerConfig: any;
-  triggerPattern?: any;
-  schedule?: ScheduleSpec;
-  conditions: StoredCondition[];
-  actions: Action[];
-  metadata?: any;
-};
+/**
+ * A rule's definition ready to store (without id, timestamps and version):
+ * the shape of `vRuleDefinition` in src/shared.ts.
+ */
+export type { RuleDefinition };
 
 /** The fields a caller gives; optional ones take their defaults. */
-export type RuleDefinitionInput = {
-  name: string;
-  description?: string;
-  enabled?: boolean;
-  integrationId: string;
-  namespace?: string;
-  priority?: number;
-  triggerType: string;
-  triggerConfig: any;
-  triggerPattern?: any;
-  /** Checked by `findScheduleProblem`; any value is accepted here so the message can name the field. */
-  schedule?: unknown;
-  conditions: ConditionInput[];
-  actions: ActionInput[];
-  metadata?: any;
-};
+export type RuleDefinitionInput = Omit<RuleInput, "id">;
 
 export type ValidationOptions = {
   /** Custom condition types the integration declares (client-side check). */

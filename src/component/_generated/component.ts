@@ -444,7 +444,6 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           integrationId: string;
           namespace: string;
           priority: number;
-          version: number;
           triggerType: string;
           triggerConfig: any;
           triggerPattern?: any;
@@ -469,6 +468,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             onError?: "stop" | "continue";
           }>;
           metadata?: any;
+          version: number;
           createdAt: number;
           updatedAt: number;
           autoDisabled?: boolean;
@@ -905,7 +905,6 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           integrationId: string;
           namespace: string;
           priority: number;
-          version: number;
           triggerType: string;
           triggerConfig: any;
           triggerPattern?: any;
@@ -930,6 +929,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             onError?: "stop" | "continue";
           }>;
           metadata?: any;
+          version: number;
           createdAt: number;
           updatedAt: number;
           autoDisabled?: boolean;
@@ -955,7 +955,6 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           integrationId: string;
           namespace: string;
           priority: number;
-          version: number;
           triggerType: string;
           triggerConfig: any;
           triggerPattern?: any;
@@ -980,6 +979,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             onError?: "stop" | "continue";
           }>;
           metadata?: any;
+          version: number;
           createdAt: number;
           updatedAt: number;
           autoDisabled?: boolean;
@@ -1047,7 +1047,6 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             integrationId: string;
             namespace: string;
             priority: number;
-            version: number;
             triggerType: string;
             triggerConfig: any;
             triggerPattern?: any;
@@ -1072,6 +1071,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               onError?: "stop" | "continue";
             }>;
             metadata?: any;
+            version: number;
             createdAt: number;
             updatedAt: number;
             autoDisabled?: boolean;
@@ -1118,7 +1118,6 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           integrationId: string;
           namespace: string;
           priority: number;
-          version: number;
           triggerType: string;
           triggerConfig: any;
           triggerPattern?: any;
@@ -1143,6 +1142,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             onError?: "stop" | "continue";
           }>;
           metadata?: any;
+          version: number;
           createdAt: number;
           updatedAt: number;
           autoDisabled?: boolean;
@@ -1526,7 +1526,6 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           integrationId: string;
           namespace: string;
           priority: number;
-          version: number;
           triggerType: string;
           triggerConfig: any;
           triggerPattern?: any;
@@ -1551,6 +1550,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             onError?: "stop" | "continue";
           }>;
           metadata?: any;
+          version: number;
           createdAt: number;
           updatedAt: number;
           autoDisabled?: boolean;
