@@ -341,7 +341,8 @@ export type ExecuteResult = Infer<typeof vExecuteResult>;
 
 /**
  * The `logLevel` option: the least severe level written to the console (one
- * JSON object per line) and stored in execution logs. Default "INFO".
+ * JSON object per line) and stored in execution logs. Default "INFO". The
+ * one list of log levels, least severe first.
  */
 export const vRulesLogLevel = v.union(
   v.literal("DEBUG"),
@@ -350,6 +351,9 @@ export const vRulesLogLevel = v.union(
   v.literal("ERROR"),
 );
 export type RulesLogLevel = Infer<typeof vRulesLogLevel>;
+
+/** The log levels, least severe first. */
+export const LOG_LEVELS: readonly RulesLogLevel[] = vRulesLogLevel.members.map((member) => member.value);
 
 /**
  * The largest event stored (and sent by the client's `execute`): bigger
@@ -438,14 +442,16 @@ export const vExecution = v.object({
 });
 export type Execution = Infer<typeof vExecution>;
 
+/**
+ * The level of a stored execution log line: a `logLevel` in lower case, as
+ * the table has always stored it. "debug" lines are stored only when the
+ * client's `logLevel` is "DEBUG".
+ */
+export type LogLevel = Lowercase<RulesLogLevel>;
+const storedLogLevels = LOG_LEVELS.map((level) => v.literal(level.toLowerCase() as LogLevel));
 export const vLogLevel = v.union(
-  /** Stored only when the client's `logLevel` is "DEBUG". */
-  v.literal("debug"),
-  v.literal("info"),
-  v.literal("warn"),
-  v.literal("error"),
+  ...(storedLogLevels as [(typeof storedLogLevels)[number], ...typeof storedLogLevels]),
 );
-export type LogLevel = Infer<typeof vLogLevel>;
 
 export const vLogComponent = v.union(
   v.literal("trigger"),

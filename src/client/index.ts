@@ -13,6 +13,7 @@ import { ConvexError, v } from "convex/values";
 import type { ComponentApi } from "../component/_generated/component.js";
 import {
   EVENT_MAX_BYTES,
+  LOG_LEVELS,
   vImportResult,
   vRule,
   vRuleExport,
@@ -237,8 +238,6 @@ export type RulesOptions<Is extends Integrations> = {
    */
   logLevel?: RulesLogLevel;
 };
-
-const LOG_LEVELS: readonly RulesLogLevel[] = ["DEBUG", "INFO", "WARN", "ERROR"];
 
 /** The largest event `execute` sends; bigger events are truncated with a marker. */
 export const MAX_EVENT_BYTES = EVENT_MAX_BYTES;
