@@ -6,6 +6,7 @@
  * type is overridden by spreading `.fields` into `v.object`, because
  * `.extend` intersects the old and new types of a field it redefines.
  */
+import { paginationOptsValidator } from "convex/server";
 import { v, type Infer } from "convex/values";
 import { vAutoDisableMarks, vMonitoring } from "./monitoring.js";
 import type { ErrorCode } from "./core/errorCodes.js";
@@ -196,6 +197,13 @@ export const vUpdateRuleArgs = v.object({
   ...vRulePatch.fields,
 });
 
+/** The arguments of a paged list within one integration and namespace ("" when omitted). */
+export const vScopePageArgs = v.object({
+  integrationId: v.string(),
+  namespace: v.optional(v.string()),
+  paginationOpts: paginationOptsValidator,
+});
+
 export const vImportError = v.object({
   index: v.number(),
   id: v.optional(v.string()),
@@ -236,12 +244,14 @@ export const vRetryBehavior = v.object({
 });
 export type RetryBehavior = Infer<typeof vRetryBehavior>;
 
+/** A handler's retry policy. Absent: the engine's default; null: never retried. */
+const vRetryOption = v.optional(v.union(vRetryBehavior, v.null()));
+
 /** A host function the component calls back, as a function handle. */
 export const vActionHandler = v.object({
   handle: v.string(),
   kind: v.union(v.literal("mutation"), v.literal("action")),
-  /** Absent: the engine's default; null: never retried. */
-  retry: v.optional(v.union(vRetryBehavior, v.null())),
+  retry: vRetryOption,
 });
 export type ActionHandler = Infer<typeof vActionHandler>;
 
@@ -284,8 +294,7 @@ export const vBuiltinActionHandler = v.object({
   kind: v.literal("builtin"),
   name: v.literal(HTTP_REQUEST_ACTION),
   http: vHttpPolicy,
-  /** Absent: the engine's default; null: never retried. */
-  retry: v.optional(v.union(vRetryBehavior, v.null())),
+  retry: vRetryOption,
 });
 export type BuiltinActionHandler = Infer<typeof vBuiltinActionHandler>;
 
@@ -298,7 +307,7 @@ export const vHandlers = v.object({
   actions: v.record(v.string(), vActionHandler),
   conditions: v.record(v.string(), v.object({ handle: v.string() })),
   /** The client's `http` option: enables the built-in `http.request` action. */
-  http: v.optional(vHttpPolicy.extend({ retry: v.optional(v.union(vRetryBehavior, v.null())) })),
+  http: v.optional(vHttpPolicy.extend({ retry: vRetryOption })),
 });
 export type Handlers = Infer<typeof vHandlers>;
 

@@ -1,7 +1,6 @@
 import {
   mutationGeneric,
   queryGeneric,
-  paginationOptsValidator,
   paginationResultValidator,
   type GenericActionCtx,
   type GenericDataModel,
@@ -18,6 +17,7 @@ import {
   vRule,
   vRuleExport,
   vRuleInput,
+  vScopePageArgs,
   vUpdateRuleArgs,
   type ExecuteResult,
   type Execution,
@@ -872,11 +872,7 @@ export class Rules<Is extends Integrations> {
         },
       }),
       exportRules: queryGeneric({
-        args: {
-          integrationId: v.string(),
-          namespace: v.optional(v.string()),
-          paginationOpts: paginationOptsValidator,
-        },
+        args: vScopePageArgs.fields,
         returns: paginationResultValidator(vRuleExport),
         handler: async (ctx, args) => {
           await opts.auth(ctx as GenericQueryCtx<DataModel>, {
@@ -894,11 +890,7 @@ export class Rules<Is extends Integrations> {
           await ruleOperation(ctx as GenericQueryCtx<DataModel>, "getRule", args.ruleId),
       }),
       listRules: queryGeneric({
-        args: {
-          integrationId: v.string(),
-          namespace: v.optional(v.string()),
-          paginationOpts: paginationOptsValidator,
-        },
+        args: vScopePageArgs.fields,
         returns: paginationResultValidator(vRule),
         handler: async (ctx, args) => {
           await opts.auth(ctx as GenericQueryCtx<DataModel>, {

@@ -3,7 +3,7 @@
  * import and export. Every function identifies a rule by its public key,
  * `ruleId` (the `id` field of the `rules` table).
  */
-import { paginationOptsValidator, paginationResultValidator } from "convex/server";
+import { paginationResultValidator } from "convex/server";
 import { compareValues, v, type Value } from "convex/values";
 import { paginator } from "convex-helpers/server/pagination";
 import { internal } from "./_generated/api.js";
@@ -22,6 +22,7 @@ import {
   vRule,
   vRuleExport,
   vRuleInput,
+  vScopePageArgs,
   vUpdateRuleArgs,
   type ImportError,
   type RuleInput,
@@ -198,11 +199,7 @@ export const getRulesByIntegration = query({
 
 /** One page of the rules of an integration and namespace, oldest first. */
 export const listRules = query({
-  args: {
-    integrationId: v.string(),
-    namespace: v.optional(v.string()),
-    paginationOpts: paginationOptsValidator,
-  },
+  args: vScopePageArgs.fields,
   returns: paginationResultValidator(vRule),
   handler: async (ctx, args) => {
     const result = await pageOfScope(ctx, args);
@@ -277,11 +274,7 @@ export const importRules = mutation({
  * the shape `importRules` accepts.
  */
 export const exportRules = query({
-  args: {
-    integrationId: v.string(),
-    namespace: v.optional(v.string()),
-    paginationOpts: paginationOptsValidator,
-  },
+  args: vScopePageArgs.fields,
   returns: paginationResultValidator(vRuleExport),
   handler: async (ctx, args) => {
     const result = await pageOfScope(ctx, args);

@@ -261,14 +261,6 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         {
           integrationId: string;
           namespace?: string;
-          status?:
-            | "running"
-            | "succeeded"
-            | "failed"
-            | "skipped"
-            | "loop_blocked"
-            | "duplicate"
-            | "rate_limited";
           paginationOpts: {
             numItems: number;
             cursor: string | null;
@@ -277,6 +269,14 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             maximumRowsRead?: number;
             maximumBytesRead?: number;
           };
+          status?:
+            | "running"
+            | "succeeded"
+            | "failed"
+            | "skipped"
+            | "loop_blocked"
+            | "duplicate"
+            | "rate_limited";
         },
         {
           page: Array<{
