@@ -107,8 +107,14 @@ export const vRuleHealth = v.object({
   enabled: v.boolean(),
   triggerType: v.string(),
   problems: v.array(vHealthProblem),
-  ...vRuleCounts.pick("failed", "consecutiveFailures", "lastRunAt", "lastSuccessAt", "lastFailureAt", "lastError")
-    .fields,
+  ...vRuleCounts.pick(
+    "failed",
+    "consecutiveFailures",
+    "lastRunAt",
+    "lastSuccessAt",
+    "lastFailureAt",
+    "lastError",
+  ).fields,
   ...vAutoDisableMarks.fields,
   /** When an event of the rule's trigger type last arrived (to the minute). */
   lastEventAt: v.optional(v.number()),
