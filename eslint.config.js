@@ -34,4 +34,26 @@ export default tseslint.config(
     plugins: { "@convex-dev": convexPlugin },
     rules: convexPlugin.configs.recommended[0].rules,
   },
+  {
+    // Core is pure and Convex-free: it imports nothing from `convex`, and
+    // from the shared validators (which do) only types. Its tests may
+    // import Convex to compare against it.
+    files: ["src/core/**/*.ts"],
+    ignores: ["src/core/**/*.test.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { group: ["convex", "convex/*"], message: "src/core must not depend on Convex." },
+            {
+              group: ["../*", "!../core/*"],
+              allowTypeImports: true,
+              message: "src/core may import only types from outside src/core.",
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -32,8 +32,17 @@ export const vMonitoring = v.object({
 });
 export type Monitoring = Infer<typeof vMonitoring>;
 
-/** One rule's stats, as `getRuleStats` returns them. */
-export const vRuleStats = v.object({
+/** Set when a rule was disabled automatically (health.ts); cleared when it is enabled again. */
+export const vAutoDisableMarks = v.object({
+  /** True when the rule was disabled automatically (consecutive failures, a fatal error). */
+  autoDisabled: v.optional(v.boolean()),
+  /** Why it was disabled automatically, and when; cleared when it is enabled again. */
+  disabledReason: v.optional(v.string()),
+  disabledAt: v.optional(v.number()),
+});
+
+/** A rule's execution counts: what the `ruleStats` table stores and `getRuleStats` returns. */
+const vRuleCounts = v.object({
   ruleId: v.string(),
   /** Finished executions: succeeded + failed + skipped + loopBlocked + other. */
   runs: v.number(),
@@ -53,6 +62,11 @@ export const vRuleStats = v.object({
   lastFailureAt: v.optional(v.number()),
   /** The error of the newest failure (at most 1,000 characters). */
   lastError: v.optional(v.string()),
+});
+
+/** One rule's stats, as `getRuleStats` returns them. */
+export const vRuleStats = v.object({
+  ...vRuleCounts.fields,
   /** Mean of endTime - startTime over succeeded and failed executions. */
   averageDurationMs: v.optional(v.number()),
   /**
@@ -62,6 +76,19 @@ export const vRuleStats = v.object({
   complete: v.boolean(),
 });
 export type RuleStats = Infer<typeof vRuleStats>;
+
+/**
+ * A document of the `ruleStats` table: one rule's counts up to the rollup's
+ * cursor, and the sums the average duration is computed from.
+ */
+export const vRuleStatsDoc = v.object({
+  ...vRuleCounts.fields,
+  /** `_creationTime` of the rule counted: a rule created again with the same id starts over. */
+  ruleCreationTime: v.number(),
+  /** Sum of endTime - startTime over `timedRuns` (succeeded and failed executions). */
+  totalDurationMs: v.number(),
+  timedRuns: v.number(),
+});
 
 export const vHealthProblem = v.union(
   /** Failed within `failedWithinMs`. */
@@ -80,15 +107,15 @@ export const vRuleHealth = v.object({
   enabled: v.boolean(),
   triggerType: v.string(),
   problems: v.array(vHealthProblem),
-  failed: v.number(),
-  consecutiveFailures: v.number(),
-  lastRunAt: v.optional(v.number()),
-  lastSuccessAt: v.optional(v.number()),
-  lastFailureAt: v.optional(v.number()),
-  lastError: v.optional(v.string()),
-  autoDisabled: v.optional(v.boolean()),
-  disabledReason: v.optional(v.string()),
-  disabledAt: v.optional(v.number()),
+  ...vRuleCounts.pick(
+    "failed",
+    "consecutiveFailures",
+    "lastRunAt",
+    "lastSuccessAt",
+    "lastFailureAt",
+    "lastError",
+  ).fields,
+  ...vAutoDisableMarks.fields,
   /** When an event of the rule's trigger type last arrived (to the minute). */
   lastEventAt: v.optional(v.number()),
 });

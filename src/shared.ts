@@ -1,41 +1,25 @@
 /**
  * Validators and types used on both sides of the component boundary: by the
- * component's functions (args/returns) and by the client that calls them.
+ * component's functions (args/returns), by the schema's tables (`vRuleDoc`,
+ * `vExecutionDoc`, ...) and by the client that calls them. Each shape is
+ * written once; the others are derived from it. A field that changes its
+ * type is overridden by spreading `.fields` into `v.object`, because
+ * `.extend` intersects the old and new types of a field it redefines.
  */
-import { paginationResultValidator } from "convex/server";
+import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v, type Infer } from "convex/values";
-import { vMonitoring } from "./monitoring.js";
+import { vAutoDisableMarks, vMonitoring } from "./monitoring.js";
+import type { ErrorCode } from "./core/errorCodes.js";
 
-/** Limits enforced on every rule; documented in the README. */
-export const LIMITS = {
-  nameLength: 200,
-  descriptionLength: 2000,
-  idLength: 128,
-  /** Condition nodes (groups and leaves) in one rule. */
-  conditions: 50,
-  actions: 20,
-  /** Nesting of condition groups (a top-level leaf is at depth 1). */
-  conditionDepth: 10,
-  /** Rules per `importRules` call. */
-  importBatch: 500,
-  /** Upper bound of `limit` in bounded list queries. */
-  listLimit: 1000,
-  /** Length of a `matches` regular expression. */
-  regexLength: 256,
-} as const;
-
-/** Stable error codes carried in `ConvexError.data.code`. */
-export const ERROR_CODES = [
-  "INVALID_RULE",
-  "INVALID_ARGUMENT",
-  "RULE_NOT_FOUND",
-  "DUPLICATE_RULE_ID",
-  "VERSION_CONFLICT",
-  "IMPORT_FAILED",
-  "NOT_REPLAYABLE",
-  "UNAUTHORIZED",
-] as const;
-export type ErrorCode = (typeof ERROR_CODES)[number];
+export { LIMITS } from "./core/limits.js";
+export { ERROR_CODES, type ErrorCode } from "./core/errorCodes.js";
+export {
+  FIELD_CONDITION_TYPE,
+  FIELD_OPERATORS,
+  GROUP_CONDITION_TYPES,
+  type FieldOperator,
+  type GroupConditionType,
+} from "./core/conditionTypes.js";
 
 /** The payload of every `ConvexError` this package throws. */
 export type RulesErrorData = {
@@ -47,65 +31,32 @@ export type RulesErrorData = {
   errors?: ImportError[];
 };
 
-/** Operators of a `field` condition (evaluated by the engine). */
-export const FIELD_OPERATORS = [
-  "eq",
-  "neq",
-  "in",
-  "nin",
-  "contains",
-  "not_contains",
-  "starts_with",
-  "ends_with",
-  "matches",
-  "gt",
-  "gte",
-  "lt",
-  "lte",
-  "between",
-  "exists",
-  "not_exists",
-  "is_empty",
-  "is_not_empty",
-  "changed",
-  "changed_to",
-  "changed_from",
-  "before",
-  "after",
-  "within",
-  "every",
-  "some",
-] as const;
-export type FieldOperator = (typeof FIELD_OPERATORS)[number];
-
-/** Condition types the component understands itself. */
-export const GROUP_CONDITION_TYPES = ["all", "any", "not"] as const;
-export type GroupConditionType = (typeof GROUP_CONDITION_TYPES)[number];
-export const FIELD_CONDITION_TYPE = "field";
-
-/**
- * A condition as callers write it: a group (`all` / `any` / `not`, whose
- * `config.conditions` holds the children), a `field` comparison, or a custom
- * type declared by an integration. `id` is generated when omitted.
- */
-export const vConditionInput = v.object({
-  id: v.optional(v.string()),
-  type: v.string(),
-  config: v.any(),
-});
-export type ConditionInput = {
-  id?: string;
-  type: string;
-  config: any;
-};
-
 /** A condition as stored and returned: every node has its id. */
 export const vCondition = v.object({
   id: v.string(),
   type: v.string(),
   config: v.any(),
 });
-export type Condition = { id: string; type: string; config: any };
+export type Condition = Infer<typeof vCondition>;
+
+/**
+ * A condition as callers write it: a group (`all` / `any` / `not`, whose
+ * `config.conditions` holds the children), a `field` comparison, or a custom
+ * type declared by an integration. `id` is generated when omitted.
+ */
+export const vConditionInput = v.object({ ...vCondition.fields, id: v.optional(v.string()) });
+export type ConditionInput = Infer<typeof vConditionInput>;
+
+/**
+ * A condition node as stored. Condition trees are stored flat, each node
+ * naming its `parent` group: nested storage would spend three levels of
+ * document nesting per group (array, entry, config), so a tree of the allowed
+ * depth (10) would break Convex's 16-level limit. Reads rebuild the tree.
+ */
+export const vStoredCondition = vCondition.extend({
+  /** Id of the enclosing group; absent at the top level. */
+  parent: v.optional(v.string()),
+});
 
 /**
  * What happens to the rest of an execution's actions when this one fails:
@@ -141,14 +92,6 @@ export const vScheduleSpec = v.union(
 );
 export type { ScheduleSpec } from "./core/schedule.js";
 
-export const vActionInput = v.object({
-  id: v.optional(v.string()),
-  type: v.string(),
-  config: v.any(),
-  onError: v.optional(vOnError),
-});
-export type ActionInput = Infer<typeof vActionInput>;
-
 export const vAction = v.object({
   id: v.string(),
   type: v.string(),
@@ -157,90 +100,109 @@ export const vAction = v.object({
 });
 export type Action = Infer<typeof vAction>;
 
+/** An action as callers write it: `id` is generated when omitted. */
+export const vActionInput = v.object({ ...vAction.fields, id: v.optional(v.string()) });
+export type ActionInput = Infer<typeof vActionInput>;
+
 /**
- * The definition of a rule, as `createRule` and `importRules` accept it and
- * `exportRules` returns it.
+ * A rule's definition as stored: what a rule document and each of its
+ * versions hold. Every other shape of a rule is derived from it.
  */
-export const vRuleInput = v.object({
-  /** Stable public key; generated when omitted. */
-  id: v.optional(v.string()),
-  name: v.string(),
-  description: v.optional(v.string()),
-  enabled: v.optional(v.boolean()),
-  integrationId: v.string(),
-  namespace: v.optional(v.string()),
-  priority: v.optional(v.number()),
-  triggerType: v.string(),
-  triggerConfig: v.any(),
-  triggerPattern: v.optional(v.any()),
-  /** Fire on this schedule (a `ScheduleSpec`, checked with a message naming the field). */
-  schedule: v.optional(v.any()),
-  conditions: v.array(vConditionInput),
-  actions: v.array(vActionInput),
-  metadata: v.optional(v.any()),
-});
-export type RuleInput = Infer<typeof vRuleInput>;
-
-/** Fields `updateRule` may change; `null` clears an optional field. */
-export const vRulePatch = {
-  name: v.optional(v.string()),
-  description: v.optional(v.union(v.string(), v.null())),
-  enabled: v.optional(v.boolean()),
-  priority: v.optional(v.number()),
-  triggerType: v.optional(v.string()),
-  triggerConfig: v.optional(v.any()),
-  triggerPattern: v.optional(v.union(v.any(), v.null())),
-  schedule: v.optional(v.union(v.any(), v.null())),
-  conditions: v.optional(v.array(vConditionInput)),
-  actions: v.optional(v.array(vActionInput)),
-  metadata: v.optional(v.union(v.any(), v.null())),
-};
-
-/** A stored rule as every read returns it. */
-export const vRule = v.object({
-  ruleId: v.string(),
+export const vRuleDefinition = v.object({
   name: v.string(),
   description: v.optional(v.string()),
   enabled: v.boolean(),
   integrationId: v.string(),
+  /** Tenant/workspace scope; "" when the host does not use namespaces. */
   namespace: v.string(),
+  /** Rules of one event run in ascending priority, then creation order. */
   priority: v.number(),
-  version: v.number(),
   triggerType: v.string(),
   triggerConfig: v.any(),
+  /** Event pattern the engine matches and routes on (EventBridge-like). */
   triggerPattern: v.optional(v.any()),
+  /** Fire on this schedule, without any event (see the `ruleSchedules` table). */
   schedule: v.optional(vScheduleSpec),
-  conditions: v.array(vCondition),
+  conditions: v.array(vStoredCondition),
   actions: v.array(vAction),
   metadata: v.optional(v.any()),
+});
+export type RuleDefinition = Infer<typeof vRuleDefinition>;
+export type RuleDefinitionField = keyof RuleDefinition;
+
+/** The names of the definition fields, in the validator's order. */
+export const RULE_DEFINITION_FIELDS = Object.keys(vRuleDefinition.fields) as RuleDefinitionField[];
+
+/** A document of the `rules` table. */
+export const vRuleDoc = vRuleDefinition.extend({
+  /** Stable public key (caller-given or generated), unique across the component. */
+  id: v.string(),
+  /** 1 on creation, +1 on every change: optimistic concurrency for editors. */
+  version: v.number(),
   createdAt: v.number(),
   updatedAt: v.number(),
-  /** True when the rule was disabled automatically (consecutive failures, a fatal error). */
-  autoDisabled: v.optional(v.boolean()),
-  /** Why it was disabled automatically, and when; cleared when it is enabled again. */
-  disabledReason: v.optional(v.string()),
-  disabledAt: v.optional(v.number()),
+  ...vAutoDisableMarks.fields,
+});
+
+/** A stored rule as every read returns it: conditions nested again. */
+export const vRule = v.object({
+  ruleId: v.string(),
+  ...vRuleDoc.omit("id").fields,
+  conditions: v.array(vCondition),
 });
 export type Rule = Infer<typeof vRule>;
 
 /** The rule definition `exportRules` returns: `vRuleInput` with every id set. */
 export const vRuleExport = v.object({
   id: v.string(),
-  name: v.string(),
-  description: v.optional(v.string()),
-  enabled: v.boolean(),
-  integrationId: v.string(),
-  namespace: v.string(),
-  priority: v.number(),
-  triggerType: v.string(),
-  triggerConfig: v.any(),
-  triggerPattern: v.optional(v.any()),
-  schedule: v.optional(vScheduleSpec),
+  ...vRuleDefinition.fields,
   conditions: v.array(vConditionInput),
   actions: v.array(vActionInput),
-  metadata: v.optional(v.any()),
 });
 export type RuleExport = Infer<typeof vRuleExport>;
+
+/**
+ * The definition of a rule, as `createRule` and `importRules` accept it and
+ * `exportRules` returns it: the fields with a default may be omitted (`id`
+ * is then generated, `enabled` is true, `namespace` "", `priority` 0).
+ */
+export const vRuleInput = v.object({
+  ...vRuleExport.fields,
+  ...vRuleExport.pick("id", "enabled", "namespace", "priority").partial().fields,
+  /** Fire on this schedule (a `ScheduleSpec`, checked with a message naming the field). */
+  schedule: v.optional(v.any()),
+});
+export type RuleInput = Infer<typeof vRuleInput>;
+
+/** Fields `updateRule` may change; `null` clears an optional field. */
+export const vRulePatch = v.object({
+  ...vRuleInput.omit("id", "integrationId", "namespace").partial().fields,
+  description: v.optional(v.union(v.string(), v.null())),
+  triggerPattern: v.optional(v.union(v.any(), v.null())),
+  schedule: v.optional(v.union(v.any(), v.null())),
+  metadata: v.optional(v.union(v.any(), v.null())),
+});
+
+/** `updateRule`'s arguments: the rule, the patch, and the checks around it. */
+export const vUpdateRuleArgs = v.object({
+  ruleId: v.string(),
+  expectedVersion: v.optional(v.number()),
+  /**
+   * When given, the rule must belong to this integration: the client
+   * checked the patch against that integration's declarations.
+   */
+  integrationId: v.optional(v.string()),
+  /** Who makes the change, kept with the new version (versions.ts). */
+  actor: v.optional(v.string()),
+  ...vRulePatch.fields,
+});
+
+/** The arguments of a paged list within one integration and namespace ("" when omitted). */
+export const vScopePageArgs = v.object({
+  integrationId: v.string(),
+  namespace: v.optional(v.string()),
+  paginationOpts: paginationOptsValidator,
+});
 
 export const vImportError = v.object({
   index: v.number(),
@@ -282,12 +244,14 @@ export const vRetryBehavior = v.object({
 });
 export type RetryBehavior = Infer<typeof vRetryBehavior>;
 
+/** A handler's retry policy. Absent: the engine's default; null: never retried. */
+const vRetryOption = v.optional(v.union(vRetryBehavior, v.null()));
+
 /** A host function the component calls back, as a function handle. */
 export const vActionHandler = v.object({
   handle: v.string(),
   kind: v.union(v.literal("mutation"), v.literal("action")),
-  /** Absent: the engine's default; null: never retried. */
-  retry: v.optional(v.union(vRetryBehavior, v.null())),
+  retry: vRetryOption,
 });
 export type ActionHandler = Infer<typeof vActionHandler>;
 
@@ -330,8 +294,7 @@ export const vBuiltinActionHandler = v.object({
   kind: v.literal("builtin"),
   name: v.literal(HTTP_REQUEST_ACTION),
   http: vHttpPolicy,
-  /** Absent: the engine's default; null: never retried. */
-  retry: v.optional(v.union(vRetryBehavior, v.null())),
+  retry: vRetryOption,
 });
 export type BuiltinActionHandler = Infer<typeof vBuiltinActionHandler>;
 
@@ -344,13 +307,7 @@ export const vHandlers = v.object({
   actions: v.record(v.string(), vActionHandler),
   conditions: v.record(v.string(), v.object({ handle: v.string() })),
   /** The client's `http` option: enables the built-in `http.request` action. */
-  http: v.optional(
-    v.object({
-      allowedHosts: v.array(v.string()),
-      allowHttp: v.optional(v.boolean()),
-      retry: v.optional(v.union(vRetryBehavior, v.null())),
-    }),
-  ),
+  http: v.optional(vHttpPolicy.extend({ retry: vRetryOption })),
 });
 export type Handlers = Infer<typeof vHandlers>;
 
@@ -393,7 +350,8 @@ export type ExecuteResult = Infer<typeof vExecuteResult>;
 
 /**
  * The `logLevel` option: the least severe level written to the console (one
- * JSON object per line) and stored in execution logs. Default "INFO".
+ * JSON object per line) and stored in execution logs. Default "INFO". The
+ * one list of log levels, least severe first.
  */
 export const vRulesLogLevel = v.union(
   v.literal("DEBUG"),
@@ -402,6 +360,9 @@ export const vRulesLogLevel = v.union(
   v.literal("ERROR"),
 );
 export type RulesLogLevel = Infer<typeof vRulesLogLevel>;
+
+/** The log levels, least severe first. */
+export const LOG_LEVELS: readonly RulesLogLevel[] = vRulesLogLevel.members.map((member) => member.value);
 
 /**
  * The largest event stored (and sent by the client's `execute`): bigger
@@ -425,15 +386,17 @@ export const vDispatchOptions = v.object({
 });
 export type DispatchOptions = Infer<typeof vDispatchOptions>;
 
-/** An execution as the queries return it. */
-export const vExecution = v.object({
-  executionId: v.string(),
+/** A document of the `ruleExecutions` table: one rule's run for one event (or scheduled fire). */
+export const vExecutionDoc = v.object({
+  /** The rule's public key (`rules.id`). */
   ruleId: v.string(),
   ruleName: v.string(),
+  /** The rule's version when it ran: its config may have changed since. */
   ruleVersion: v.number(),
   integrationId: v.string(),
   namespace: v.string(),
   triggerType: v.string(),
+  /** The delivery id of the event, for idempotency and support. */
   eventId: v.optional(v.string()),
   /** For a scheduled fire: the slot (ms since the epoch) it fired for. */
   slot: v.optional(v.number()),
@@ -442,41 +405,62 @@ export const vExecution = v.object({
   successful: v.boolean(),
   status: vExecutionStatus,
   startTime: v.number(),
+  /** Absent while the execution is running. */
   endTime: v.optional(v.number()),
-  triggerData: v.any(),
+  /**
+   * The event (`ruleEvents`) this execution ran for; its data is read from
+   * there. Absent for scheduled fires and executions stored before events
+   * were shared, which keep `triggerData` inline.
+   */
+  eventRef: v.optional(v.id("ruleEvents")),
+  /** Inline event data, sanitized to Convex's value rules when it broke them. */
+  triggerData: v.optional(v.any()),
+  /** True when `triggerData` had to be sanitized or truncated to be stored. */
   triggerDataSanitized: v.optional(v.boolean()),
+  /** Per condition: its result and the value it saw ("why did my rule run?"). */
   explanation: v.optional(v.any()),
-  actions: v.array(
-    v.object({
-      id: v.string(),
-      type: v.string(),
-      onError: vOnError,
-      status: vActionStatus,
-      attempts: v.number(),
-      config: v.optional(v.any()),
-      startedAt: v.optional(v.number()),
-      endedAt: v.optional(v.number()),
-      result: v.optional(v.any()),
-      error: v.optional(v.string()),
-    }),
-  ),
+  /** The rule's actions and how each ran; handlers are kept for retries and replays. */
+  actions: v.array(vActionRun),
+  /** Loop protection: the execution whose action caused this event. */
   causedBy: v.optional(v.string()),
+  /** Rule ids of the executions up the causing chain, oldest first. */
   chain: v.array(v.string()),
   resultData: v.optional(v.any()),
   error: v.optional(v.string()),
-  /** The `logLevel` the execution was dispatched with; absent means "INFO". */
+  /** The client's `logLevel` at dispatch (absent means "INFO"): what later steps log and store. */
   logLevel: v.optional(vRulesLogLevel),
+  /**
+   * The commit timestamp of the transaction that finished the execution
+   * (`ctx.db.vars.commitTs`): the stats rollup walks executions in commit
+   * order (stats.ts). Absent while running, and when stats are off.
+   */
+  finishedTs: v.optional(v.commitTs()),
+  /** Stats and auto-disable settings of the dispatch, when not the defaults. */
+  monitoring: v.optional(vMonitoring),
+});
+
+/**
+ * An execution as the queries return it: the event's data inline, and each
+ * action without what only the engine needs (its template and handler).
+ */
+export const vExecution = v.object({
+  executionId: v.string(),
+  ...vExecutionDoc.omit("eventRef", "finishedTs", "monitoring").fields,
+  triggerData: v.any(),
+  actions: v.array(vActionRun.omit("template", "handler")),
 });
 export type Execution = Infer<typeof vExecution>;
 
+/**
+ * The level of a stored execution log line: a `logLevel` in lower case, as
+ * the table has always stored it. "debug" lines are stored only when the
+ * client's `logLevel` is "DEBUG".
+ */
+export type LogLevel = Lowercase<RulesLogLevel>;
+const storedLogLevels = LOG_LEVELS.map((level) => v.literal(level.toLowerCase() as LogLevel));
 export const vLogLevel = v.union(
-  /** Stored only when the client's `logLevel` is "DEBUG". */
-  v.literal("debug"),
-  v.literal("info"),
-  v.literal("warn"),
-  v.literal("error"),
+  ...(storedLogLevels as [(typeof storedLogLevels)[number], ...typeof storedLogLevels]),
 );
-export type LogLevel = Infer<typeof vLogLevel>;
 
 export const vLogComponent = v.union(
   v.literal("trigger"),
@@ -556,8 +540,8 @@ export const vRuleChangeOperation = v.union(
 );
 export type RuleChangeOperation = Infer<typeof vRuleChangeOperation>;
 
-/** One version of a rule: its full definition then, and what changed. */
-export const vRuleVersion = v.object({
+/** What a version records about the change that made it. */
+const vVersionChange = v.object({
   ruleId: v.string(),
   version: v.number(),
   /** When this version was written (the rule's `updatedAt` at that version). */
@@ -569,10 +553,30 @@ export const vRuleVersion = v.object({
   changes: v.array(v.string()),
   /** For a rollback: the version whose definition it restored. */
   rollbackOf: v.optional(v.number()),
+});
+
+/** One version of a rule: its full definition then, and what changed. */
+export const vRuleVersion = v.object({
+  ...vVersionChange.fields,
   /** The definition at this version, in the shape `importRules` accepts. */
   rule: vRuleExport,
 });
 export type RuleVersion = Infer<typeof vRuleVersion>;
+
+/**
+ * A document of the `ruleVersions` table: the change, and the definition
+ * fields as the `rules` table stores them (at the top level, so a version
+ * nests no deeper than its rule).
+ */
+export const vRuleVersionDoc = v.object({
+  ...vVersionChange.fields,
+  /**
+   * The rule document it belongs to: a rule deleted and created again
+   * with the same id starts a history of its own.
+   */
+  ruleDocId: v.id("rules"),
+  ...vRuleDefinition.fields,
+});
 
 /** What happens to an action run over quota. */
 export const vWhenExceeded = v.union(

@@ -1,7 +1,6 @@
 import {
   mutationGeneric,
   queryGeneric,
-  paginationOptsValidator,
   paginationResultValidator,
   type GenericActionCtx,
   type GenericDataModel,
@@ -13,10 +12,13 @@ import { ConvexError, v } from "convex/values";
 import type { ComponentApi } from "../component/_generated/component.js";
 import {
   EVENT_MAX_BYTES,
+  LOG_LEVELS,
   vImportResult,
   vRule,
   vRuleExport,
   vRuleInput,
+  vScopePageArgs,
+  vUpdateRuleArgs,
   type ExecuteResult,
   type Execution,
   type ExecutionLog,
@@ -52,9 +54,9 @@ import type { RuleHealthReport, RuleStats } from "../monitoring.js";
 import { checkAutoDisable, monitoringFor, type AutoDisableOptions } from "./monitoring.js";
 
 export { NonRetryableError } from "@convex-dev/workpool";
-export { RetryAfterError, parseRetryAfter } from "../core/retryAfter.js";
+export { parseRetryAfter } from "../core/retryAfter.js";
+export { FatalActionError, RetryAfterError } from "../actionErrors.js";
 // Stats, auto-disable and health.
-export { FatalActionError } from "../core/fatalError.js";
 export {
   AUTO_DISABLE_DEFAULTS,
   vRuleHealth,
@@ -142,9 +144,9 @@ export {
 import type { Quota, QuotaStatus, RuleVersion, RulesLogLevel, WhenExceeded } from "../shared.js";
 export { vRulesLogLevel, type RulesLogLevel } from "../shared.js";
 // Retention and its cleanup.
-import type { CleanupRun, EffectiveRetention, RetentionRow } from "../core/retention.js";
+import type { CleanupRun, EffectiveRetention, RetentionRow } from "../retentionValidators.js";
+export { RETENTION_DEFAULTS } from "../core/retention.js";
 export {
-  RETENTION_DEFAULTS,
   vCleanupRun,
   vEffectiveRetention,
   vRetentionRow,
@@ -153,7 +155,7 @@ export {
   type RetentionRow,
   type RetentionSource,
   type RetentionValues,
-} from "../core/retention.js";
+} from "../retentionValidators.js";
 export {
   vQuota,
   vQuotaStatus,
@@ -237,8 +239,6 @@ export type RulesOptions<Is extends Integrations> = {
    */
   logLevel?: RulesLogLevel;
 };
-
-const LOG_LEVELS: readonly RulesLogLevel[] = ["DEBUG", "INFO", "WARN", "ERROR"];
 
 /** The largest event `execute` sends; bigger events are truncated with a marker. */
 export const MAX_EVENT_BYTES = EVENT_MAX_BYTES;
@@ -873,11 +873,7 @@ export class Rules<Is extends Integrations> {
         },
       }),
       exportRules: queryGeneric({
-        args: {
-          integrationId: v.string(),
-          namespace: v.optional(v.string()),
-          paginationOpts: paginationOptsValidator,
-        },
+        args: vScopePageArgs.fields,
         returns: paginationResultValidator(vRuleExport),
         handler: async (ctx, args) => {
           await opts.auth(ctx as GenericQueryCtx<DataModel>, {
@@ -895,11 +891,7 @@ export class Rules<Is extends Integrations> {
           await ruleOperation(ctx as GenericQueryCtx<DataModel>, "getRule", args.ruleId),
       }),
       listRules: queryGeneric({
-        args: {
-          integrationId: v.string(),
-          namespace: v.optional(v.string()),
-          paginationOpts: paginationOptsValidator,
-        },
+        args: vScopePageArgs.fields,
         returns: paginationResultValidator(vRule),
         handler: async (ctx, args) => {
           await opts.auth(ctx as GenericQueryCtx<DataModel>, {
@@ -911,22 +903,8 @@ export class Rules<Is extends Integrations> {
         },
       }),
       updateRule: mutationGeneric({
-        args: {
-          ruleId: v.string(),
-          expectedVersion: v.optional(v.number()),
-          integrationId: v.optional(v.string()),
-          name: v.optional(v.string()),
-          description: v.optional(v.union(v.string(), v.null())),
-          enabled: v.optional(v.boolean()),
-          priority: v.optional(v.number()),
-          triggerType: v.optional(v.string()),
-          triggerConfig: v.optional(v.any()),
-          triggerPattern: v.optional(v.any()),
-          schedule: v.optional(v.any()),
-          conditions: v.optional(v.array(v.any())),
-          actions: v.optional(v.array(v.any())),
-          metadata: v.optional(v.any()),
-        },
+        // The component's own arguments; the actor is the host's to record.
+        args: vUpdateRuleArgs.omit("actor").fields,
         returns: vRule,
         handler: async (ctx, args) => {
           const ctxAsQuery = ctx as unknown as GenericQueryCtx<DataModel>;

@@ -38,13 +38,15 @@ import {
   ageCutoff,
   DAY_MS,
   PROCESSED_EVENTS_RETENTION_DAYS,
+} from "../core/retention.js";
+import {
   RETAINED_STATUSES,
   vCleanupCursor,
   vCleanupRun,
   type CleanupCursor,
   type CleanupRun,
   type RuleProgress,
-} from "../core/retention.js";
+} from "../retentionValidators.js";
 import { vRulesLogLevel, type ExecutionStatus, type RulesLogLevel } from "../shared.js";
 import { RetentionReader } from "./retention.js";
 import { CONVEX_LIMITS, METRICS, type Figures } from "./transactionLimits.js";

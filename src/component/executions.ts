@@ -1,11 +1,11 @@
 /** Reading executions: one, a rule's latest, or a namespace's by page. */
-import { paginationOptsValidator, paginationResultValidator } from "convex/server";
+import { paginationResultValidator } from "convex/server";
 import { v } from "convex/values";
 import { paginator } from "convex-helpers/server/pagination";
 import type { Doc, Id } from "./_generated/dataModel.js";
 import { query, type QueryCtx } from "./_generated/server.js";
 import schema from "./schema.js";
-import { vExecution, vExecutionStatus, type Execution } from "../shared.js";
+import { vExecution, vExecutionStatus, vScopePageArgs, type Execution } from "../shared.js";
 import { checkLimit, fail } from "./errors.js";
 
 const DEFAULT_EXECUTIONS_LIMIT = 50;
@@ -90,12 +90,7 @@ export const getExecution = query({
 
 /** One page of the executions of an integration and namespace, newest first. */
 export const listExecutions = query({
-  args: {
-    integrationId: v.string(),
-    namespace: v.optional(v.string()),
-    status: v.optional(vExecutionStatus),
-    paginationOpts: paginationOptsValidator,
-  },
+  args: { ...vScopePageArgs.fields, status: v.optional(vExecutionStatus) },
   returns: paginationResultValidator(vExecution),
   handler: async (ctx, args) => {
     const namespace = args.namespace ?? "";

@@ -15,7 +15,8 @@ import {
   httpRequestConfigProblem,
   type HttpMethod,
 } from "../core/httpPolicy.js";
-import { parseRetryAfter, RetryAfterError } from "../core/retryAfter.js";
+import { parseRetryAfter } from "../core/retryAfter.js";
+import { RetryAfterError } from "../actionErrors.js";
 import { sanitizeForStorage } from "../core/sanitize.js";
 import { runAttempt } from "./actions.js";
 

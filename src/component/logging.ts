@@ -23,31 +23,21 @@
  */
 import { v } from "convex/values";
 import { mutation, query, type QueryCtx } from "./_generated/server.js";
-import { vRulesLogLevel, type LogLevel, type RulesLogLevel } from "../shared.js";
+import { LOG_LEVELS, vRulesLogLevel, type LogLevel, type RulesLogLevel } from "../shared.js";
 
 /** The console threshold when the client sets no `logLevel`. */
 export const DEFAULT_LOG_LEVEL: RulesLogLevel = "WARN";
 /** The threshold of stored execution logs when the client sets no `logLevel`. */
 export const DEFAULT_STORED_LOG_LEVEL: RulesLogLevel = "INFO";
 
-const RANK: Record<RulesLogLevel, number> = { DEBUG: 10, INFO: 20, WARN: 30, ERROR: 40 };
-
-/** The stored log level (`ruleExecutionLogs.level`) of each console level, and back. */
-const STORED: Record<LogLevel, RulesLogLevel> = {
-  debug: "DEBUG",
-  info: "INFO",
-  warn: "WARN",
-  error: "ERROR",
-};
-
 /** Whether a console message of `level` passes `threshold` (absent: "WARN"). */
 export function shouldLog(level: RulesLogLevel, threshold: RulesLogLevel | undefined): boolean {
-  return RANK[level] >= RANK[threshold ?? DEFAULT_LOG_LEVEL];
+  return LOG_LEVELS.indexOf(level) >= LOG_LEVELS.indexOf(threshold ?? DEFAULT_LOG_LEVEL);
 }
 
 /** Whether an execution log line of `level` is stored under `threshold` (absent: "INFO"). */
 export function shouldStore(level: LogLevel, threshold: RulesLogLevel | undefined): boolean {
-  return RANK[STORED[level]] >= RANK[threshold ?? DEFAULT_STORED_LOG_LEVEL];
+  return LOG_LEVELS.indexOf(level.toUpperCase() as RulesLogLevel) >= LOG_LEVELS.indexOf(threshold ?? DEFAULT_STORED_LOG_LEVEL);
 }
 
 /** The ids and figures of a log line. Values must be JSON (bigints become strings). */

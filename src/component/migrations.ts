@@ -12,7 +12,7 @@
  * disabled, with the reason in `metadata.migration.unmappedReason`;
  * `listMigratedRules` lists them.
  */
-import { compareValues, v, type Value } from "convex/values";
+import { v } from "convex/values";
 import { paginator } from "convex-helpers/server/pagination";
 import schema from "./schema.js";
 import type { Doc } from "./_generated/dataModel.js";
@@ -31,7 +31,8 @@ import { LEGACY_RULE_ID_PREFIX, legacyIdProblem, legacyRuleId } from "../core/le
 import { fail } from "./errors.js";
 import { log } from "./logging.js";
 import { toRule } from "./ruleDocs.js";
-import { DEFINITION_FIELDS, findRuleDoc, insertRule, planImport, writeDefinition, type PlannedImport } from "./rules.js";
+import { findRuleDoc, insertRule, planImport, writeDefinition, type PlannedImport } from "./rules.js";
+import { changedFields } from "./versionDocs.js";
 
 /** Most migrated rules one `listMigratedRules` page holds. */
 export const MIGRATED_RULES_PAGE_MAX = 100;
@@ -141,15 +142,7 @@ async function planEntry(
 
 /** The definition fields the plan would change in the existing rule. */
 function changedFieldsOf(plan: PlannedImport): string[] {
-  const existing = plan.existing;
-  if (!existing) return [];
-  return DEFINITION_FIELDS.filter(
-    (field) =>
-      compareValues(
-        existing[field as keyof typeof existing] as Value | undefined,
-        plan.definition[field as keyof typeof plan.definition] as Value | undefined,
-      ) !== 0,
-  );
+  return plan.existing ? changedFields(plan.existing, plan.definition) : [];
 }
 
 function migratedRuleOf(doc: Doc<"rules">) {

@@ -5,31 +5,14 @@
  */
 import { defineTable } from "convex/server";
 import { v } from "convex/values";
+import { vRuleStatsDoc } from "../monitoring.js";
 
 export const monitoringTables = {
   /**
    * One rule's stats up to the rollup's cursor (stats.ts): written only by
    * the rollup loop, one document per rule, never by an execution.
    */
-  ruleStats: defineTable({
-    ruleId: v.string(),
-    /** `_creationTime` of the rule counted: a rule created again with the same id starts over. */
-    ruleCreationTime: v.number(),
-    runs: v.number(),
-    succeeded: v.number(),
-    failed: v.number(),
-    skipped: v.number(),
-    loopBlocked: v.number(),
-    other: v.number(),
-    consecutiveFailures: v.number(),
-    lastRunAt: v.optional(v.number()),
-    lastSuccessAt: v.optional(v.number()),
-    lastFailureAt: v.optional(v.number()),
-    lastError: v.optional(v.string()),
-    /** Sum of endTime - startTime over `timedRuns` (succeeded and failed executions). */
-    totalDurationMs: v.number(),
-    timedRuns: v.number(),
-  }).index("by_rule", ["ruleId"]),
+  ruleStats: defineTable(vRuleStatsDoc).index("by_rule", ["ruleId"]),
 
   /**
    * The rollup loop's state (one row, written every run of the loop, read

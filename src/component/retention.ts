@@ -11,11 +11,13 @@ import {
   RETENTION_FIELDS,
   resolveRetention,
   retentionValueProblem,
+} from "../core/retention.js";
+import {
   vEffectiveRetention,
   vRetentionRow,
   type EffectiveRetention,
   type RetentionValues,
-} from "../core/retention.js";
+} from "../retentionValidators.js";
 import { idFormatProblem } from "../core/conditions.js";
 import { fail } from "./errors.js";
 

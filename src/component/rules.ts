@@ -3,7 +3,7 @@
  * import and export. Every function identifies a rule by its public key,
  * `ruleId` (the `id` field of the `rules` table).
  */
-import { paginationOptsValidator, paginationResultValidator } from "convex/server";
+import { paginationResultValidator } from "convex/server";
 import { compareValues, v, type Value } from "convex/values";
 import { paginator } from "convex-helpers/server/pagination";
 import { internal } from "./_generated/api.js";
@@ -17,11 +17,13 @@ import {
 import schema from "./schema.js";
 import {
   LIMITS,
+  RULE_DEFINITION_FIELDS,
   vImportResult,
   vRule,
   vRuleExport,
   vRuleInput,
-  vRulePatch,
+  vScopePageArgs,
+  vUpdateRuleArgs,
   type ImportError,
   type RuleInput,
 } from "../shared.js";
@@ -71,18 +73,7 @@ export const createRule = mutation({
  * `null` clears an optional field. Returns the rule as stored.
  */
 export const updateRule = mutation({
-  args: {
-    ruleId: v.string(),
-    expectedVersion: v.optional(v.number()),
-    /**
-     * When given, the rule must belong to this integration: the client
-     * checked the patch against that integration's declarations.
-     */
-    integrationId: v.optional(v.string()),
-    /** Who makes the change, kept with the new version (versions.ts). */
-    actor: v.optional(v.string()),
-    ...vRulePatch,
-  },
+  args: vUpdateRuleArgs.fields,
   returns: vRule,
   handler: async (ctx, args) => {
     const { ruleId, expectedVersion, integrationId, actor, ...patch } = args;
@@ -208,11 +199,7 @@ export const getRulesByIntegration = query({
 
 /** One page of the rules of an integration and namespace, oldest first. */
 export const listRules = query({
-  args: {
-    integrationId: v.string(),
-    namespace: v.optional(v.string()),
-    paginationOpts: paginationOptsValidator,
-  },
+  args: vScopePageArgs.fields,
   returns: paginationResultValidator(vRule),
   handler: async (ctx, args) => {
     const result = await pageOfScope(ctx, args);
@@ -287,11 +274,7 @@ export const importRules = mutation({
  * the shape `importRules` accepts.
  */
 export const exportRules = query({
-  args: {
-    integrationId: v.string(),
-    namespace: v.optional(v.string()),
-    paginationOpts: paginationOptsValidator,
-  },
+  args: vScopePageArgs.fields,
   returns: paginationResultValidator(vRuleExport),
   handler: async (ctx, args) => {
     const result = await pageOfScope(ctx, args);
@@ -412,24 +395,9 @@ async function setEnabled(
   await syncSchedule(ctx, ruleId, { ...doc, ...changes });
 }
 
-export const DEFINITION_FIELDS = [
-  "name",
-  "description",
-  "enabled",
-  "integrationId",
-  "namespace",
-  "priority",
-  "triggerType",
-  "triggerConfig",
-  "triggerPattern",
-  "schedule",
-  "conditions",
-  "actions",
-  "metadata",
-] as const satisfies ReadonlyArray<keyof RuleDefinition>;
-
+/** Whether a stored rule already has exactly this definition. */
 export function sameDefinition(doc: Doc<"rules">, definition: RuleDefinition): boolean {
-  return DEFINITION_FIELDS.every(
+  return RULE_DEFINITION_FIELDS.every(
     (field) =>
       compareValues(doc[field] as Value | undefined, definition[field] as Value | undefined) === 0,
   );

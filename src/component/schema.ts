@@ -1,70 +1,22 @@
 import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
 import {
-  vAction,
-  vActionRun,
+  vExecutionDoc,
+  vExecutionLog,
   vExecutionStatus,
   vHandlers,
-  vLogComponent,
-  vLogLevel,
-  vRuleChangeOperation,
+  vQuota,
+  vRuleDefinition,
+  vRuleDoc,
+  vRuleVersionDoc,
   vRulesLogLevel,
   vScheduleSpec,
-  vWhenExceeded,
 } from "../shared.js";
-import { vCleanupCursor, vCleanupRun } from "../core/retention.js";
-import { vMonitoring } from "../monitoring.js";
+import { vCleanupCursor, vCleanupRun, vRetentionRow } from "../retentionValidators.js";
 import { monitoringTables } from "./monitoringSchema.js";
 
-/**
- * A condition node as stored. Condition trees are stored flat, each node
- * naming its `parent` group: nested storage would spend three levels of
- * document nesting per group (array, entry, config), so a tree of the allowed
- * depth (10) would break Convex's 16-level limit. Reads rebuild the tree.
- */
-export const vStoredCondition = v.object({
-  id: v.string(),
-  type: v.string(),
-  config: v.any(),
-  /** Id of the enclosing group; absent at the top level. */
-  parent: v.optional(v.string()),
-});
-
-/** A rule's definition: what a rule document and each of its versions hold. */
-const ruleDefinitionFields = {
-  name: v.string(),
-  description: v.optional(v.string()),
-  enabled: v.boolean(),
-  integrationId: v.string(),
-  /** Tenant/workspace scope; "" when the host does not use namespaces. */
-  namespace: v.string(),
-  /** Rules of one event run in ascending priority, then creation order. */
-  priority: v.number(),
-  triggerType: v.string(),
-  triggerConfig: v.any(),
-  /** Event pattern the engine matches and routes on (EventBridge-like). */
-  triggerPattern: v.optional(v.any()),
-  /** Fire on this schedule, without any event (see `ruleSchedules`). */
-  schedule: v.optional(vScheduleSpec),
-  conditions: v.array(vStoredCondition),
-  actions: v.array(vAction),
-  metadata: v.optional(v.any()),
-};
-
 export default defineSchema({
-  rules: defineTable({
-    /** Stable public key (caller-given or generated), unique across the component. */
-    id: v.string(),
-    ...ruleDefinitionFields,
-    /** 1 on creation, +1 on every change: optimistic concurrency for editors. */
-    version: v.number(),
-    createdAt: v.number(),
-    updatedAt: v.number(),
-    /** Set when the rule was disabled automatically (health.ts); cleared when enabled again. */
-    autoDisabled: v.optional(v.boolean()),
-    disabledReason: v.optional(v.string()),
-    disabledAt: v.optional(v.number()),
-  })
+  rules: defineTable(vRuleDoc)
     // The seed's index, part of the published contract; never used for
     // dispatch (it scans a whole integration).
     // eslint-disable-next-line @convex-dev/no-duplicate-indexes
@@ -76,57 +28,7 @@ export default defineSchema({
     .index("by_scope", ["integrationId", "namespace"])
     .index("by_scope_enabled", ["integrationId", "namespace", "enabled"]),
 
-  ruleExecutions: defineTable({
-    /** The rule's public key (`rules.id`). */
-    ruleId: v.string(),
-    ruleName: v.string(),
-    /** The rule's version when it ran: its config may have changed since. */
-    ruleVersion: v.number(),
-    integrationId: v.string(),
-    namespace: v.string(),
-    triggerType: v.string(),
-    /** The delivery id of the event, for idempotency and support. */
-    eventId: v.optional(v.string()),
-    /** For a scheduled fire: the slot (ms since the epoch) it fired for. */
-    slot: v.optional(v.number()),
-    triggered: v.boolean(),
-    conditionsMet: v.boolean(),
-    successful: v.boolean(),
-    status: vExecutionStatus,
-    startTime: v.number(),
-    /** Absent while the execution is running. */
-    endTime: v.optional(v.number()),
-    /**
-     * The event (`ruleEvents`) this execution ran for; its data is read from
-     * there. Absent for scheduled fires and executions stored before events
-     * were shared, which keep `triggerData` inline.
-     */
-    eventRef: v.optional(v.id("ruleEvents")),
-    /** Inline event data, sanitized to Convex's value rules when it broke them. */
-    triggerData: v.optional(v.any()),
-    /** True when `triggerData` had to be sanitized or truncated to be stored. */
-    triggerDataSanitized: v.optional(v.boolean()),
-    /** Per condition: its result and the value it saw ("why did my rule run?"). */
-    explanation: v.optional(v.any()),
-    /** The rule's actions and how each ran; handlers are kept for retries and replays. */
-    actions: v.array(vActionRun),
-    /** Loop protection: the execution whose action caused this event. */
-    causedBy: v.optional(v.string()),
-    /** Rule ids of the executions up the causing chain, oldest first. */
-    chain: v.array(v.string()),
-    resultData: v.optional(v.any()),
-    error: v.optional(v.string()),
-    /** The client's `logLevel` at dispatch: what later steps log and store. */
-    logLevel: v.optional(vRulesLogLevel),
-    /**
-     * The commit timestamp of the transaction that finished the execution
-     * (`ctx.db.vars.commitTs`): the stats rollup walks executions in commit
-     * order (stats.ts). Absent while running, and when stats are off.
-     */
-    finishedTs: v.optional(v.commitTs()),
-    /** Stats and auto-disable settings of the dispatch, when not the defaults. */
-    monitoring: v.optional(vMonitoring),
-  })
+  ruleExecutions: defineTable(vExecutionDoc)
     // The seed's index, kept for compatibility; also bounds history cleanup
     // by `_creationTime`.
     // eslint-disable-next-line @convex-dev/no-duplicate-indexes
@@ -175,9 +77,7 @@ export default defineSchema({
    */
   ruleRoutes: defineTable({
     ruleId: v.string(),
-    integrationId: v.string(),
-    namespace: v.string(),
-    triggerType: v.string(),
+    ...vRuleDefinition.pick("integrationId", "namespace", "triggerType").fields,
     routeKey: v.string(),
     /** The field set routed on (`routePathOf`); absent for "*". */
     routePath: v.optional(v.string()),
@@ -185,9 +85,7 @@ export default defineSchema({
     ruleCreatedAt: v.number(),
     name: v.string(),
     version: v.number(),
-    triggerPattern: v.optional(v.any()),
-    conditions: v.array(vStoredCondition),
-    actions: v.array(vAction),
+    ...vRuleDefinition.pick("triggerPattern", "conditions", "actions").fields,
   })
     // Each range is in run order, so dispatch merges them and continues
     // from where a batch stopped.
@@ -232,15 +130,7 @@ export default defineSchema({
     // Retention: the oldest first, to prune them after the dedupe window.
     .index("by_received", ["receivedAt"]),
 
-  ruleExecutionLogs: defineTable({
-    executionId: v.id("ruleExecutions"),
-    timestamp: v.number(),
-    level: vLogLevel,
-    message: v.string(),
-    data: v.optional(v.any()),
-    component: vLogComponent,
-    componentId: v.optional(v.string()),
-  }).index("by_execution", ["executionId"]),
+  ruleExecutionLogs: defineTable({ ...vExecutionLog.fields, executionId: v.id("ruleExecutions") }).index("by_execution", ["executionId"]),
 
   /**
    * The pending slot of each enabled rule with a schedule: exactly one
@@ -279,23 +169,7 @@ export default defineSchema({
    * the `rules` table stores them (at the top level, so a version nests no
    * deeper than its rule), and what the change was.
    */
-  ruleVersions: defineTable({
-    ruleId: v.string(),
-    /**
-     * The rule document it belongs to: a rule deleted and created again
-     * with the same id starts a history of its own.
-     */
-    ruleDocId: v.id("rules"),
-    version: v.number(),
-    changedAt: v.number(),
-    actor: v.optional(v.string()),
-    operation: vRuleChangeOperation,
-    /** The definition fields that differ from the previous version. */
-    changes: v.array(v.string()),
-    rollbackOf: v.optional(v.number()),
-    // The definition at this version (`RuleDefinition`).
-    ...ruleDefinitionFields,
-  }).index("by_rule_doc_version", ["ruleDocId", "version"]),
+  ruleVersions: defineTable(vRuleVersionDoc).index("by_rule_doc_version", ["ruleDocId", "version"]),
 
   /**
    * Limits of action runs per minute / hour / 30 days (quotas.ts), for one
@@ -303,13 +177,9 @@ export default defineSchema({
    * default, which each namespace without its own counts apart.
    */
   quotas: defineTable({
-    integrationId: v.string(),
+    ...vQuota.fields,
+    /** null: the integration's default. */
     namespace: v.union(v.string(), v.null()),
-    perMinute: v.optional(v.number()),
-    perHour: v.optional(v.number()),
-    perMonth: v.optional(v.number()),
-    whenExceeded: vWhenExceeded,
-    updatedAt: v.number(),
   }).index("by_scope", ["integrationId", "namespace"]),
 
   /**
@@ -317,15 +187,7 @@ export default defineSchema({
    * `ruleId` null), one namespace of it (`ruleId` null), or one rule. An
    * absent field inherits from the wider scope, then the defaults.
    */
-  retentionSettings: defineTable({
-    integrationId: v.string(),
-    namespace: v.union(v.string(), v.null()),
-    ruleId: v.union(v.string(), v.null()),
-    days: v.optional(v.number()),
-    failedDays: v.optional(v.number()),
-    maxPerOutcome: v.optional(v.number()),
-    updatedAt: v.number(),
-  }).index("by_scope", ["integrationId", "namespace", "ruleId"]),
+  retentionSettings: defineTable(vRetentionRow).index("by_scope", ["integrationId", "namespace", "ruleId"]),
 
   /** The retention cleanup's state (cleanup.ts): one row. */
   retentionState: defineTable({

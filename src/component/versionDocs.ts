@@ -9,11 +9,15 @@ import { compareValues, type Value } from "convex/values";
 import { internal } from "./_generated/api.js";
 import type { Doc, Id } from "./_generated/dataModel.js";
 import type { MutationCtx, QueryCtx } from "./_generated/server.js";
-import type { RuleChangeOperation, RuleVersion } from "../shared.js";
-import type { RuleDefinition } from "../core/ruleValidation.js";
+import {
+  RULE_DEFINITION_FIELDS,
+  type RuleChangeOperation,
+  type RuleDefinition,
+  type RuleDefinitionField,
+  type RuleVersion,
+} from "../shared.js";
 import { fail } from "./errors.js";
 import { toExport } from "./ruleDocs.js";
-import type { DEFINITION_FIELDS } from "./rules.js";
 
 /** Who and what made a change; every field optional. */
 export type ChangeInfo = {
@@ -24,34 +28,6 @@ export type ChangeInfo = {
 
 export const ACTOR_MAX_LENGTH = 256;
 
-/**
- * The fields of a rule's definition, in `DEFINITION_FIELDS` order (rules.ts;
- * not imported at run time, which would make an import cycle: the type
- * check below fails to compile when the two lists differ).
- */
-const VERSION_FIELDS = [
-  "name",
-  "description",
-  "enabled",
-  "integrationId",
-  "namespace",
-  "priority",
-  "triggerType",
-  "triggerConfig",
-  "triggerPattern",
-  "schedule",
-  "conditions",
-  "actions",
-  "metadata",
-] as const satisfies ReadonlyArray<keyof RuleDefinition>;
-
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-type DefinitionField = (typeof VERSION_FIELDS)[number];
-const sameFields: Same<DefinitionField, (typeof DEFINITION_FIELDS)[number]> &
-  // A version row stores each definition field exactly as the rule does.
-  Same<Pick<Doc<"ruleVersions">, DefinitionField>, Pick<Doc<"rules">, DefinitionField>> = true;
-void sameFields;
-
 /** An `actor` argument: absent, or 1 to 256 characters. */
 export function checkActor(actor: string | undefined): void {
   if (actor !== undefined && (actor.length === 0 || actor.length > ACTOR_MAX_LENGTH)) {
@@ -60,9 +36,9 @@ export function checkActor(actor: string | undefined): void {
 }
 
 /** The definition fields of a rule (or of a version), without absent ones. */
-function definitionOf(doc: Pick<Doc<"rules">, DefinitionField>): RuleDefinition {
+function definitionOf(doc: Pick<Doc<"rules">, RuleDefinitionField>): RuleDefinition {
   const definition: Record<string, unknown> = {};
-  for (const field of VERSION_FIELDS) {
+  for (const field of RULE_DEFINITION_FIELDS) {
     if (doc[field] !== undefined) definition[field] = doc[field];
   }
   return definition as RuleDefinition;
@@ -70,10 +46,10 @@ function definitionOf(doc: Pick<Doc<"rules">, DefinitionField>): RuleDefinition 
 
 /** The definition fields whose values differ between two states of a rule. */
 export function changedFields(
-  before: Pick<Doc<"rules">, DefinitionField>,
-  after: Pick<Doc<"rules">, DefinitionField>,
+  before: Pick<Doc<"rules">, RuleDefinitionField>,
+  after: Pick<Doc<"rules">, RuleDefinitionField>,
 ): string[] {
-  return VERSION_FIELDS.filter(
+  return RULE_DEFINITION_FIELDS.filter(
     (field) =>
       compareValues(before[field] as Value | undefined, after[field] as Value | undefined) !== 0,
   );

@@ -2,14 +2,9 @@
  * Structure of condition trees: validation, id assignment, and the flat
  * storage form. Pure: no database, no ctx. Evaluation lives in the engine.
  */
-import {
-  FIELD_CONDITION_TYPE,
-  FIELD_OPERATORS,
-  GROUP_CONDITION_TYPES,
-  LIMITS,
-  type Condition,
-  type ConditionInput,
-} from "../shared.js";
+import type { Condition, ConditionInput } from "../shared.js";
+import { FIELD_CONDITION_TYPE, FIELD_OPERATORS, GROUP_CONDITION_TYPES } from "./conditionTypes.js";
+import { LIMITS } from "./limits.js";
 import { regexProblem } from "./regex.js";
 
 export type ConditionProblem = { field: string; message: string };

@@ -2,10 +2,12 @@
  * Fatal action errors: how an action handler says "this rule cannot work
  * any more" (a revoked token, a deleted board, monday.com's severity 6000),
  * so that the engine neither retries it nor runs the rule again: the rule is
- * disabled at once. Built on `ConvexError` data, so it crosses function
- * boundaries (a host action called through a function handle) intact. Pure.
+ * disabled at once. The data of the error and how it is read back; the
+ * error class itself (`FatalActionError`, a `ConvexError` so that its data
+ * crosses function boundaries) is in src/actionErrors.ts, since core code
+ * does not depend on Convex. Pure.
  */
-import { ConvexError } from "convex/values";
+import { errorDataOf } from "./errorData.js";
 
 export type FatalActionErrorData = {
   fatal: true;
@@ -14,24 +16,9 @@ export type FatalActionErrorData = {
   code?: string;
 };
 
-/**
- * Throw from an action handler when retrying cannot help and the rule should
- * stop running: the action fails without a retry and the rule is disabled
- * (`disabledReason` names the action and `message`), unless the client's
- * `autoDisable.onFatal` is false.
- *
- * @example
- * ```ts
- * if (body.error_code === "UserUnauthorizedException") {
- *   throw new FatalActionError("monday.com token revoked", { code: "401" });
- * }
- * ```
- */
-export class FatalActionError extends ConvexError<FatalActionErrorData> {
-  constructor(message: string, options: { code?: string } = {}) {
-    super({ fatal: true, message, ...(options.code === undefined ? {} : { code: options.code }) });
-    this.name = "FatalActionError";
-  }
+/** The data of a `FatalActionError`. */
+export function fatalErrorData(message: string, options: { code?: string } = {}): FatalActionErrorData {
+  return { fatal: true, message, ...(options.code === undefined ? {} : { code: options.code }) };
 }
 
 /**
@@ -39,12 +26,7 @@ export class FatalActionError extends ConvexError<FatalActionErrorData> {
  * function boundary, where only its data survives), or null.
  */
 export function fatalErrorOf(error: unknown): { message: string; code?: string } | null {
-  const data =
-    error instanceof ConvexError
-      ? (error.data as unknown)
-      : typeof error === "object" && error !== null && "data" in error
-        ? (error as { data: unknown }).data
-        : undefined;
+  const data = errorDataOf(error);
   if (typeof data !== "object" || data === null) return null;
   const { fatal, message, code } = data as Partial<FatalActionErrorData>;
   if (fatal !== true) return null;

@@ -13,7 +13,7 @@
  * `includes`) with exactly RE2's answers.
  */
 import { RE2JS } from "re2js";
-import { LIMITS } from "../shared.js";
+import { LIMITS } from "./limits.js";
 
 /**
  * Most instructions a compiled pattern may have. re2js runs in time

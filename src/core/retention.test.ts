@@ -9,11 +9,11 @@ import {
   ageCutoff,
   DAY_MS,
   FAILURE_STATUSES,
-  RETAINED_STATUSES,
   RETENTION_DEFAULTS,
   resolveRetention,
   retentionValueProblem,
 } from "./retention.js";
+import { RETAINED_STATUSES } from "../retentionValidators.js";
 
 describe("resolveRetention", () => {
   test("nothing stored: 14 days, failures 30 days, 100 per outcome", () => {

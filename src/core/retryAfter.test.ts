@@ -1,6 +1,6 @@
 import { ConvexError } from "convex/values";
 import { describe, expect, test } from "vitest";
-import { parseRetryAfter, retryAfterOf, RetryAfterError } from "./retryAfter.js";
+import { parseRetryAfter, retryAfterOf } from "./retryAfter.js";
 
 describe("parseRetryAfter", () => {
   const now = Date.UTC(2026, 10, 20, 9, 0, 0);
@@ -24,17 +24,7 @@ describe("parseRetryAfter", () => {
   });
 });
 
-describe("RetryAfterError", () => {
-  test("carries its wait and message as ConvexError data", () => {
-    const error = new RetryAfterError(1500, "rate limited");
-    expect(error).toBeInstanceOf(ConvexError);
-    expect(error.name).toBe("RetryAfterError");
-    expect(error.data).toEqual({ code: "RETRY_AFTER", retryAfterMs: 1500, message: "rate limited" });
-    expect(retryAfterOf(error)).toEqual({ retryAfterMs: 1500, message: "rate limited" });
-    expect(new RetryAfterError(-1, "x").data.retryAfterMs).toBe(0);
-    expect(new RetryAfterError(NaN, "x").data.retryAfterMs).toBe(0);
-  });
-
+describe("retryAfterOf", () => {
   test("is recognised from its data alone (after crossing a function boundary)", () => {
     expect(
       retryAfterOf(new ConvexError({ code: "RETRY_AFTER", retryAfterMs: 10, message: "m" })),

@@ -1,10 +1,12 @@
 /**
  * "Retry after N ms": how an action handler (or the built-in http.request)
  * tells the engine to wait before its next attempt, as an HTTP 429's
- * `Retry-After` asks. Built on `ConvexError` data, so it crosses function
- * boundaries (a host action called through a function handle) intact. Pure.
+ * `Retry-After` asks. The data of the error, how it is read back and how the
+ * header is parsed; the error class itself (`RetryAfterError`, a
+ * `ConvexError` so that its data crosses function boundaries) is in
+ * src/actionErrors.ts, since core code does not depend on Convex. Pure.
  */
-import { ConvexError } from "convex/values";
+import { errorDataOf } from "./errorData.js";
 
 export const RETRY_AFTER_CODE = "RETRY_AFTER";
 
@@ -15,30 +17,13 @@ export type RetryAfterData = {
   message: string;
 };
 
-/**
- * Throw from an action handler to fail this attempt and have the next one
- * start no sooner than `retryAfterMs` from now (at most 15 minutes; longer
- * waits are cut to that). The attempt counts against the action's retry
- * policy like any failure; when no attempt is left, the action fails with
- * `message`.
- *
- * @example
- * ```ts
- * if (response.status === 429) {
- *   const ms = parseRetryAfter(response.headers.get("Retry-After")) ?? 60_000;
- *   throw new RetryAfterError(ms, "rate limited by monday.com");
- * }
- * ```
- */
-export class RetryAfterError extends ConvexError<RetryAfterData> {
-  constructor(retryAfterMs: number, message: string) {
-    super({
-      code: RETRY_AFTER_CODE,
-      retryAfterMs: Number.isFinite(retryAfterMs) ? Math.max(0, retryAfterMs) : 0,
-      message,
-    });
-    this.name = "RetryAfterError";
-  }
+/** The data of a `RetryAfterError`: a wait that is never negative nor NaN. */
+export function retryAfterData(retryAfterMs: number, message: string): RetryAfterData {
+  return {
+    code: RETRY_AFTER_CODE,
+    retryAfterMs: Number.isFinite(retryAfterMs) ? Math.max(0, retryAfterMs) : 0,
+    message,
+  };
 }
 
 /**
@@ -46,12 +31,7 @@ export class RetryAfterError extends ConvexError<RetryAfterData> {
  * a function boundary, where only its data survives), or null.
  */
 export function retryAfterOf(error: unknown): { retryAfterMs: number; message: string } | null {
-  const data =
-    error instanceof ConvexError
-      ? (error.data as unknown)
-      : typeof error === "object" && error !== null && "data" in error
-        ? (error as { data: unknown }).data
-        : undefined;
+  const data = errorDataOf(error);
   if (typeof data !== "object" || data === null) return null;
   const { code, retryAfterMs, message } = data as Partial<RetryAfterData>;
   if (code !== RETRY_AFTER_CODE) return null;

@@ -3,20 +3,22 @@
  * `updateRule` and `importRules`. Pure: returns a problem instead of
  * throwing, so callers decide how to report it.
  */
-import { getConvexSize, type Value } from "convex/values";
-import {
-  LIMITS,
-  type Action,
-  type ActionInput,
-  type ConditionInput,
-  type ErrorCode,
+import { convexSize } from "./convexSize.js";
+import type { StorableValue } from "./storableValue.js";
+import type {
+  Action,
+  ActionInput,
+  ConditionInput,
+  RuleDefinition,
+  RuleInput,
 } from "../shared.js";
+import type { ErrorCode } from "./errorCodes.js";
+import { LIMITS } from "./limits.js";
 import {
   assignConditionIds,
   findConditionProblem,
   flattenConditions,
   idFormatProblem,
-  type StoredCondition,
 } from "./conditions.js";
 import { findPatternProblem } from "./pattern.js";
 import { findOrSpellingClash, fromStoredPattern, toStoredPattern } from "./storedPattern.js";
@@ -25,40 +27,14 @@ import { CONVEX_VALUE_LIMITS, findUnstorable } from "./storable.js";
 
 export type RuleProblem = { code: ErrorCode; field: string; message: string };
 
-/** A rule's definition ready to store (without id, timestamps and version). */
-export type RuleDefinition = {
-  name: string;
-  description?: string;
-  enabled: boolean;
-  integrationId: string;
-  namespace: string;
-  priority: number;
-  triggerType: string;
-  triggerConfig: any;
-  triggerPattern?: any;
-  schedule?: ScheduleSpec;
-  conditions: StoredCondition[];
-  actions: Action[];
-  metadata?: any;
-};
+/**
+ * A rule's definition ready to store (without id, timestamps and version):
+ * the shape of `vRuleDefinition` in src/shared.ts.
+ */
+export type { RuleDefinition };
 
 /** The fields a caller gives; optional ones take their defaults. */
-export type RuleDefinitionInput = {
-  name: string;
-  description?: string;
-  enabled?: boolean;
-  integrationId: string;
-  namespace?: string;
-  priority?: number;
-  triggerType: string;
-  triggerConfig: any;
-  triggerPattern?: any;
-  /** Checked by `findScheduleProblem`; any value is accepted here so the message can name the field. */
-  schedule?: unknown;
-  conditions: ConditionInput[];
-  actions: ActionInput[];
-  metadata?: any;
-};
+export type RuleDefinitionInput = Omit<RuleInput, "id">;
 
 export type ValidationOptions = {
   /** Custom condition types the integration declares (client-side check). */
@@ -119,7 +95,7 @@ export function validateRuleDefinition(
   if (input.triggerPattern !== undefined) definition.triggerPattern = toStoredPattern(input.triggerPattern);
   if (input.schedule !== undefined) definition.schedule = input.schedule as ScheduleSpec;
   if (input.metadata !== undefined) definition.metadata = input.metadata;
-  const size = getConvexSize(definition as unknown as Value);
+  const size = convexSize(definition as unknown as StorableValue);
   if (size > MAX_DEFINITION_BYTES) {
     return {
       ok: false,

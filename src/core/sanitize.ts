@@ -4,18 +4,19 @@
  * too long, too wide or too big is cut, with a note for each change. The
  * rules checked are those of storable.ts. Pure.
  */
-import { getConvexSize, type Value } from "convex/values";
+import { convexSize, utf8Length } from "./convexSize.js";
+import type { StorableValue } from "./storableValue.js";
 import { CONVEX_VALUE_LIMITS, fieldNameProblem } from "./storable.js";
 
 export type SanitizeOptions = {
-  /** Largest size of the result, as measured by `getConvexSize` (at most 1 MiB). */
+  /** Largest size of the result, as measured by `convexSize` (at most 1 MiB). */
   maxBytes?: number;
   /** Nesting levels above the value in the stored document (see storable.ts). */
   depthOffset?: number;
 };
 
 export type SanitizeResult = {
-  value: Value;
+  value: StorableValue;
   /** Whether anything was changed. */
   sanitized: boolean;
   /** What was changed, in short sentences (at most 20). */
@@ -95,16 +96,16 @@ export function sanitizeForStorage(
   } catch (error) {
     walk.note("replaced a value that could not be read with a message");
     result = unreadableMarker(error);
-    walk.size = getConvexSize(result as string);
+    walk.size = convexSize(result as string);
   }
   const notes = walk.finishNotes();
   if (walk.size > maxBytes) {
-    const shrunk = shrink(result as Value, walk.size, maxBytes, levels, walk.stopped);
+    const shrunk = shrink(result as StorableValue, walk.size, maxBytes, levels, walk.stopped);
     notes.push(shrunk.note);
     result = shrunk.value;
   }
   return {
-    value: result as Value,
+    value: result as StorableValue,
     sanitized: walk.changed || notes.length > 0,
     notes,
   };
@@ -449,12 +450,12 @@ function toPlain(v: object): unknown {
 
 /** Size over the limit: shorten the longest strings, or fall back to a preview. */
 function shrink(
-  value: Value,
+  value: StorableValue,
   size: number,
   maxBytes: number,
   levels: number,
   partial: boolean,
-): { value: Value; note: string } {
+): { value: StorableValue; note: string } {
   const strings: string[] = [];
   collectStrings(value, strings);
   const bytes = strings.map(utf8Length);
@@ -480,7 +481,7 @@ function shrink(
     }
     let count = 0;
     const capped = capStrings(value, low, () => count++);
-    if (getConvexSize(capped) <= maxBytes) {
+    if (convexSize(capped) <= maxBytes) {
       return {
         value: capped,
         note: `shortened ${count} long ${count === 1 ? "string" : "strings"} to ${low} characters to fit in ${maxBytes} bytes`,
@@ -493,7 +494,7 @@ function shrink(
   };
 }
 
-function preview(value: Value, size: number, maxBytes: number, levels: number): Value {
+function preview(value: StorableValue, size: number, maxBytes: number, levels: number): StorableValue {
   let json = "";
   try {
     json = JSON.stringify(value, (_key, v) => (typeof v === "bigint" ? v.toString() : v)) ?? "";
@@ -501,22 +502,22 @@ function preview(value: Value, size: number, maxBytes: number, levels: number): 
     // Keep the empty preview.
   }
   const shell = { truncated: true, preview: "", originalBytes: size };
-  const room = maxBytes - (levels >= 1 ? getConvexSize(shell) : 2);
+  const room = maxBytes - (levels >= 1 ? convexSize(shell) : 2);
   if (room < 0) return null;
   // At most 3 UTF-8 bytes per UTF-16 unit.
   const text = cut(json, Math.min(PREVIEW_CHARS, Math.floor(room / 3)));
   return levels >= 1 ? { ...shell, preview: text } : text;
 }
 
-function collectStrings(value: Value, into: string[]): void {
+function collectStrings(value: StorableValue, into: string[]): void {
   if (typeof value === "string") into.push(value);
   else if (Array.isArray(value)) for (const item of value) collectStrings(item, into);
   else if (isPlainObject(value)) {
-    for (const key of Object.keys(value)) collectStrings(value[key] as Value, into);
+    for (const key of Object.keys(value)) collectStrings(value[key] as StorableValue, into);
   }
 }
 
-function capStrings(value: Value, cap: number, onShorten: () => void): Value {
+function capStrings(value: StorableValue, cap: number, onShorten: () => void): StorableValue {
   if (typeof value === "string") {
     if (value.length <= cap) return value;
     const short = shorten(value, cap);
@@ -526,9 +527,9 @@ function capStrings(value: Value, cap: number, onShorten: () => void): Value {
   }
   if (Array.isArray(value)) return value.map((item) => capStrings(item, cap, onShorten));
   if (isPlainObject(value)) {
-    const out: Record<string, Value> = {};
+    const out: Record<string, StorableValue> = {};
     for (const key of Object.keys(value)) {
-      const item = value[key] as Value | undefined;
+      const item = value[key] as StorableValue | undefined;
       if (item !== undefined) out[key] = capStrings(item, cap, onShorten);
     }
     return out;
@@ -550,21 +551,6 @@ function cut(s: string, n: number): string {
 
 function isHighSurrogate(code: number): boolean {
   return code >= 0xd800 && code <= 0xdbff;
-}
-
-/** UTF-8 byte length, as counted by `getConvexSize` for well-formed strings. */
-function utf8Length(s: string): number {
-  let bytes = 0;
-  for (let i = 0; i < s.length; i++) {
-    const code = s.charCodeAt(i);
-    if (code < 0x80) bytes += 1;
-    else if (code < 0x800) bytes += 2;
-    else if (isHighSurrogate(code)) {
-      bytes += 4;
-      i++;
-    } else bytes += 3;
-  }
-  return bytes;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

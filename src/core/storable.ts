@@ -3,7 +3,8 @@
  * convex-test does not enforce: field names, nesting depth, array length,
  * object width and size. Pure: no database, no ctx.
  */
-import { getConvexSize, type Value } from "convex/values";
+import { convexSize } from "./convexSize.js";
+import type { StorableValue } from "./storableValue.js";
 
 /** Limits of one Convex value (https://docs.convex.dev/production/state/limits). */
 export const CONVEX_VALUE_LIMITS = {
@@ -34,7 +35,7 @@ export function findUnstorable(
 ): StorableProblem | null {
   const problem = walk(value, options.path, options.depthOffset ?? 0);
   if (problem) return problem;
-  const size = getConvexSize(value as Value);
+  const size = convexSize(value as StorableValue);
   if (size > CONVEX_VALUE_LIMITS.maxSizeBytes) {
     return {
       path: options.path,

@@ -5,8 +5,9 @@
  * deployment would refuse, so test suites run this over every document the
  * component wrote (see `checkStorage` in src/test.ts). Pure: no database.
  */
-import { getConvexSize, type Value } from "convex/values";
+import { convexSize } from "./convexSize.js";
 import { CONVEX_VALUE_LIMITS, fieldNameProblem } from "./storable.js";
+import type { StorableValue } from "./storableValue.js";
 
 /** Which rule a value breaks. */
 export type StorageRule =
@@ -59,9 +60,9 @@ export function checkStoredDocument(doc: Record<string, unknown>): StorageViolat
   if (out.length < MAX_VIOLATIONS) {
     let size: number | null = null;
     try {
-      size = getConvexSize(doc as Value);
+      size = convexSize(doc as StorableValue);
     } catch {
-      // A value getConvexSize cannot measure was reported by the walk.
+      // A value convexSize cannot measure was reported by the walk.
     }
     if (size !== null && size > CONVEX_VALUE_LIMITS.maxSizeBytes) {
       out.push({

@@ -261,14 +261,6 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         {
           integrationId: string;
           namespace?: string;
-          status?:
-            | "running"
-            | "succeeded"
-            | "failed"
-            | "skipped"
-            | "loop_blocked"
-            | "duplicate"
-            | "rate_limited";
           paginationOpts: {
             numItems: number;
             cursor: string | null;
@@ -277,6 +269,14 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             maximumRowsRead?: number;
             maximumBytesRead?: number;
           };
+          status?:
+            | "running"
+            | "succeeded"
+            | "failed"
+            | "skipped"
+            | "loop_blocked"
+            | "duplicate"
+            | "rate_limited";
         },
         {
           page: Array<{
@@ -419,7 +419,6 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           integrationId: string;
           namespace: string;
           priority: number;
-          version: number;
           triggerType: string;
           triggerConfig: any;
           triggerPattern?: any;
@@ -444,6 +443,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             onError?: "stop" | "continue";
           }>;
           metadata?: any;
+          version: number;
           createdAt: number;
           updatedAt: number;
           autoDisabled?: boolean;
@@ -776,7 +776,6 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           integrationId: string;
           namespace: string;
           priority: number;
-          version: number;
           triggerType: string;
           triggerConfig: any;
           triggerPattern?: any;
@@ -801,6 +800,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             onError?: "stop" | "continue";
           }>;
           metadata?: any;
+          version: number;
           createdAt: number;
           updatedAt: number;
           autoDisabled?: boolean;
@@ -826,7 +826,6 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           integrationId: string;
           namespace: string;
           priority: number;
-          version: number;
           triggerType: string;
           triggerConfig: any;
           triggerPattern?: any;
@@ -851,6 +850,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             onError?: "stop" | "continue";
           }>;
           metadata?: any;
+          version: number;
           createdAt: number;
           updatedAt: number;
           autoDisabled?: boolean;
@@ -918,7 +918,6 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             integrationId: string;
             namespace: string;
             priority: number;
-            version: number;
             triggerType: string;
             triggerConfig: any;
             triggerPattern?: any;
@@ -943,6 +942,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               onError?: "stop" | "continue";
             }>;
             metadata?: any;
+            version: number;
             createdAt: number;
             updatedAt: number;
             autoDisabled?: boolean;
@@ -989,7 +989,6 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           integrationId: string;
           namespace: string;
           priority: number;
-          version: number;
           triggerType: string;
           triggerConfig: any;
           triggerPattern?: any;
@@ -1014,6 +1013,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             onError?: "stop" | "continue";
           }>;
           metadata?: any;
+          version: number;
           createdAt: number;
           updatedAt: number;
           autoDisabled?: boolean;
@@ -1397,7 +1397,6 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           integrationId: string;
           namespace: string;
           priority: number;
-          version: number;
           triggerType: string;
           triggerConfig: any;
           triggerPattern?: any;
@@ -1422,6 +1421,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             onError?: "stop" | "continue";
           }>;
           metadata?: any;
+          version: number;
           createdAt: number;
           updatedAt: number;
           autoDisabled?: boolean;
