@@ -20,14 +20,10 @@
  *    Counting per rule and per status means a noisy rule, or a flood of one
  *    outcome, never evicts another rule's (or outcome's) executions.
  *
- * Budget: a batch stops starting work once any metric (documents and bytes
- * read, documents and bytes written, index ranges) would pass half of its
- * limit (`BATCH_BUDGET_FRACTION`), counting what it has read but not yet
- * deleted. Every read is a `take(k)` with `k` chosen so that even documents
- * of the largest possible size (1 MiB, read once and again when deleted)
- * stay under 90% of the bytes-read limit: no batch can exceed a limit,
- * whatever the data. An execution is deleted after its last log line, so a
- * batch that stops in the middle of a long log leaves a consistent state.
+ * Each batch runs under the budget of every background job (batches.ts):
+ * it stops starting work past half of any transaction limit. An execution
+ * is deleted after its last log line (executionDeletion.ts), so a batch
+ * that stops in the middle of a long log leaves a consistent state.
  */
 import { v } from "convex/values";
 import type { Query } from "convex/server";
@@ -49,135 +45,14 @@ import {
 } from "../retentionValidators.js";
 import { vRulesLogLevel, type ExecutionStatus, type RulesLogLevel } from "../shared.js";
 import { RetentionReader } from "./retention.js";
-import { CONVEX_LIMITS, METRICS, type Figures } from "./transactionLimits.js";
+import { Budget, drain, MAX_CHUNK } from "./batches.js";
+import { deleteExecution, noneDeleted } from "./executionDeletion.js";
 import { configuredLogLevel, log } from "./logging.js";
-import { deleteEventIfUnused } from "./events.js";
 
-/** A batch stops starting work past this fraction of any transaction limit. */
-export const BATCH_BUDGET_FRACTION = 0.5;
-/** Reads are sized so that documents of the largest size stay under this fraction of the bytes limit. */
-export const HARD_FRACTION = 0.9;
-/** The largest document Convex stores: the worst case of every read. */
-export const MAX_DOCUMENT_BYTES = 1 << 20;
-/** Most documents one index range returns. */
-export const MAX_CHUNK = 128;
 /** A run whose last batch is older than this is considered dead, and the next start replaces it. */
 export const STALE_RUN_MS = 10 * 60 * 1000;
 /** Counting looks at rules with executions started since the previous run's start, less this margin. */
 export const SINCE_MARGIN_MS = 5 * 60 * 1000;
-
-
-/** What a batch keeps for its own bookkeeping: the state row, scheduling the next batch. */
-const BOOKKEEPING: Figures = {
-  documentsRead: 8,
-  bytesRead: 256 * 1024,
-  databaseQueries: 8,
-  documentsWritten: 8,
-  bytesWritten: 256 * 1024,
-};
-
-/**
- * What one document of a read costs at most. A deleted document is read
- * twice (by the query, then by the delete), and each execution to delete
- * needs at least one more index range for its logs.
- */
-const PER_DOCUMENT = {
-  scan: { documentsRead: 1, bytesRead: MAX_DOCUMENT_BYTES, databaseQueries: 0, documentsWritten: 0, bytesWritten: 0 },
-  delete: { documentsRead: 2, bytesRead: 2 * MAX_DOCUMENT_BYTES, databaseQueries: 0, documentsWritten: 1, bytesWritten: 0 },
-  execution: { documentsRead: 2, bytesRead: 2 * MAX_DOCUMENT_BYTES, databaseQueries: 1, documentsWritten: 1, bytesWritten: 0 },
-} satisfies Record<string, Figures>;
-type ReadKind = keyof typeof PER_DOCUMENT;
-
-const zero = (): Figures => ({ documentsRead: 0, bytesRead: 0, databaseQueries: 0, documentsWritten: 0, bytesWritten: 0 });
-
-/**
- * A batch's budget, from `ctx.meta.getTransactionMetrics()`. `pending` is
- * what documents already read will still cost when deleted.
- */
-export class Budget {
-  private used: Figures = zero();
-  private readonly soft: Figures;
-  private readonly hard: Figures;
-  private pending: Figures = zero();
-
-  private constructor(
-    private readonly ctx: MutationCtx,
-    limits: Figures,
-    fraction: number,
-  ) {
-    this.soft = Object.fromEntries(METRICS.map((m) => [m, Math.floor(limits[m] * fraction)])) as Figures;
-    this.hard = limits;
-  }
-
-  static async start(ctx: MutationCtx, fraction = BATCH_BUDGET_FRACTION): Promise<Budget> {
-    const metrics = await ctx.meta.getTransactionMetrics();
-    const limits = zero();
-    for (const m of METRICS) {
-      const { used, remaining } = metrics[m];
-      const reported = used + remaining;
-      limits[m] = Number.isFinite(reported) && reported > 0 ? Math.min(reported, CONVEX_LIMITS[m]) : CONVEX_LIMITS[m];
-    }
-    const budget = new Budget(ctx, limits, fraction);
-    await budget.refresh();
-    return budget;
-  }
-
-  async refresh(): Promise<void> {
-    const metrics = await this.ctx.meta.getTransactionMetrics();
-    for (const m of METRICS) this.used[m] = metrics[m].used;
-  }
-
-  /** Used so far, as the metrics last said. */
-  figures(): Figures {
-    return { ...this.used };
-  }
-
-  /**
-   * How many documents the next read may return (`take(k)`), at most `max`;
-   * 0 when the batch must stop. `ranges` is the index ranges of the read.
-   */
-  async chunk(kind: ReadKind, max: number, ranges = 1): Promise<number> {
-    await this.refresh();
-    const cost = PER_DOCUMENT[kind];
-    let k = max;
-    for (const m of METRICS) {
-      const committed = this.used[m] + this.pending[m] + BOOKKEEPING[m] + (m === "databaseQueries" ? ranges : 0);
-      if (committed > this.soft[m]) return 0;
-      if (cost[m] === 0) continue;
-      // Bytes are sized against the worst case under the hard limit (the
-      // worst case is rare; the soft limit stops the batch once real
-      // usage gets there); counts are exact, so against the soft limit.
-      const ceiling = m === "bytesRead" ? Math.floor(this.hard[m] * HARD_FRACTION) : this.soft[m];
-      k = Math.min(k, Math.floor((ceiling - committed) / cost[m]));
-    }
-    return Math.max(0, k);
-  }
-
-  /**
-   * Records documents just read for deletion: until `release`, their
-   * deletion's cost counts as committed. Call after the read.
-   */
-  async hold(bytesBefore: number, documents: number, executions: number): Promise<Figures> {
-    await this.refresh();
-    const held: Figures = {
-      documentsRead: documents,
-      bytesRead: this.used.bytesRead - bytesBefore,
-      databaseQueries: executions,
-      documentsWritten: documents,
-      bytesWritten: 0,
-    };
-    for (const m of METRICS) this.pending[m] += held[m];
-    return held;
-  }
-
-  release(held: Figures): void {
-    for (const m of METRICS) this.pending[m] -= held[m];
-  }
-
-  get bytesRead(): number {
-    return this.used.bytesRead;
-  }
-}
 
 /** What a batch did. */
 type Totals = { executionsDeleted: number; logsDeleted: number; eventsDeleted: number; rulesChecked: number };
@@ -185,7 +60,8 @@ type Totals = { executionsDeleted: number; logsDeleted: number; eventsDeleted: n
 type ExecutionsQuery = () => Query<DataModel["ruleExecutions"]>;
 
 class Batch {
-  readonly totals: Totals = { executionsDeleted: 0, logsDeleted: 0, eventsDeleted: 0, rulesChecked: 0 };
+  private readonly counts = { eventsDeleted: 0, rulesChecked: 0 };
+  private readonly deleted = noneDeleted();
   private readonly retention: RetentionReader;
 
   constructor(
@@ -194,6 +70,11 @@ class Batch {
     private readonly run: CleanupRun,
   ) {
     this.retention = new RetentionReader(ctx);
+  }
+
+  /** What the batch did so far. */
+  get totals(): Totals {
+    return { executionsDeleted: this.deleted.executions, logsDeleted: this.deleted.logs, ...this.counts };
   }
 
   /** Runs from `cursor` until done (null) or out of budget (where to continue). */
@@ -222,7 +103,7 @@ class Batch {
       }
       const left = await this.rule(current);
       if (left) return { phase: "rules", ...(after === undefined ? {} : { after }), current: left };
-      this.totals.rulesChecked++;
+      this.counts.rulesChecked++;
       after = current.ruleId;
       current = undefined;
     }
@@ -231,20 +112,20 @@ class Batch {
   /** Deletes processedEvents older than the dedupe window. True when none is left. */
   private async pruneEvents(): Promise<boolean> {
     const cutoff = this.run.startedAt - PROCESSED_EVENTS_RETENTION_DAYS * DAY_MS;
-    for (;;) {
-      const k = await this.budget.chunk("delete", MAX_CHUNK);
-      if (k === 0) return false;
-      const before = this.budget.bytesRead;
-      const events = await this.ctx.db
-        .query("processedEvents")
-        .withIndex("by_received", (q) => q.lt("receivedAt", cutoff))
-        .take(k);
-      const held = await this.budget.hold(before, events.length, 0);
-      for (const event of events) await this.ctx.db.delete("processedEvents", event._id);
-      this.totals.eventsDeleted += events.length;
-      this.budget.release(held);
-      if (events.length < k) return true;
-    }
+    return await drain(
+      this.budget,
+      "delete",
+      (k) =>
+        this.ctx.db
+          .query("processedEvents")
+          .withIndex("by_received", (q) => q.lt("receivedAt", cutoff))
+          .take(k),
+      async (event) => {
+        await this.ctx.db.delete("processedEvents", event._id);
+        this.counts.eventsDeleted++;
+        return true;
+      },
+    );
   }
 
   /** One rule, from `progress`: null when done, else where to continue. */
@@ -382,45 +263,12 @@ class Batch {
    * reads from the start again. True when the range is empty.
    */
   private async deleteExecutions(range: ExecutionsQuery): Promise<boolean> {
-    for (;;) {
-      const k = await this.budget.chunk("execution", MAX_CHUNK);
-      if (k === 0) return false;
-      const before = this.budget.bytesRead;
-      const executions = await range().take(k);
-      const held = await this.budget.hold(before, executions.length, executions.length);
-      try {
-        for (const execution of executions) {
-          if (!(await this.deleteExecution(execution))) return false;
-        }
-      } finally {
-        this.budget.release(held);
-      }
-      if (executions.length < k) return true;
-    }
-  }
-
-  /** Deletes an execution's logs, then the execution. False when out of budget first. */
-  private async deleteExecution(execution: Doc<"ruleExecutions">): Promise<boolean> {
-    for (;;) {
-      const k = await this.budget.chunk("delete", MAX_CHUNK);
-      if (k === 0) return false;
-      const before = this.budget.bytesRead;
-      const logs = await this.ctx.db
-        .query("ruleExecutionLogs")
-        .withIndex("by_execution", (q) => q.eq("executionId", execution._id))
-        .take(k);
-      const held = await this.budget.hold(before, logs.length, 0);
-      for (const line of logs) await this.ctx.db.delete("ruleExecutionLogs", line._id);
-      this.totals.logsDeleted += logs.length;
-      this.budget.release(held);
-      if (logs.length < k) break;
-    }
-    await this.ctx.db.delete("ruleExecutions", execution._id);
-    this.totals.executionsDeleted++;
-    // Its event goes with the last execution that refers to it (one more
-    // small read, within the hard margin kept by every batch).
-    await deleteEventIfUnused(this.ctx, execution.eventRef);
-    return true;
+    return await drain(
+      this.budget,
+      "execution",
+      (k) => range().take(k),
+      async (execution) => await deleteExecution(this.ctx, this.budget, execution, this.deleted),
+    );
   }
 }
 

@@ -37,6 +37,7 @@ import { log } from "./logging.js";
 import { syncRoutes } from "./routes.js";
 import { recordVersion } from "./versionDocs.js";
 import { pingRollup, statsOn } from "./stats.js";
+import { pastBudget } from "./batches.js";
 
 /** The actor of the versions auto-disable writes (versions.ts). */
 export const AUTO_DISABLE_ACTOR = "rules:auto-disable";
@@ -46,9 +47,6 @@ export const TRIGGER_ACTIVITY_RESOLUTION_MS = 60 * 1000;
 const SCAN_PER_FAILURE = 4;
 /** ...and never more than this many. */
 const SCAN_MAX = 400;
-/** Reads a check may add to a transaction that already read this much are skipped (the next failure checks again). */
-const CHECK_MAX_BYTES_READ = 8 * 1024 * 1024;
-const CHECK_MAX_DOCUMENTS_READ = 16_000;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 export const HEALTH_DEFAULTS = {
@@ -56,9 +54,6 @@ export const HEALTH_DEFAULTS = {
   idleDays: 7,
   limit: 200,
 } as const;
-/** A health read stops its page once it has read this much. */
-const HEALTH_MAX_BYTES = 8 * 1024 * 1024;
-const HEALTH_MAX_DOCUMENTS = 16_000;
 
 // --- settings ------------------------------------------------------------------
 
@@ -145,16 +140,11 @@ export async function executionFinished(ctx: MutationCtx, execution: FinishedExe
  * Whether the newest `k` runs of the rule's current version (newest first
  * by start time, skipping executions whose conditions did not run them)
  * all failed. Reads at most `SCAN_PER_FAILURE * k` executions; skipped when
- * the transaction has already read a lot.
+ * the transaction is past the budget of growing reads (batches.ts): the
+ * next failure checks again.
  */
 export async function streakReached(ctx: MutationCtx, rule: Doc<"rules">, k: number): Promise<boolean> {
-  const metrics = await ctx.meta.getTransactionMetrics();
-  if (
-    metrics.bytesRead.used > CHECK_MAX_BYTES_READ ||
-    metrics.documentsRead.used > CHECK_MAX_DOCUMENTS_READ
-  ) {
-    return false;
-  }
+  if (await pastBudget(ctx)) return false;
   const limit = Math.min(SCAN_MAX, Math.max(k, SCAN_PER_FAILURE * k));
   let failures = 0;
   let scanned = 0;
@@ -373,12 +363,7 @@ export const getRuleHealth = query({
     let lastSeen: number | null = after;
     let isDone = true;
     for await (const rule of rules) {
-      const metrics = await ctx.meta.getTransactionMetrics();
-      if (
-        scanned >= limit ||
-        metrics.bytesRead.used > HEALTH_MAX_BYTES ||
-        metrics.documentsRead.used > HEALTH_MAX_DOCUMENTS
-      ) {
+      if (scanned >= limit || (await pastBudget(ctx))) {
         isDone = false;
         break;
       }

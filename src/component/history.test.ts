@@ -1,7 +1,7 @@
 /// <reference types="vite/client" />
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { internal } from "./_generated/api.js";
-import { HISTORY_DELETE_BATCH } from "./history.js";
+import { BATCH_BUDGET_FRACTION } from "./batches.js";
 import { initConvexTest, EXECUTION_DEFAULTS } from "./setup.test.js";
 
 type T = ReturnType<typeof initConvexTest>;
@@ -11,11 +11,25 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-/** Inserts executions with their logs in one transaction. */
+/**
+ * Writes per transaction, 40 times tighter than Convex's: a batch (which
+ * stops past half of any limit) then deletes at most 200 documents, so a
+ * few hundred show several batches. The budget reads the limits from the
+ * transaction's metrics: the same code runs under Convex's own.
+ */
+const TIGHT = { documentsWritten: 400 };
+const PER_BATCH = TIGHT.documentsWritten * BATCH_BUDGET_FRACTION;
+
+/** Inserts executions with their logs, one transaction per execution. */
 async function seedHistory(t: T, seeds: Seed[]) {
+  const ids = [];
+  for (const seed of seeds) ids.push(await seedOne(t, seed));
+  return ids;
+}
+
+async function seedOne(t: T, seed: Seed) {
   return await t.run(async (ctx) => {
-    const ids = [];
-    for (const seed of seeds) {
+    {
       const executionId = await ctx.db.insert("ruleExecutions", {
         ...EXECUTION_DEFAULTS,
         ruleId: seed.ruleId,
@@ -27,7 +41,6 @@ async function seedHistory(t: T, seeds: Seed[]) {
         startTime: seed.startTime,
         triggerData: {},
       });
-      ids.push(executionId);
       for (let i = 0; i < seed.logs; i++) {
         await ctx.db.insert("ruleExecutionLogs", {
           executionId,
@@ -37,8 +50,8 @@ async function seedHistory(t: T, seeds: Seed[]) {
           component: "action",
         });
       }
+      return executionId;
     }
-    return ids;
   });
 }
 
@@ -54,79 +67,85 @@ async function counts(t: T) {
   });
 }
 
+/** Calls batches by hand (scheduled runs wait for the fake clock) until one says done; returns each batch's result. */
+async function runAll(t: T, args: { ruleId: string; upTo: number }) {
+  const results: Array<{ deleted: number; done: boolean }> = [];
+  for (;;) {
+    expect(results.length, "the job never finished").toBeLessThan(100);
+    const result = await t.mutation(internal.history.deleteRuleHistory, args);
+    results.push(result);
+    if (result.done) return results;
+  }
+}
+
 describe("deleteRuleHistory", () => {
-  test("deletes at most one batch per run and reschedules itself", async () => {
-    // Scheduled runs wait for the fake clock: each run here is called by hand.
+  test("each batch stops at half of a limit and reschedules itself; logs go before their execution", async () => {
     vi.useFakeTimers();
-    expect(HISTORY_DELETE_BATCH).toBe(1000);
-    const t = initConvexTest();
+    const t = initConvexTest(TIGHT);
     await seedHistory(t, [
-      { ruleId: "r", startTime: 10, logs: 1500 },
-      { ruleId: "r", startTime: 20, logs: 600 },
+      { ruleId: "r", startTime: 10, logs: 300 },
+      { ruleId: "r", startTime: 20, logs: 120 },
       { ruleId: "keep", startTime: 15, logs: 7 },
     ]);
     const args = { ruleId: "r", upTo: (await counts(t)).newest };
-    // 1,000 of the first execution's 1,500 logs.
-    expect(await t.mutation(internal.history.deleteRuleHistory, args)).toEqual({
-      deleted: 1000,
-      done: false,
-    });
+    const first = await t.mutation(internal.history.deleteRuleHistory, args);
+    expect(first.done).toBe(false);
+    expect(first.deleted).toBeLessThanOrEqual(PER_BATCH);
+    expect(first.deleted).toBeGreaterThan(PER_BATCH * 0.9);
+    // Only logs so far: the execution stays until its last log is gone.
     expect(await counts(t)).toMatchObject({
       executions: ["r@10", "r@20", "keep@15"],
-      logs: 1107,
+      logs: 427 - first.deleted,
       scheduled: 1,
     });
-    // 500 logs + the execution, then 499 of the second's 600 logs.
-    expect(await t.mutation(internal.history.deleteRuleHistory, args)).toEqual({
-      deleted: 1000,
-      done: false,
-    });
-    expect(await counts(t)).toMatchObject({ executions: ["r@20", "keep@15"], logs: 108 });
-    // The remaining 101 logs + the execution; nothing is left.
-    expect(await t.mutation(internal.history.deleteRuleHistory, args)).toEqual({
-      deleted: 102,
-      done: true,
-    });
+    const rest = await runAll(t, args);
+    const batches = [first, ...rest];
+    // 422 documents (420 logs, 2 executions) at most 200 a batch: three batches.
+    expect(batches.map((b) => b.done)).toEqual([false, false, true]);
+    expect(batches.reduce((sum, b) => sum + b.deleted, 0)).toBe(422);
+    for (const batch of batches) expect(batch.deleted).toBeLessThanOrEqual(PER_BATCH);
+    // One successor scheduled by each batch that was not the last.
     expect(await counts(t)).toMatchObject({ executions: ["keep@15"], logs: 7, scheduled: 2 });
-    expect(await t.mutation(internal.history.deleteRuleHistory, args)).toEqual({
-      deleted: 0,
-      done: true,
-    });
+    expect(await t.mutation(internal.history.deleteRuleHistory, args)).toEqual({ deleted: 0, done: true });
   });
 
-  test("an execution whose logs fill the batch exactly goes in the next run", async () => {
+  test("an execution whose logs fill the batch goes in the next one", async () => {
     vi.useFakeTimers();
-    const t = initConvexTest();
-    await seedHistory(t, [{ ruleId: "r", startTime: 1, logs: 1000 }]);
+    const t = initConvexTest(TIGHT);
+    await seedHistory(t, [{ ruleId: "r", startTime: 1, logs: 250 }]);
     const args = { ruleId: "r", upTo: (await counts(t)).newest };
-    expect(await t.mutation(internal.history.deleteRuleHistory, args)).toEqual({
-      deleted: 1000,
-      done: false,
-    });
-    expect(await counts(t)).toMatchObject({ executions: ["r@1"], logs: 0 });
-    expect(await t.mutation(internal.history.deleteRuleHistory, args)).toEqual({
-      deleted: 1,
-      done: true,
-    });
+    const first = await t.mutation(internal.history.deleteRuleHistory, args);
+    expect(first.done).toBe(false);
+    const after = await counts(t);
+    expect(after.executions).toEqual(["r@1"]);
+    expect(after.logs).toBe(250 - first.deleted);
+    expect(await runAll(t, args)).toEqual([{ deleted: 250 - first.deleted + 1, done: true }]);
     expect((await counts(t)).executions).toEqual([]);
   });
 
-  test("counts executions without logs against the batch", { timeout: 30_000 }, async () => {
+  test("counts executions without logs against the batch", async () => {
     vi.useFakeTimers();
-    const t = initConvexTest();
-    await seedHistory(
-      t,
-      Array.from({ length: 1005 }, (_, i) => ({ ruleId: "r", startTime: i, logs: 0 })),
-    );
+    const t = initConvexTest(TIGHT);
+    await t.run(async (ctx) => {
+      for (let i = 0; i < 250; i++) {
+        await ctx.db.insert("ruleExecutions", {
+          ...EXECUTION_DEFAULTS,
+          ruleId: "r",
+          integrationId: "monday",
+          triggered: true,
+          conditionsMet: true,
+          successful: true,
+          status: "succeeded",
+          startTime: i,
+          triggerData: {},
+        });
+      }
+    });
     const args = { ruleId: "r", upTo: (await counts(t)).newest };
-    expect(await t.mutation(internal.history.deleteRuleHistory, args)).toEqual({
-      deleted: 1000,
-      done: false,
-    });
-    expect(await t.mutation(internal.history.deleteRuleHistory, args)).toEqual({
-      deleted: 5,
-      done: true,
-    });
+    const batches = await runAll(t, args);
+    expect(batches).toHaveLength(2);
+    expect(batches[0].deleted).toBeLessThanOrEqual(PER_BATCH);
+    expect(batches[0].deleted + batches[1].deleted).toBe(250);
   });
 
   test("keeps executions created after `upTo`, even with an earlier start time", async () => {
@@ -145,10 +164,10 @@ describe("deleteRuleHistory", () => {
 
   test("runs to completion through its own scheduling", async () => {
     vi.useFakeTimers();
-    const t = initConvexTest();
+    const t = initConvexTest(TIGHT);
     await seedHistory(t, [
-      { ruleId: "r", startTime: 1, logs: 1234 },
-      { ruleId: "r", startTime: 2, logs: 1234 },
+      { ruleId: "r", startTime: 1, logs: 234 },
+      { ruleId: "r", startTime: 2, logs: 234 },
       { ruleId: "other", startTime: 1, logs: 1 },
     ]);
     const upTo = (await counts(t)).newest;
@@ -156,7 +175,7 @@ describe("deleteRuleHistory", () => {
     await t.finishAllScheduledFunctions(vi.runAllTimers);
     const after = await counts(t);
     expect(after).toMatchObject({ executions: ["other@1"], logs: 1 });
-    // 2,470 documents: the first run and two scheduled ones.
+    // 470 documents at most 200 a batch: the first run and two scheduled ones.
     expect(after.scheduled).toBe(2);
   });
 });

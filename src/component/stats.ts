@@ -33,21 +33,18 @@ import {
 } from "./_generated/server.js";
 import { vRuleStats, type Monitoring, type RuleStats } from "../monitoring.js";
 import { fail } from "./errors.js";
+import { pastBudget } from "./batches.js";
 
-/** Executions folded per rollup transaction, at most... */
+/** Executions folded per rollup transaction, at most (and within the budget of growing reads, batches.ts). */
 export const ROLLUP_BATCH = 500;
-/** ...and bytes read (execution documents hold their event: up to 256 KiB). */
-export const ROLLUP_MAX_BYTES = 8 * 1024 * 1024;
 /** Between two rollups while executions keep finishing. */
 export const ROLLUP_INTERVAL_MS = 2_000;
 /** Rollups in a row that find nothing before the loop goes idle. */
 export const ROLLUP_IDLE_AFTER = 5;
 /** A running loop renews its lease when less than half is left; one that did not is replaced. */
 export const ROLLUP_LEASE_MS = 10 * 60 * 1000;
-/** Executions a stats read folds in beyond the rollup, per rule at most... */
+/** Executions a stats read folds in beyond the rollup, per rule at most (and within the budget of growing reads). */
 export const TAIL_MAX = 1000;
-/** ...and bytes a stats read may spend on them, in all. */
-export const TAIL_MAX_BYTES = 8 * 1024 * 1024;
 /** Rules per `getRulesStats` call. */
 export const STATS_LIST_MAX = 100;
 const ERROR_MAX_LENGTH = 1000;
@@ -296,7 +293,7 @@ async function foldBatch(
   let more = false;
   let last = cursor;
   for await (const execution of finishedAfter(ctx, cursor, upTo)) {
-    if (folded >= batchSize || (await ctx.meta.getTransactionMetrics()).bytesRead.used > ROLLUP_MAX_BYTES) {
+    if (folded >= batchSize || (await pastBudget(ctx))) {
       more = true;
       break;
     }
@@ -335,13 +332,13 @@ export async function deleteRuleStats(ctx: MutationCtx, ruleId: string): Promise
 /**
  * A rule's stats: its `ruleStats` plus its executions finished since the
  * rollup's cursor, at most `TAIL_MAX` of them and while the transaction has
- * read less than `byteBudget`. Null when there is no such rule.
+ * not passed the budget of growing reads (batches.ts). Null when there is
+ * no such rule.
  */
 async function statsOf(
   ctx: QueryCtx,
   ruleId: string,
   cursor: Cursor,
-  byteBudget: number,
 ): Promise<RuleStats | null> {
   const rule = await findRule(ctx, ruleId);
   if (!rule) return null;
@@ -349,7 +346,7 @@ async function statsOf(
   let complete = true;
   let taken = 0;
   for await (const execution of finishedAfter(ctx, cursor, null, ruleId)) {
-    if (taken >= TAIL_MAX || (await ctx.meta.getTransactionMetrics()).bytesRead.used > byteBudget) {
+    if (taken >= TAIL_MAX || (await pastBudget(ctx))) {
       complete = false;
       break;
     }
@@ -383,7 +380,7 @@ export const getRuleStats = query({
   returns: v.union(vRuleStats, v.null()),
   handler: async (ctx, args) => {
     const cursor = cursorOf(await ctx.db.query("statsRollup").first());
-    return await statsOf(ctx, args.ruleId, cursor, TAIL_MAX_BYTES);
+    return await statsOf(ctx, args.ruleId, cursor);
   },
 });
 
@@ -400,7 +397,7 @@ export const getRulesStats = query({
     }
     const cursor = cursorOf(await ctx.db.query("statsRollup").first());
     const results: Array<RuleStats | null> = [];
-    for (const ruleId of args.ruleIds) results.push(await statsOf(ctx, ruleId, cursor, TAIL_MAX_BYTES));
+    for (const ruleId of args.ruleIds) results.push(await statsOf(ctx, ruleId, cursor));
     return results;
   },
 });

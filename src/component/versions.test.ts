@@ -4,7 +4,8 @@
 // a time, a rollback is a new version, and executions point at the version
 // they ran.
 import { afterEach, describe, expect, test, vi } from "vitest";
-import { api } from "./_generated/api.js";
+import { api, internal } from "./_generated/api.js";
+import type { Id } from "./_generated/dataModel.js";
 import { initConvexTest } from "./setup.test.js";
 import type { RuleInput } from "../shared.js";
 
@@ -229,5 +230,25 @@ describe("executions and versions", () => {
     const all = await t.run(async (ctx) => await ctx.db.query("ruleVersions").collect());
     expect(all.map((v) => [v.ruleId, v.version, v.actor])).toEqual([["fixed-id", 1, "erin"]]);
     expect((await versions(t, "fixed-id"))[0].rule.name).toBe("Reborn");
+  });
+
+  test("the versions go in batches that stop at half of a limit", async () => {
+    vi.useFakeTimers();
+    // Writes 40 times tighter than Convex's: a batch deletes at most 200 versions.
+    const t = initConvexTest({ documentsWritten: 400 });
+    const ruleId = await t.mutation(api.rules.createRule, { ...ruleInput(), id: "busy" });
+    for (let i = 2; i <= 250; i++) await t.mutation(api.rules.updateRule, { ruleId, name: `Name ${i}` });
+    await t.mutation(api.rules.deleteRule, { ruleId });
+    const job = await t.run(async (ctx) =>
+      (await ctx.db.system.query("_scheduled_functions").collect()).find((s) => s.name.includes("deleteRuleVersions")),
+    );
+    const args = job!.args[0] as { ruleDocId: Id<"rules"> };
+    const first = await t.mutation(internal.versions.deleteRuleVersions, args);
+    expect(first.done).toBe(false);
+    expect(first.deleted).toBeLessThanOrEqual(200);
+    expect(first.deleted).toBeGreaterThan(180);
+    const second = await t.mutation(internal.versions.deleteRuleVersions, args);
+    expect(second).toEqual({ deleted: 250 - first.deleted, done: true });
+    expect(await t.run(async (ctx) => await ctx.db.query("ruleVersions").collect())).toEqual([]);
   });
 });

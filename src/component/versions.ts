@@ -13,6 +13,7 @@ import { paginator } from "convex-helpers/server/pagination";
 import { internal } from "./_generated/api.js";
 import { internalMutation, mutation, query } from "./_generated/server.js";
 import schema from "./schema.js";
+import { drain, runBatch } from "./batches.js";
 import { vRule, vRuleVersion } from "../shared.js";
 import { validateRuleDefinition } from "../core/ruleValidation.js";
 import { fail } from "./errors.js";
@@ -22,10 +23,6 @@ import { checkActor, findVersion, toRuleVersion, versionAsRuleDoc } from "./vers
 
 /** The largest page `listRuleVersions` returns (each version is a whole rule). */
 export const VERSIONS_PAGE_MAX = 100;
-/** Versions deleted per transaction, at most... */
-export const VERSION_DELETE_MAX_DOCS = 1000;
-/** ...and bytes read per transaction before the next batch takes over (a version may be large). */
-export const VERSION_DELETE_MAX_BYTES = 4 * 1024 * 1024;
 
 /**
  * One page of a rule's versions, newest first (at most 100 per page; the
@@ -132,27 +129,31 @@ export const rollbackRule = mutation({
 });
 
 /**
- * Deletes the versions of a deleted rule document, in batches bounded by
- * documents and bytes read (from the transaction's metrics), scheduling
- * itself again until none is left.
+ * Deletes the versions of a deleted rule document, in background batches
+ * (batches.ts), scheduling itself again until none is left.
  */
 export const deleteRuleVersions = internalMutation({
   args: { ruleDocId: v.id("rules") },
   returns: v.object({ deleted: v.number(), done: v.boolean() }),
-  handler: async (ctx, args) => {
+  // Typed: the handler schedules itself, so its type cannot be inferred from its own reference.
+  handler: async (ctx, args): Promise<{ deleted: number; done: boolean }> => {
     let deleted = 0;
-    for (;;) {
-      const row = await ctx.db
-        .query("ruleVersions")
-        .withIndex("by_rule_doc_version", (q) => q.eq("ruleDocId", args.ruleDocId))
-        .first();
-      if (!row) return { deleted, done: true };
-      await ctx.db.delete("ruleVersions", row._id);
-      deleted++;
-      const metrics = await ctx.meta.getTransactionMetrics();
-      if (deleted >= VERSION_DELETE_MAX_DOCS || metrics.bytesRead.used >= VERSION_DELETE_MAX_BYTES) break;
-    }
-    await ctx.scheduler.runAfter(0, internal.versions.deleteRuleVersions, args);
-    return { deleted, done: false };
+    const done = await runBatch(ctx, internal.versions.deleteRuleVersions, args, async (budget) =>
+      await drain(
+        budget,
+        "delete",
+        (k) =>
+          ctx.db
+            .query("ruleVersions")
+            .withIndex("by_rule_doc_version", (q) => q.eq("ruleDocId", args.ruleDocId))
+            .take(k),
+        async (row) => {
+          await ctx.db.delete("ruleVersions", row._id);
+          deleted++;
+          return true;
+        },
+      ),
+    );
+    return { deleted, done };
   },
 });
