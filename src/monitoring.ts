@@ -32,7 +32,7 @@ export const vMonitoring = v.object({
 });
 export type Monitoring = Infer<typeof vMonitoring>;
 
-/** Set when a rule was disabled automatically (health.ts); cleared when it is enabled again. */
+/** Set when a rule was disabled automatically (executions/health.ts); cleared when it is enabled again. */
 export const vAutoDisableMarks = v.object({
   /** True when the rule was disabled automatically (consecutive failures, a fatal error). */
   autoDisabled: v.optional(v.boolean()),

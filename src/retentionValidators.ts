@@ -68,7 +68,7 @@ export const RETAINED_STATUSES: ExecutionStatus[] = vExecutionStatus.members
   .map((member) => member.value)
   .filter((status) => status !== "running" && status !== "duplicate");
 
-// --- The cleanup's state (cleanup.ts) ---------------------------------------
+// --- The cleanup's state (retention/cleanup.ts) ---------------------------------------
 
 /** Where a cleanup run continues: pruning events, then rule by rule. */
 export const vCleanupCursor = v.union(

@@ -192,7 +192,7 @@ export const vUpdateRuleArgs = v.object({
    * checked the patch against that integration's declarations.
    */
   integrationId: v.optional(v.string()),
-  /** Who makes the change, kept with the new version (versions.ts). */
+  /** Who makes the change, kept with the new version (rules/versions.ts). */
   actor: v.optional(v.string()),
   ...vRulePatch.fields,
 });
@@ -432,7 +432,7 @@ export const vExecutionDoc = v.object({
   /**
    * The commit timestamp of the transaction that finished the execution
    * (`ctx.db.vars.commitTs`): the stats rollup walks executions in commit
-   * order (stats.ts). Absent while running, and when stats are off.
+   * order (executions/stats.ts). Absent while running, and when stats are off.
    */
   finishedTs: v.optional(v.commitTs()),
   /** Stats and auto-disable settings of the dispatch, when not the defaults. */
@@ -521,7 +521,7 @@ export type MigratedRule = Infer<typeof vMigratedRule>;
 export const vMigratedRulesPage = paginationResultValidator(vMigratedRule);
 export type MigratedRulesPage = Infer<typeof vMigratedRulesPage>;
 
-// --- Rule history (versions.ts) and quotas (quotas.ts) ----------------------
+// --- Rule history (rules/versions.ts) and quotas (dispatch/quotas.ts) ----------------------
 
 /** What made a new version of a rule. */
 export const vRuleChangeOperation = v.union(

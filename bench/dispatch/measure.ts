@@ -14,7 +14,7 @@
  */
 import { api } from "../../src/component/_generated/api.js";
 import type { Doc } from "../../src/component/_generated/dataModel.js";
-import { findCandidates } from "../../src/component/routes.js";
+import { findCandidates } from "../../src/component/rules/routes.js";
 import { matchPattern } from "../../src/core/patternMatch.js";
 import type { ExecuteResult } from "../../src/shared.js";
 import { metricsDiff, metricsNow, type ComponentTest, type Metrics } from "../lib/convex.js";
@@ -34,7 +34,7 @@ export async function measureExecute(
 ): Promise<{ metrics: Metrics; results: ExecuteResult[] }> {
   return await t.run(async (ctx) => {
     const before = await metricsNow(ctx);
-    const results = await ctx.runMutation(api.engine.execute, {
+    const results = await ctx.runMutation(api.dispatch.engine.execute, {
       integrationId: scope.integrationId,
       namespace: scope.namespace,
       triggerType: scope.triggerType,

@@ -8,7 +8,7 @@
 import { expect } from "vitest";
 import { api } from "../../src/component/_generated/api.js";
 import type { Doc } from "../../src/component/_generated/dataModel.js";
-import { routesOf } from "../../src/component/routes.js";
+import { routesOf } from "../../src/component/rules/routes.js";
 import { fieldsOfRoutePath } from "../../src/core/routing.js";
 import { validateRuleDefinition } from "../../src/core/ruleValidation.js";
 import type { RuleInput } from "../../src/shared.js";

@@ -157,7 +157,7 @@ async function measure<T>(t: ComponentTest, work: (ctx: Parameters<Parameters<Co
 }
 
 async function ruleExecutions(t: ComponentTest, ruleId: string) {
-  return await measure(t, (ctx) => ctx.runQuery(api.executions.getRuleExecutions, { ruleId, limit: LIMIT }));
+  return await measure(t, (ctx) => ctx.runQuery(api.executions.queries.getRuleExecutions, { ruleId, limit: LIMIT }));
 }
 
 /** The seed's way: the rule's executions through `by_rule`, sorted in memory. */
@@ -190,7 +190,7 @@ async function executionLogs(t: ComponentTest, executionId: string, limit?: numb
 
 async function listPage(t: ComponentTest, status: ExecutionStatus | undefined, cursor: string | null) {
   return await measure(t, (ctx) =>
-    ctx.runQuery(api.executions.listExecutions, {
+    ctx.runQuery(api.executions.queries.listExecutions, {
       integrationId: INTEGRATION,
       ...(status === undefined ? {} : { status }),
       paginationOpts: { numItems: LIMIT, cursor },

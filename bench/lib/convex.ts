@@ -7,7 +7,7 @@ import { convexTest } from "convex-test";
 import workpool from "@convex-dev/workpool/test";
 import type { GenericMutationCtx, GenericDataModel } from "convex/server";
 import schema from "../../src/component/schema.js";
-import { CONVEX_LIMITS, SCHEDULING_LIMITS } from "../../src/component/transactionLimits.js";
+import { CONVEX_LIMITS, SCHEDULING_LIMITS } from "../../src/component/lib/transactionLimits.js";
 
 export type Modules = Record<string, () => Promise<Record<string, unknown>>>;
 

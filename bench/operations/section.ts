@@ -111,13 +111,13 @@ async function seedOld(t: OpsTest, n: number) {
 }
 
 async function cleanupBatches(t: OpsTest): Promise<BatchResult[]> {
-  const start = await t.mutation(api.cleanup.runCleanup, { logLevel: "ERROR" });
+  const start = await t.mutation(api.retention.cleanup.runCleanup, { logLevel: "ERROR" });
   const batches: BatchResult[] = [];
   for (;;) {
     const state = await t.run(async (ctx): Promise<Doc<"retentionState"> | null> => await ctx.db.query("retentionState").first());
     if (!state?.run || !state.cursor) break;
     if (batches.length > 1000) throw new Error("the cleanup run never finished");
-    batches.push(await t.mutation(internal.cleanup.cleanupBatch, { runStartedAt: start.runStartedAt, cursor: state.cursor }));
+    batches.push(await t.mutation(internal.retention.cleanup.cleanupBatch, { runStartedAt: start.runStartedAt, cursor: state.cursor }));
   }
   return batches;
 }
@@ -127,7 +127,7 @@ type Case = { label: string; event: "done" | "working"; stats: boolean; quota: b
 async function measureExecute(t: OpsTest, integrationId: string, done: boolean, delivery: string, monitoring: Monitoring | undefined) {
   return await t.run(async (ctx) => {
     const before = await metricsNow(ctx);
-    const results: ExecuteResult[] = await ctx.runMutation(api.engine.execute, {
+    const results: ExecuteResult[] = await ctx.runMutation(api.dispatch.engine.execute, {
       integrationId,
       namespace: NAMESPACE,
       triggerType: TRIGGER_TYPE,
@@ -153,7 +153,7 @@ async function executionCosts(t: OpsTest) {
   for (const [k, c] of cases.entries()) {
     const integrationId = `bench-ops-cost-${k}`;
     await t.mutation(api.rules.createRule, ruleInput(integrationId, 1, 0));
-    if (c.quota) await t.mutation(api.quotas.setQuota, { integrationId, perMinute: 1_000_000, perMonth: 100_000_000 });
+    if (c.quota) await t.mutation(api.dispatch.quotas.setQuota, { integrationId, perMinute: 1_000_000, perMonth: 100_000_000 });
     const monitoring = c.stats ? undefined : { stats: false };
     // Warm-up with events of the measured kind: first-event initialisation
     // (workpool, the stats loop's wake-up, rate limiter, trigger activity).

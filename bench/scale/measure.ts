@@ -13,7 +13,7 @@ import { vi } from "vitest";
 import type { api } from "../../src/component/_generated/api.js";
 import type { Id } from "../../src/component/_generated/dataModel.js";
 import type { MutationCtx } from "../../src/component/_generated/server.js";
-import { execute } from "../../src/component/engine.js";
+import { execute } from "../../src/component/dispatch/engine.js";
 import { sameValue } from "../../src/core/sameValue.js";
 import {
   largestShare,
@@ -26,8 +26,8 @@ import {
   type Share,
 } from "../lib/convex.js";
 
-export type ExecuteArgs = FunctionArgs<typeof api.engine.execute>;
-type ExecuteResults = FunctionReturnType<typeof api.engine.execute>;
+export type ExecuteArgs = FunctionArgs<typeof api.dispatch.engine.execute>;
+type ExecuteResults = FunctionReturnType<typeof api.dispatch.engine.execute>;
 type Handler = (ctx: MutationCtx, args: never) => Promise<unknown>;
 
 const executeHandler = (execute as unknown as { _handler: (ctx: MutationCtx, args: ExecuteArgs) => Promise<ExecuteResults> })
@@ -138,7 +138,7 @@ export async function continuationStates(t: ComponentTest): Promise<Record<strin
     const jobs = await ctx.db.system.query("_scheduled_functions").collect();
     const states: Record<string, number> = {};
     for (const job of jobs) {
-      if (job.name !== "engine:continueDispatch") continue;
+      if (job.name !== "dispatch/engine:continueDispatch") continue;
       states[job.state.kind] = (states[job.state.kind] ?? 0) + 1;
     }
     return states;

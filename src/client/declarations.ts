@@ -5,7 +5,7 @@
  */
 import { validate, ValidationError } from "convex-helpers/validators";
 import type { GenericValidator } from "convex/values";
-import { fail } from "../component/errors.js";
+import { fail } from "../component/lib/errors.js";
 import { findConditionProblem } from "../core/conditions.js";
 import { checkRequestUrl, httpRequestConfigProblem } from "../core/httpPolicy.js";
 import { hasPlaceholders } from "../core/template.js";

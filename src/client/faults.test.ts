@@ -183,7 +183,7 @@ export const dispatchCyclic = mutationGeneric({
 export const dispatchCyclicDirectly = mutationGeneric({
   args: { boardId: v.string() },
   handler: async (ctx, args) =>
-    await ctx.runMutation(components.rules.engine.execute, {
+    await ctx.runMutation(components.rules.dispatch.engine.execute, {
       integrationId: "shop",
       triggerType: "order_created",
       event: cyclicBoardEvent(args.boardId),

@@ -69,10 +69,16 @@ async function ruleOf(t: T, ruleId: string) {
   return (await t.query(host.rule, { ruleId }))!;
 }
 
-/** The JSON lines written to console.warn whose event is `event`. */
+/**
+ * The component's JSON lines written to console.warn whose event is
+ * `event` (workpool, a child component, writes plain-text lines there too,
+ * such as its recovery notes, depending on timing).
+ */
 function consoleEvents(spy: { mock: { calls: unknown[][] } }, event: string) {
   return spy.mock.calls
-    .map((call) => JSON.parse(String(call[0])) as Record<string, unknown>)
+    .map((call) => String(call[0]))
+    .filter((line) => line.startsWith('{"component":"rules"'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
     .filter((line) => line.event === event);
 }
 

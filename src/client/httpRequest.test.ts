@@ -7,7 +7,7 @@ import { convexTest } from "convex-test";
 import { anyApi, type ApiFromModules } from "convex/server";
 import { afterEach, beforeEach, describe, expect, test, vi, type Mock } from "vitest";
 import { register } from "../test.js";
-import { MAX_RETRY_AFTER_MS } from "../component/actions.js";
+import { MAX_RETRY_AFTER_MS } from "../component/dispatch/actions.js";
 import type { Execution, ExecutionLog } from "./index.js";
 import { schema, type ShopDraft } from "./engineHost.test.js";
 import { rulesErrorOf } from "../testing/errors.js";

@@ -32,7 +32,7 @@ import {
   type RulesErrorData,
   type ScheduleSpec,
 } from "../shared.js";
-import { fail } from "../component/errors.js";
+import { fail } from "../component/lib/errors.js";
 import { checkDeclaredParts } from "./declarations.js";
 import { handlesOf, type HttpOptions } from "./handlers.js";
 import { sanitizeForStorage } from "../core/sanitize.js";
@@ -608,7 +608,7 @@ export class Rules<Is extends Integrations> {
     lastSlot?: number;
     lastFiredAt?: number;
   } | null> {
-    const state = await ctx.runQuery(this.component.schedules.getSchedule, { ruleId: args.ruleId });
+    const state = await ctx.runQuery(this.component.dispatch.schedules.getSchedule, { ruleId: args.ruleId });
     return state as { ruleId: RuleId; schedule: ScheduleSpec; nextSlot?: number } | null;
   }
 
@@ -690,7 +690,7 @@ export class Rules<Is extends Integrations> {
     // of nesting, megabytes): make it a value the component can receive.
     const sanitized = sanitizeForStorage(args.event, { maxBytes: MAX_EVENT_BYTES });
     const { maxRulesPerEvent, maxDepth, defaultRetry } = this.options;
-    const results = await ctx.runMutation(this.component.engine.execute, {
+    const results = await ctx.runMutation(this.component.dispatch.engine.execute, {
       ...args,
       event: sanitized.value,
       ...(sanitized.sanitized ? { eventSanitized: true } : {}),
@@ -734,7 +734,7 @@ export class Rules<Is extends Integrations> {
       args.rule?.integrationId ??
       (args.ruleId === undefined ? undefined : (await this.get(ctx, { ruleId: args.ruleId }))?.integrationId);
     const rule = args.rule ? this.checkedInput(args.rule as RuleInput) : undefined;
-    return await ctx.runQuery(this.component.testRule.testRule, {
+    return await ctx.runQuery(this.component.dispatch.testRule.testRule, {
       ...(args.ruleId === undefined ? {} : { ruleId: args.ruleId }),
       ...(rule === undefined ? {} : { rule }),
       event: sanitizeForStorage(args.event, { maxBytes: MAX_EVENT_BYTES }).value,
@@ -758,7 +758,7 @@ export class Rules<Is extends Integrations> {
     ctx: RunMutationCtx,
     args: { executionId: string },
   ): Promise<{ executionId: string; status: ExecutionStatus; replayed: string[] }> {
-    return await ctx.runMutation(this.component.actions.replayExecution, args);
+    return await ctx.runMutation(this.component.dispatch.actions.replayExecution, args);
   }
 
   /**
@@ -773,7 +773,7 @@ export class Rules<Is extends Integrations> {
     ctx: RunQueryCtx,
     args: { ruleId: string; limit?: number },
   ): Promise<Execution[]> {
-    return await ctx.runQuery(this.component.executions.getRuleExecutions, args);
+    return await ctx.runQuery(this.component.executions.queries.getRuleExecutions, args);
   }
 
   /**
@@ -785,7 +785,7 @@ export class Rules<Is extends Integrations> {
    * ```
    */
   async getExecution(ctx: RunQueryCtx, args: { executionId: string }): Promise<Execution | null> {
-    return await ctx.runQuery(this.component.executions.getExecution, args);
+    return await ctx.runQuery(this.component.executions.queries.getExecution, args);
   }
 
   /**
@@ -810,7 +810,7 @@ export class Rules<Is extends Integrations> {
       paginationOpts: PaginationOptions;
     },
   ): Promise<PaginationResult<Execution>> {
-    return await ctx.runQuery(this.component.executions.listExecutions, args);
+    return await ctx.runQuery(this.component.executions.queries.listExecutions, args);
   }
 
   /**
@@ -986,7 +986,7 @@ export class Rules<Is extends Integrations> {
   private async registerHandlersOf(ctx: RunMutationCtx, integrationIds: string[]) {
     for (const integrationId of integrationIds) {
       if (!Object.hasOwn(this.options.integrations, integrationId)) continue;
-      await ctx.runMutation(this.component.schedules.registerHandlers, {
+      await ctx.runMutation(this.component.dispatch.schedules.registerHandlers, {
         integrationId,
         handlers: await handlesOf(
           this.options.handlers?.[integrationId as keyof Is & string],
@@ -1058,7 +1058,7 @@ export class Rules<Is extends Integrations> {
     ctx: RunQueryCtx,
     args: { cursor: string | null; limit?: number; unmappedOnly?: boolean },
   ): Promise<MigratedRulesPage> {
-    return await ctx.runQuery(this.component.migrations.listMigratedRules, args);
+    return await ctx.runQuery(this.component.rules.migrations.listMigratedRules, args);
   }
 
   /**
@@ -1071,7 +1071,7 @@ export class Rules<Is extends Integrations> {
    * ```
    */
   async getRuleByLegacyId(ctx: RunQueryCtx, args: { legacyId: string }): Promise<RuleDoc | null> {
-    const rule = await ctx.runQuery(this.component.migrations.getRuleByLegacyId, {
+    const rule = await ctx.runQuery(this.component.rules.migrations.getRuleByLegacyId, {
       legacyId: args.legacyId,
     });
     return rule as RuleDoc | null;
@@ -1109,7 +1109,7 @@ export class Rules<Is extends Integrations> {
     ctx: RunQueryCtx,
     args: { ruleId: string; paginationOpts: PaginationOptions },
   ): Promise<PaginationResult<RuleVersion>> {
-    return await ctx.runQuery(this.component.versions.listRuleVersions, args);
+    return await ctx.runQuery(this.component.rules.versions.listRuleVersions, args);
   }
 
   /**
@@ -1125,7 +1125,7 @@ export class Rules<Is extends Integrations> {
     ctx: RunQueryCtx,
     args: { ruleId: string; version: number },
   ): Promise<RuleVersion | null> {
-    return await ctx.runQuery(this.component.versions.getRuleVersion, args);
+    return await ctx.runQuery(this.component.rules.versions.getRuleVersion, args);
   }
 
   /**
@@ -1158,7 +1158,7 @@ export class Rules<Is extends Integrations> {
       );
     }
     // Without the version, the component answers with its own error.
-    const rule = await ctx.runMutation(this.component.versions.rollbackRule, args);
+    const rule = await ctx.runMutation(this.component.rules.versions.rollbackRule, args);
     if (rule.schedule !== undefined && rule.enabled) {
       await this.registerHandlersOf(ctx, [rule.integrationId]);
     }
@@ -1180,7 +1180,7 @@ export class Rules<Is extends Integrations> {
     ctx: RunQueryCtx,
     args: { executionId: string },
   ): Promise<RuleVersion | null> {
-    return await ctx.runQuery(this.component.versions.getExecutionRuleVersion, args);
+    return await ctx.runQuery(this.component.rules.versions.getExecutionRuleVersion, args);
   }
 
   /**
@@ -1213,7 +1213,7 @@ export class Rules<Is extends Integrations> {
       whenExceeded?: WhenExceeded;
     },
   ): Promise<Quota> {
-    return await ctx.runMutation(this.component.quotas.setQuota, args);
+    return await ctx.runMutation(this.component.dispatch.quotas.setQuota, args);
   }
 
   /**
@@ -1229,7 +1229,7 @@ export class Rules<Is extends Integrations> {
     ctx: RunMutationCtx,
     args: { integrationId: keyof Is & string; namespace?: string },
   ): Promise<boolean> {
-    return await ctx.runMutation(this.component.quotas.removeQuota, args);
+    return await ctx.runMutation(this.component.dispatch.quotas.removeQuota, args);
   }
 
   /**
@@ -1245,7 +1245,7 @@ export class Rules<Is extends Integrations> {
     ctx: RunQueryCtx,
     args: { integrationId: keyof Is & string; namespace?: string },
   ): Promise<Quota | null> {
-    return await ctx.runQuery(this.component.quotas.getQuota, args);
+    return await ctx.runQuery(this.component.dispatch.quotas.getQuota, args);
   }
 
   /**
@@ -1263,7 +1263,7 @@ export class Rules<Is extends Integrations> {
     ctx: RunQueryCtx,
     args: { integrationId: keyof Is & string; namespace?: string },
   ): Promise<QuotaStatus | null> {
-    return await ctx.runQuery(this.component.quotas.getQuotaUsage, args);
+    return await ctx.runQuery(this.component.dispatch.quotas.getQuotaUsage, args);
   }
 
   // --- Stats, auto-disable and health ---------------------------------
@@ -1281,7 +1281,7 @@ export class Rules<Is extends Integrations> {
    * ```
    */
   async getRuleStats(ctx: RunQueryCtx, args: { ruleId: string }): Promise<RuleStats | null> {
-    return await ctx.runQuery(this.component.stats.getRuleStats, args);
+    return await ctx.runQuery(this.component.executions.stats.getRuleStats, args);
   }
 
   /**
@@ -1298,7 +1298,7 @@ export class Rules<Is extends Integrations> {
     ctx: RunQueryCtx,
     args: { ruleIds: string[] },
   ): Promise<Array<RuleStats | null>> {
-    return await ctx.runQuery(this.component.stats.getRulesStats, args);
+    return await ctx.runQuery(this.component.executions.stats.getRulesStats, args);
   }
 
   // --- Retention and cleanup -------------------------------------------
@@ -1330,7 +1330,7 @@ export class Rules<Is extends Integrations> {
       maxPerOutcome?: number | null;
     },
   ): Promise<EffectiveRetention> {
-    return await ctx.runMutation(this.component.retention.setRetention, args);
+    return await ctx.runMutation(this.component.retention.settings.setRetention, args);
   }
 
   /**
@@ -1347,7 +1347,7 @@ export class Rules<Is extends Integrations> {
     ctx: RunQueryCtx,
     args: { integrationId: keyof Is & string; namespace?: string; ruleId?: string },
   ): Promise<EffectiveRetention> {
-    return await ctx.runQuery(this.component.retention.getRetention, args);
+    return await ctx.runQuery(this.component.retention.settings.getRetention, args);
   }
 
   /**
@@ -1362,7 +1362,7 @@ export class Rules<Is extends Integrations> {
     ctx: RunMutationCtx,
     args: { integrationId: keyof Is & string; namespace?: string; ruleId?: string },
   ): Promise<null> {
-    return await ctx.runMutation(this.component.retention.clearRetention, args);
+    return await ctx.runMutation(this.component.retention.settings.clearRetention, args);
   }
 
   /**
@@ -1378,7 +1378,7 @@ export class Rules<Is extends Integrations> {
     ctx: RunQueryCtx,
     args: { integrationId: keyof Is & string },
   ): Promise<RetentionRow[]> {
-    return await ctx.runQuery(this.component.retention.listRetention, args);
+    return await ctx.runQuery(this.component.retention.settings.listRetention, args);
   }
 
   /**
@@ -1396,7 +1396,7 @@ export class Rules<Is extends Integrations> {
     ctx: RunMutationCtx,
     args: { logLevel?: RulesLogLevel } = {},
   ): Promise<{ started: boolean; runStartedAt: number }> {
-    return await ctx.runMutation(this.component.cleanup.runCleanup, args);
+    return await ctx.runMutation(this.component.retention.cleanup.runCleanup, args);
   }
 
   /**
@@ -1413,7 +1413,7 @@ export class Rules<Is extends Integrations> {
   async getCleanupStatus(
     ctx: RunQueryCtx,
   ): Promise<{ running: CleanupRun | null; lastRun: CleanupRun | null; fullCheckRequested: boolean }> {
-    return await ctx.runQuery(this.component.cleanup.getCleanupStatus, {});
+    return await ctx.runQuery(this.component.retention.cleanup.getCleanupStatus, {});
   }
 
   /**
@@ -1441,7 +1441,7 @@ export class Rules<Is extends Integrations> {
       cursor?: string | null;
     },
   ): Promise<RuleHealthReport> {
-    return await ctx.runQuery(this.component.health.getRuleHealth, args);
+    return await ctx.runQuery(this.component.executions.health.getRuleHealth, args);
   }
 
   /**
@@ -1460,7 +1460,7 @@ export class Rules<Is extends Integrations> {
    */
   async saveLogLevel(ctx: RunMutationCtx): Promise<void> {
     await ctx.runMutation(
-      this.component.logging.setLogLevel,
+      this.component.lib.logging.setLogLevel,
       this.options.logLevel === undefined ? {} : { logLevel: this.options.logLevel },
     );
   }
@@ -1474,7 +1474,7 @@ export class Rules<Is extends Integrations> {
    * ```
    */
   async getSavedLogLevel(ctx: RunQueryCtx): Promise<RulesLogLevel> {
-    return await ctx.runQuery(this.component.logging.getLogLevel, {});
+    return await ctx.runQuery(this.component.lib.logging.getLogLevel, {});
   }
 
   /** `options.monitoring` of a dispatch of `integrationId`, when not the defaults. */

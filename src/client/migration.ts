@@ -17,7 +17,7 @@ import type {
 } from "convex/server";
 import { ConvexError } from "convex/values";
 import type { MigratedRow, MigrationEntry, RuleInput, RulesErrorData, RulesLogLevel } from "../shared.js";
-import { fail } from "../component/errors.js";
+import { fail } from "../component/lib/errors.js";
 import {
   mapLegacyMondayRule,
   markUnmapped,
@@ -92,7 +92,7 @@ export async function migrateMondayRow(
   if (entry.rule.schedule !== undefined && entry.rule.enabled !== false) {
     await deps.registerHandlers(ctx, [entry.rule.integrationId]);
   }
-  return await ctx.runMutation(deps.component.migrations.importLegacyRule, {
+  return await ctx.runMutation(deps.component.rules.migrations.importLegacyRule, {
     entry,
     ...(deps.logLevel === undefined ? {} : { logLevel: deps.logLevel }),
   });

@@ -2,7 +2,7 @@
  * The client's stats and auto-disable options,
  * checked once and turned into what each dispatch sends.
  */
-import { fail } from "../component/errors.js";
+import { fail } from "../component/lib/errors.js";
 import {
   AUTO_DISABLE_DEFAULTS,
   MAX_CONSECUTIVE_FAILURES,

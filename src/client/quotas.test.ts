@@ -8,7 +8,7 @@ import { anyApi, type ApiFromModules } from "convex/server";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { register } from "../test.js";
 import { schema, type OpsDraft } from "./opsHost.test.js";
-import { quotaShards } from "../component/quotas.js";
+import { quotaShards } from "../component/dispatch/quotas.js";
 
 const host = anyApi["opsHost.test"] as unknown as ApiFromModules<{
   "opsHost.test": typeof import("./opsHost.test.js");

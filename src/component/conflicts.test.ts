@@ -9,8 +9,8 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { api } from "./_generated/api.js";
 import { initConvexTest } from "./setup.test.js";
-import { TRIGGER_ACTIVITY_RESOLUTION_MS } from "./health.js";
-import { quotaShards } from "./quotas.js";
+import { TRIGGER_ACTIVITY_RESOLUTION_MS } from "./executions/health.js";
+import { quotaShards } from "./dispatch/quotas.js";
 import {
   conflicts,
   recordTransactions,
@@ -55,7 +55,7 @@ let nextEvent = 0;
 /** One column change on `board`, with an event id as monday.com's webhooks have. */
 function dispatch(t: T, board: number) {
   nextEvent++;
-  return t.mutation(api.engine.execute, {
+  return t.mutation(api.dispatch.engine.execute, {
     integrationId: "monday",
     triggerType: "change_column_value",
     eventId: `evt-${nextEvent}`,
@@ -162,7 +162,7 @@ describe("quotas", () => {
   async function withQuota(perMinute: number) {
     const t = await boards();
     recorder!.stop();
-    await t.mutation(api.quotas.setQuota, { integrationId: "monday", perMinute });
+    await t.mutation(api.dispatch.quotas.setQuota, { integrationId: "monday", perMinute });
     recorder = recordTransactions(t);
     return t;
   }

@@ -5,7 +5,7 @@ import rateLimiter from "@convex-dev/rate-limiter/convex.config.js";
 const component = defineComponent("rules");
 // Actions run durably through a workpool of the component's own.
 component.use(workpool);
-// Quotas (quotas.ts) count action runs with a rate limiter of the component's own.
+// Quotas (dispatch/quotas.ts) count action runs with a rate limiter of the component's own.
 component.use(rateLimiter);
 
 export default component;

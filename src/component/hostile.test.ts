@@ -74,7 +74,7 @@ describe("prototype-polluting keys in rule configs", () => {
     expect(rule?.metadata).toEqual(config);
     // A path through "constructor" never reaches Object's prototype: the
     // event has no own "constructor" field, so the condition is not met.
-    const [result] = await t.mutation(api.engine.execute, {
+    const [result] = await t.mutation(api.dispatch.engine.execute, {
       integrationId: "monday",
       triggerType: "status_changed",
       event: { status: "done" },
@@ -91,7 +91,7 @@ describe("ids that are not rule ids, passed as ruleId", () => {
   async function twoNamespaces(t: T) {
     const mine = await t.mutation(api.rules.createRule, ruleInput({ id: "mine", namespace: "tenant-a" }));
     const theirs = await t.mutation(api.rules.createRule, ruleInput({ id: "theirs", namespace: "tenant-b" }));
-    const [execution] = await t.mutation(api.engine.execute, {
+    const [execution] = await t.mutation(api.dispatch.engine.execute, {
       integrationId: "monday",
       triggerType: "status_changed",
       namespace: "tenant-b",
@@ -110,7 +110,7 @@ describe("ids that are not rule ids, passed as ruleId", () => {
 
     for (const foreign of [executionId, theirDocId, "", "../theirs", "theirs ", "THEIRS"]) {
       expect(await t.query(api.rules.getRule, { ruleId: foreign })).toBeNull();
-      expect(await t.query(api.executions.getRuleExecutions, { ruleId: foreign })).toEqual([]);
+      expect(await t.query(api.executions.queries.getRuleExecutions, { ruleId: foreign })).toEqual([]);
       const update = await rulesErrorOf(t.mutation(api.rules.updateRule, { ruleId: foreign, name: "hijacked" }));
       expect(update).toMatchObject({ code: "RULE_NOT_FOUND", field: "ruleId" });
       expect(update.message).toBe(`ruleId: no rule with id "${foreign}"`);
@@ -120,19 +120,19 @@ describe("ids that are not rule ids, passed as ruleId", () => {
     expect(await t.run(async (ctx) => await ctx.db.query("rules").collect())).toEqual(before);
     // The other namespace's own rule is untouched and still runs.
     expect((await t.query(api.rules.getRule, { ruleId: theirs }))?.name).toBe("A rule");
-    expect(await t.query(api.executions.getRuleExecutions, { ruleId: theirs })).toHaveLength(1);
+    expect(await t.query(api.executions.queries.getRuleExecutions, { ruleId: theirs })).toHaveLength(1);
     expect(await checkStorage(t, "")).toEqual([]);
   });
 
   test("a rule's document id passed as an executionId is a clear INVALID_ARGUMENT", async () => {
     const t = initConvexTest();
     const { executionId, theirDocId } = await twoNamespaces(t);
-    const data = await rulesErrorOf(t.query(api.executions.getExecution, { executionId: theirDocId }));
+    const data = await rulesErrorOf(t.query(api.executions.queries.getExecution, { executionId: theirDocId }));
     expect(data).toEqual({
       code: "INVALID_ARGUMENT",
       field: "executionId",
       message: `executionId: "${theirDocId}" is not an execution id`,
     });
-    expect(await t.query(api.executions.getExecution, { executionId })).toMatchObject({ namespace: "tenant-b" });
+    expect(await t.query(api.executions.queries.getExecution, { executionId })).toMatchObject({ namespace: "tenant-b" });
   });
 });

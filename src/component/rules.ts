@@ -34,14 +34,14 @@ import {
   type RuleDefinitionInput,
   type RuleProblem,
 } from "../core/ruleValidation.js";
-import { checkLimit, fail } from "./errors.js";
-import { toDefinitionInput, toExport, toRule } from "./ruleDocs.js";
-import { syncRoutes } from "./routes.js";
-import { syncSchedule } from "./schedules.js";
-import { checkActor, deleteVersionsLater, recordVersion, type ChangeInfo } from "./versionDocs.js";
+import { checkLimit, fail } from "./lib/errors.js";
+import { toDefinitionInput, toExport, toRule } from "./rules/ruleDocs.js";
+import { syncRoutes } from "./rules/routes.js";
+import { syncSchedule } from "./dispatch/schedules.js";
+import { checkActor, deleteVersionsLater, recordVersion, type ChangeInfo } from "./rules/versionDocs.js";
 // Auto-disable marks and stats.
-import { disableMarksAfter } from "./health.js";
-import { deleteRuleStats } from "./stats.js";
+import { disableMarksAfter } from "./executions/health.js";
+import { deleteRuleStats } from "./executions/stats.js";
 
 const DEFAULT_LIST_LIMIT = 100;
 
@@ -141,7 +141,7 @@ export const deleteRule = mutation({
       .order("desc")
       .first();
     if (newest) {
-      await ctx.scheduler.runAfter(0, internal.history.deleteRuleHistory, {
+      await ctx.scheduler.runAfter(0, internal.executions.history.deleteRuleHistory, {
         ruleId: args.ruleId,
         upTo: newest._creationTime,
       });
@@ -327,7 +327,7 @@ export async function insertRule(
   definition: RuleDefinition,
   /** Carried over by migrations; default now. */
   createdAt?: number,
-  /** Who and what made it, for its first version (versions.ts). */
+  /** Who and what made it, for its first version (rules/versions.ts). */
   change?: ChangeInfo,
 ): Promise<void> {
   const now = Date.now();
@@ -346,7 +346,7 @@ export async function writeDefinition(
   ctx: MutationCtx,
   doc: Doc<"rules">,
   definition: RuleDefinition,
-  /** Who and what made the change, for the new version (versions.ts). */
+  /** Who and what made the change, for the new version (rules/versions.ts). */
   change?: ChangeInfo,
 ): Promise<Doc<"rules">> {
   if (sameDefinition(doc, definition)) return doc;
@@ -358,7 +358,7 @@ export async function writeDefinition(
     version: doc.version + 1,
     createdAt: doc.createdAt,
     updatedAt: Date.now(),
-    // Kept while the rule stays disabled, cleared when it is enabled (health.ts).
+    // Kept while the rule stays disabled, cleared when it is enabled (executions/health.ts).
     ...disableMarksAfter(doc, definition.enabled),
   };
   await ctx.db.replace("rules", doc._id, updated);
@@ -383,7 +383,7 @@ async function setEnabled(
     enabled,
     version: doc.version + 1,
     updatedAt: Date.now(),
-    // Enabling clears the auto-disable marks (health.ts).
+    // Enabling clears the auto-disable marks (executions/health.ts).
     ...disableMarksAfter(doc, enabled),
   };
   await ctx.db.patch("rules", doc._id, changes);

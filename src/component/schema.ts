@@ -13,7 +13,7 @@ import {
   vScheduleSpec,
 } from "../shared.js";
 import { vCleanupCursor, vCleanupRun, vRetentionRow } from "../retentionValidators.js";
-import { monitoringTables } from "./monitoringSchema.js";
+import { monitoringTables } from "./executions/monitoringSchema.js";
 
 export default defineSchema({
   rules: defineTable(vRuleDoc)
@@ -42,7 +42,7 @@ export default defineSchema({
     // eslint-disable-next-line @convex-dev/no-duplicate-indexes
     .index("by_scope", ["integrationId", "namespace"])
     .index("by_scope_status", ["integrationId", "namespace", "status"])
-    // Retention: one rule's executions of one status, oldest first (cleanup.ts).
+    // Retention: one rule's executions of one status, oldest first (retention/cleanup.ts).
     .index("by_rule_status_start", ["ruleId", "status", "startTime"])
     // Stats: executions in the order they finished (the rollup), and one
     // rule's since the rollup's cursor (getRuleStats).
@@ -165,14 +165,14 @@ export default defineSchema({
 
   /**
    * Every version of every rule, the current one included, written in the
-   * same transaction as the change (versions.ts): the definition fields as
+   * same transaction as the change (rules/versions.ts): the definition fields as
    * the `rules` table stores them (at the top level, so a version nests no
    * deeper than its rule), and what the change was.
    */
   ruleVersions: defineTable(vRuleVersionDoc).index("by_rule_doc_version", ["ruleDocId", "version"]),
 
   /**
-   * Limits of action runs per minute / hour / 30 days (quotas.ts), for one
+   * Limits of action runs per minute / hour / 30 days (dispatch/quotas.ts), for one
    * namespace of an integration, or (`namespace` null) the integration's
    * default, which each namespace without its own counts apart.
    */
@@ -183,13 +183,13 @@ export default defineSchema({
   }).index("by_scope", ["integrationId", "namespace"]),
 
   /**
-   * Retention settings (retention.ts): for an integration (`namespace` and
+   * Retention settings (retention/settings.ts): for an integration (`namespace` and
    * `ruleId` null), one namespace of it (`ruleId` null), or one rule. An
    * absent field inherits from the wider scope, then the defaults.
    */
   retentionSettings: defineTable(vRetentionRow).index("by_scope", ["integrationId", "namespace", "ruleId"]),
 
-  /** The retention cleanup's state (cleanup.ts): one row. */
+  /** The retention cleanup's state (retention/cleanup.ts): one row. */
   retentionState: defineTable({
     /** The run in progress, if any. */
     run: v.optional(vCleanupRun),
@@ -201,7 +201,7 @@ export default defineSchema({
     cursor: v.optional(vCleanupCursor),
   }),
 
-  /** Component-wide settings written by the client (logging.ts): one row. */
+  /** Component-wide settings written by the client (lib/logging.ts): one row. */
   componentConfig: defineTable({
     /** The level of work that runs without a client call (the retention cron). */
     logLevel: v.optional(vRulesLogLevel),

@@ -6,7 +6,7 @@ import type { FunctionArgs, FunctionReturnType } from "convex/server";
 import schema from "./schema.js";
 import { api } from "./_generated/api.js";
 import type { MutationCtx } from "./_generated/server.js";
-import { execute } from "./engine.js";
+import { execute } from "./dispatch/engine.js";
 
 type TransactionMetric =
   | "bytesRead"
@@ -45,7 +45,7 @@ export const executeHandler = (
   execute as unknown as {
     _handler: (
       ctx: MutationCtx,
-      args: FunctionArgs<typeof api.engine.execute>,
-    ) => Promise<FunctionReturnType<typeof api.engine.execute>>;
+      args: FunctionArgs<typeof api.dispatch.engine.execute>,
+    ) => Promise<FunctionReturnType<typeof api.dispatch.engine.execute>>;
   }
 )._handler;

@@ -1,7 +1,7 @@
 /**
  * The stable codes of the package's errors, in core so that pure code can
  * name them without Convex; the component and client throw them as
- * `ConvexError` data (src/component/errors.ts). Re-exported by src/shared.ts.
+ * `ConvexError` data (src/component/lib/errors.ts). Re-exported by src/shared.ts.
  */
 
 /** Stable error codes carried in `ConvexError.data.code`. */

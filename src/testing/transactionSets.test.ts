@@ -202,7 +202,7 @@ describe("transactions", () => {
 
   test("queries are recorded as transactions that write nothing; stop() leaves convex-test as it was", async () => {
     const { t, a1 } = await start();
-    const read = await one(() => t.query(api.quotas.getQuota, { integrationId: "a", namespace: "n1" }));
+    const read = await one(() => t.query(api.dispatch.quotas.getQuota, { integrationId: "a", namespace: "n1" }));
     expect(read).toMatchObject({ committed: false, writes: [], ranges: [{ table: "quotas", index: "by_scope" }] });
     const stopped = recorder!;
     stopped.stop();

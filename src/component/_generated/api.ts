@@ -8,31 +8,34 @@
  * @module
  */
 
-import type * as actions from "../actions.js";
-import type * as cleanup from "../cleanup.js";
 import type * as crons from "../crons.js";
-import type * as engine from "../engine.js";
-import type * as errors from "../errors.js";
-import type * as events from "../events.js";
-import type * as executions from "../executions.js";
-import type * as health from "../health.js";
-import type * as history from "../history.js";
-import type * as httpRequest from "../httpRequest.js";
-import type * as logging from "../logging.js";
+import type * as dispatch_actions from "../dispatch/actions.js";
+import type * as dispatch_engine from "../dispatch/engine.js";
+import type * as dispatch_httpRequest from "../dispatch/httpRequest.js";
+import type * as dispatch_quotas from "../dispatch/quotas.js";
+import type * as dispatch_schedules from "../dispatch/schedules.js";
+import type * as dispatch_testRule from "../dispatch/testRule.js";
+import type * as executions_deletion from "../executions/deletion.js";
+import type * as executions_events from "../executions/events.js";
+import type * as executions_health from "../executions/health.js";
+import type * as executions_history from "../executions/history.js";
+import type * as executions_monitoringSchema from "../executions/monitoringSchema.js";
+import type * as executions_queries from "../executions/queries.js";
+import type * as executions_records from "../executions/records.js";
+import type * as executions_stats from "../executions/stats.js";
+import type * as lib_batches from "../lib/batches.js";
+import type * as lib_errors from "../lib/errors.js";
+import type * as lib_logging from "../lib/logging.js";
+import type * as lib_transactionLimits from "../lib/transactionLimits.js";
 import type * as logs from "../logs.js";
-import type * as migrations from "../migrations.js";
-import type * as monitoringSchema from "../monitoringSchema.js";
-import type * as quotas from "../quotas.js";
-import type * as retention from "../retention.js";
-import type * as routes from "../routes.js";
-import type * as ruleDocs from "../ruleDocs.js";
+import type * as retention_cleanup from "../retention/cleanup.js";
+import type * as retention_settings from "../retention/settings.js";
 import type * as rules from "../rules.js";
-import type * as schedules from "../schedules.js";
-import type * as stats from "../stats.js";
-import type * as testRule from "../testRule.js";
-import type * as transactionLimits from "../transactionLimits.js";
-import type * as versionDocs from "../versionDocs.js";
-import type * as versions from "../versions.js";
+import type * as rules_migrations from "../rules/migrations.js";
+import type * as rules_routes from "../rules/routes.js";
+import type * as rules_ruleDocs from "../rules/ruleDocs.js";
+import type * as rules_versionDocs from "../rules/versionDocs.js";
+import type * as rules_versions from "../rules/versions.js";
 
 import type {
   ApiFromModules,
@@ -42,31 +45,34 @@ import type {
 import { anyApi, componentsGeneric } from "convex/server";
 
 const fullApi: ApiFromModules<{
-  actions: typeof actions;
-  cleanup: typeof cleanup;
   crons: typeof crons;
-  engine: typeof engine;
-  errors: typeof errors;
-  events: typeof events;
-  executions: typeof executions;
-  health: typeof health;
-  history: typeof history;
-  httpRequest: typeof httpRequest;
-  logging: typeof logging;
+  "dispatch/actions": typeof dispatch_actions;
+  "dispatch/engine": typeof dispatch_engine;
+  "dispatch/httpRequest": typeof dispatch_httpRequest;
+  "dispatch/quotas": typeof dispatch_quotas;
+  "dispatch/schedules": typeof dispatch_schedules;
+  "dispatch/testRule": typeof dispatch_testRule;
+  "executions/deletion": typeof executions_deletion;
+  "executions/events": typeof executions_events;
+  "executions/health": typeof executions_health;
+  "executions/history": typeof executions_history;
+  "executions/monitoringSchema": typeof executions_monitoringSchema;
+  "executions/queries": typeof executions_queries;
+  "executions/records": typeof executions_records;
+  "executions/stats": typeof executions_stats;
+  "lib/batches": typeof lib_batches;
+  "lib/errors": typeof lib_errors;
+  "lib/logging": typeof lib_logging;
+  "lib/transactionLimits": typeof lib_transactionLimits;
   logs: typeof logs;
-  migrations: typeof migrations;
-  monitoringSchema: typeof monitoringSchema;
-  quotas: typeof quotas;
-  retention: typeof retention;
-  routes: typeof routes;
-  ruleDocs: typeof ruleDocs;
+  "retention/cleanup": typeof retention_cleanup;
+  "retention/settings": typeof retention_settings;
   rules: typeof rules;
-  schedules: typeof schedules;
-  stats: typeof stats;
-  testRule: typeof testRule;
-  transactionLimits: typeof transactionLimits;
-  versionDocs: typeof versionDocs;
-  versions: typeof versions;
+  "rules/migrations": typeof rules_migrations;
+  "rules/routes": typeof rules_routes;
+  "rules/ruleDocs": typeof rules_ruleDocs;
+  "rules/versionDocs": typeof rules_versionDocs;
+  "rules/versions": typeof rules_versions;
 }> = anyApi as any;
 
 /**
