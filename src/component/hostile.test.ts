@@ -8,24 +8,12 @@
  */
 import { describe, expect, test } from "vitest";
 import { api } from "./_generated/api.js";
-import { initConvexTest } from "./setup.test.js";
+import { initConvexTest, ruleInput } from "./setup.test.js";
 import { checkStorage } from "../test.js";
-import type { Rule, RuleInput, } from "../shared.js";
+import type { Rule, RuleInput } from "../shared.js";
 import { rulesErrorOf } from "../testing/errors.js";
 
 type T = ReturnType<typeof initConvexTest>;
-
-function ruleInput(overrides: Partial<RuleInput> = {}): RuleInput {
-  return {
-    name: "A rule",
-    integrationId: "monday",
-    triggerType: "status_changed",
-    triggerConfig: {},
-    conditions: [],
-    actions: [],
-    ...overrides,
-  };
-}
 
 describe("prototype-polluting keys in rule configs", () => {
   // JSON.parse makes "__proto__" an own field, as a request body would.

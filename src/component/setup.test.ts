@@ -7,6 +7,7 @@ import schema from "./schema.js";
 import { api } from "./_generated/api.js";
 import type { MutationCtx } from "./_generated/server.js";
 import { execute } from "./dispatch/engine.js";
+import type { RuleInput } from "../shared.js";
 
 type TransactionMetric =
   | "bytesRead"
@@ -28,6 +29,19 @@ export function initConvexTest(transactionLimits: true | Partial<Record<Transact
   workpool.register(t, "workpool");
   rateLimiter.register(t, "rateLimiter");
   return t;
+}
+
+/** A rule with no conditions and no actions, with `overrides` on top. */
+export function ruleInput(overrides: Partial<RuleInput> = {}): RuleInput {
+  return {
+    name: "A rule",
+    integrationId: "monday",
+    triggerType: "status_changed",
+    triggerConfig: {},
+    conditions: [],
+    actions: [],
+    ...overrides,
+  };
 }
 
 /** Fields a test execution needs besides the ones each test cares about. */

@@ -10,11 +10,11 @@ import { getConvexSize } from "convex/values";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { api } from "../_generated/api.js";
 import type { Doc, Id } from "../_generated/dataModel.js";
-import { initConvexTest } from "../setup.test.js";
+import { initConvexTest, ruleInput } from "../setup.test.js";
 import { EVENT_MAX_BYTES } from "../../shared.js";
 import { findUnstorable } from "../../core/storable.js";
 import { checkStorage } from "../../test.js";
-import type { ConditionInput, RuleInput, } from "../../shared.js";
+import type { ConditionInput, RuleInput } from "../../shared.js";
 import { expectRulesError } from "../../testing/errors.js";
 
 type T = ReturnType<typeof initConvexTest>;
@@ -34,18 +34,6 @@ const group = (
   conditions: ConditionInput[],
   id?: string,
 ): ConditionInput => ({ ...(id === undefined ? {} : { id }), type, config: { conditions } });
-
-function ruleInput(overrides: Partial<RuleInput> = {}): RuleInput {
-  return {
-    name: "A rule",
-    integrationId: "monday",
-    triggerType: "status_changed",
-    triggerConfig: {},
-    conditions: [],
-    actions: [],
-    ...overrides,
-  };
-}
 
 async function createRule(t: T, overrides: Partial<RuleInput> = {}) {
   return await t.mutation(api.rules.createRule, ruleInput(overrides));

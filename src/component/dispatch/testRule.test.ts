@@ -5,7 +5,7 @@ import { describe, expect, test } from "vitest";
 import { api } from "../_generated/api.js";
 import schema from "../schema.js";
 import { initConvexTest } from "../setup.test.js";
-import type { ConditionInput, RuleInput, } from "../../shared.js";
+import type { ConditionInput, RuleInput } from "../../shared.js";
 import { expectRulesError } from "../../testing/errors.js";
 
 type T = ReturnType<typeof initConvexTest>;

@@ -5,9 +5,9 @@ import { afterEach, describe, expect, test, vi } from "vitest";
 import { api } from "../_generated/api.js";
 import type { Id } from "../_generated/dataModel.js";
 import type { QueryCtx } from "../_generated/server.js";
-import { initConvexTest, EXECUTION_DEFAULTS } from "../setup.test.js";
+import { initConvexTest, EXECUTION_DEFAULTS, ruleInput } from "../setup.test.js";
 import { getRuleExecutions, listExecutions } from "./queries.js";
-import type { ExecutionStatus, RuleInput, } from "../../shared.js";
+import type { ExecutionStatus } from "../../shared.js";
 import { expectRulesError } from "../../testing/errors.js";
 
 type T = ReturnType<typeof initConvexTest>;
@@ -15,18 +15,6 @@ type T = ReturnType<typeof initConvexTest>;
 afterEach(() => {
   vi.useRealTimers();
 });
-
-function ruleInput(overrides: Partial<RuleInput> = {}): RuleInput {
-  return {
-    name: "A rule",
-    integrationId: "monday",
-    triggerType: "status_changed",
-    triggerConfig: {},
-    conditions: [],
-    actions: [],
-    ...overrides,
-  };
-}
 
 /** The handler behind a registered query, to run inside `t.run` and measure it. */
 function handlerOf<Ref extends FunctionReference<"query">>(fn: unknown, _ref: Ref) {

@@ -15,7 +15,7 @@ import crons, { CLEANUP_INTERVAL } from "../crons.js";
 import { STALE_RUN_MS } from "./cleanup.js";
 import { BATCH_BUDGET_FRACTION } from "../lib/batches.js";
 import { DAY_MS, PROCESSED_EVENTS_RETENTION_DAYS } from "../../core/retention.js";
-import type { ExecutionStatus, } from "../../shared.js";
+import type { ExecutionStatus } from "../../shared.js";
 import { expectRulesError } from "../../testing/errors.js";
 
 type T = ReturnType<typeof initConvexTest>;

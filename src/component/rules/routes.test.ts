@@ -8,7 +8,7 @@ import type { WithoutSystemFields } from "convex/server";
 import { api } from "../_generated/api.js";
 import type { Doc } from "../_generated/dataModel.js";
 import type { MutationCtx } from "../_generated/server.js";
-import { executeHandler, initConvexTest } from "../setup.test.js";
+import { executeHandler, initConvexTest, ruleInput } from "../setup.test.js";
 import {
   findCandidates,
   MAX_ROUTE_VALUES,
@@ -27,18 +27,6 @@ afterEach(() => {
 });
 
 const SCOPE = { integrationId: "monday", namespace: "", triggerType: "status_changed" };
-
-function ruleInput(overrides: Partial<RuleInput> = {}): RuleInput {
-  return {
-    name: "A rule",
-    integrationId: "monday",
-    triggerType: "status_changed",
-    triggerConfig: {},
-    conditions: [],
-    actions: [],
-    ...overrides,
-  };
-}
 
 async function createRule(t: T, overrides: Partial<RuleInput> = {}) {
   return await t.mutation(api.rules.createRule, ruleInput(overrides));
