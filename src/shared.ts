@@ -311,6 +311,8 @@ export const vHandlers = v.object({
 });
 export type Handlers = Infer<typeof vHandlers>;
 
+
+
 export const vActionStatus = v.union(
   v.literal("pending"),
   v.literal("running"),
@@ -360,6 +362,17 @@ export const vRulesLogLevel = v.union(
   v.literal("ERROR"),
 );
 export type RulesLogLevel = Infer<typeof vRulesLogLevel>;
+
+/**
+ * What the client sends with calls that manage rules, stored when it
+ * changed: its integrations' handlers by integration id (for scheduled
+ * fires) and its log level (for the retention cron).
+ */
+export const vClientConfig = v.object({
+  handlers: v.optional(v.record(v.string(), vHandlers)),
+  logLevel: v.optional(vRulesLogLevel),
+});
+export type ClientConfig = Infer<typeof vClientConfig>;
 
 /** The log levels, least severe first. */
 export const LOG_LEVELS: readonly RulesLogLevel[] = vRulesLogLevel.members.map((member) => member.value);

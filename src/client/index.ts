@@ -48,7 +48,7 @@ import {
   type MigrationWriteCtx,
   type MondayMigrationOptions,
 } from "./migration.js";
-import type { MigratedRow, MigratedRulesPage } from "../shared.js";
+import type { ClientConfig, Handlers, MigratedRow, MigratedRulesPage } from "../shared.js";
 import type { LegacyMondayRow } from "../core/legacyMonday.js";
 import type { RuleHealthReport, RuleStats } from "../monitoring.js";
 import { checkAutoDisable, monitoringFor, type AutoDisableOptions } from "./monitoring.js";
@@ -235,7 +235,7 @@ export type RulesOptions<Is extends Integrations> = {
    * skipped executions, dispatches that matched nothing) are printed and
    * stored only under "DEBUG". Sent with each event and stored with each
    * execution, so its retries and completions use the level of their
-   * dispatch; `saveLogLevel` stores it for the hourly retention cleanup.
+   * dispatch; rule changes send it, stored for the hourly retention cleanup.
    */
   logLevel?: RulesLogLevel;
 };
@@ -323,10 +323,10 @@ export class Rules<Is extends Integrations> {
     options: { actor?: string } = {},
   ): Promise<RuleId> {
     const args = this.checkedInput(rule as RuleInput);
-    if (args.schedule !== undefined) await this.registerHandlersOf(ctx, [args.integrationId]);
     const ruleId = await ctx.runMutation(this.component.rules.createRule, {
       ...args,
       ...(options.actor === undefined ? {} : { actor: options.actor }),
+      config: await this.clientConfig([args.integrationId]),
     });
     return ruleId as RuleId;
   }
@@ -394,10 +394,8 @@ export class Rules<Is extends Integrations> {
       }
     }
     if (args.triggerPattern !== undefined) args.triggerPattern = toStoredPattern(args.triggerPattern);
-    const rule = await ctx.runMutation(this.component.rules.updateRule, args as any);
-    if (rule.schedule !== undefined && rule.enabled) {
-      await this.registerHandlersOf(ctx, [rule.integrationId]);
-    }
+    const config = await this.clientConfig(args.integrationId === undefined ? undefined : [args.integrationId as string]);
+    const rule = await ctx.runMutation(this.component.rules.updateRule, { ...args, config } as any);
     return rule as RuleDoc;
   }
 
@@ -426,10 +424,7 @@ export class Rules<Is extends Integrations> {
     ctx: RunMutationCtx,
     args: { ruleId: string; expectedVersion?: number; actor?: string },
   ): Promise<void> {
-    await ctx.runMutation(this.component.rules.enableRule, args);
-    // A scheduled fire needs the handlers stored: see registerHandlers.
-    const rule = await this.get(ctx, { ruleId: args.ruleId });
-    if (rule?.schedule !== undefined) await this.registerHandlersOf(ctx, [rule.integrationId]);
+    await ctx.runMutation(this.component.rules.enableRule, { ...args, config: await this.clientConfig() });
   }
 
   /**
@@ -550,41 +545,11 @@ export class Rules<Is extends Integrations> {
         { errors },
       );
     }
-    const scheduled = checked.filter((rule) => rule.schedule !== undefined && rule.enabled !== false);
-    await this.registerHandlersOf(ctx, [...new Set(scheduled.map((rule) => rule.integrationId))]);
     return await ctx.runMutation(this.component.rules.importRules, {
       rules: checked,
       ...(args.actor === undefined ? {} : { actor: args.actor }),
+      config: await this.clientConfig(checked.map((rule) => rule.integrationId)),
     });
-  }
-
-  /**
-   * Stores the handlers of your integrations (their function handles) in the
-   * component, for rules that fire on a schedule: a scheduled fire has no
-   * client call in flight to bring them. `create`, `update`, `import` and
-   * `enable` do this for rules with a schedule; call it yourself after you
-   * change `handlers` (a deploy that renames a handler), for example from
-   * a migration or an init function. Writes only what changed.
-   *
-   * @example
-   * ```ts
-   * export const init = internalMutation({
-   *   args: {},
-   *   handler: async (ctx) => {
-   *     await rules.registerHandlers(ctx);
-   *   },
-   * });
-   * ```
-   */
-  async registerHandlers(
-    ctx: RunMutationCtx,
-    args: { integrationId?: keyof Is & string } = {},
-  ): Promise<void> {
-    const ids =
-      args.integrationId === undefined
-        ? Object.keys(this.options.integrations)
-        : [args.integrationId];
-    await this.registerHandlersOf(ctx, ids);
   }
 
   /**
@@ -982,19 +947,23 @@ export class Rules<Is extends Integrations> {
     return trigger?.schedule?.(triggerConfig);
   }
 
-  /** Sends the handles of these integrations' handlers to the component. */
-  private async registerHandlersOf(ctx: RunMutationCtx, integrationIds: string[]) {
-    for (const integrationId of integrationIds) {
+  /**
+   * What travels with each call that manages rules, for the component to
+   * store when it changed: the handles of these integrations' handlers (all
+   * of them when not given), for scheduled fires, and the log level, for
+   * the retention cron.
+   */
+  private async clientConfig(integrationIds?: Iterable<string>): Promise<ClientConfig> {
+    const handlers: Record<string, Handlers> = {};
+    for (const integrationId of new Set(integrationIds ?? Object.keys(this.options.integrations))) {
       if (!Object.hasOwn(this.options.integrations, integrationId)) continue;
-      await ctx.runMutation(this.component.dispatch.schedules.registerHandlers, {
-        integrationId,
-        handlers: await handlesOf(
-          this.options.handlers?.[integrationId as keyof Is & string],
-          this.options.defaultRetry,
-          this.options.http,
-        ),
-      });
+      handlers[integrationId] = await handlesOf(
+        this.options.handlers?.[integrationId as keyof Is & string],
+        this.options.defaultRetry,
+        this.options.http,
+      );
     }
+    return { handlers, ...(this.options.logLevel === undefined ? {} : { logLevel: this.options.logLevel }) };
   }
 
   /**
@@ -1082,9 +1051,8 @@ export class Rules<Is extends Integrations> {
     return {
       component: this.component,
       integrations: this.options.integrations,
-      logLevel: this.options.logLevel,
       check: (rule) => this.checkedInput(rule),
-      registerHandlers: (ctx, integrationIds) => this.registerHandlersOf(ctx, integrationIds),
+      config: (integrationIds) => this.clientConfig(integrationIds),
     };
   }
 
@@ -1158,10 +1126,10 @@ export class Rules<Is extends Integrations> {
       );
     }
     // Without the version, the component answers with its own error.
-    const rule = await ctx.runMutation(this.component.rules.versions.rollbackRule, args);
-    if (rule.schedule !== undefined && rule.enabled) {
-      await this.registerHandlersOf(ctx, [rule.integrationId]);
-    }
+    const rule = await ctx.runMutation(this.component.rules.versions.rollbackRule, {
+      ...args,
+      config: await this.clientConfig(target ? [target.rule.integrationId] : undefined),
+    });
     return rule as RuleDoc;
   }
 
@@ -1445,28 +1413,8 @@ export class Rules<Is extends Integrations> {
   }
 
   /**
-   * Stores this client's `logLevel` (absent: back to "WARN") for the work
-   * that runs without a client call, such as the hourly retention cleanup.
-   * Writes only when it changed; call it from a deploy-time or admin
-   * mutation.
-   *
-   * @example
-   * ```ts
-   * export const configureRules = internalMutation({
-   *   args: {},
-   *   handler: async (ctx) => await rules.saveLogLevel(ctx),
-   * });
-   * ```
-   */
-  async saveLogLevel(ctx: RunMutationCtx): Promise<void> {
-    await ctx.runMutation(
-      this.component.lib.logging.setLogLevel,
-      this.options.logLevel === undefined ? {} : { logLevel: this.options.logLevel },
-    );
-  }
-
-  /**
-   * The level stored with `saveLogLevel` ("WARN" when none was).
+   * The log level the hourly retention cleanup uses: the one this client
+   * (or another) sent with its last rule change ("WARN" when none was).
    *
    * @example
    * ```ts

@@ -220,12 +220,14 @@ describe("stored execution logs", () => {
 });
 
 describe("the option", () => {
-  test("saveLogLevel stores the client's level for the cron; getSavedLogLevel reads it", async () => {
+  test("a rule change sends the client's level, stored for the cron; getSavedLogLevel reads it", async () => {
     const t = setup();
     expect(await t.query(host.savedLogLevel, {})).toBe("WARN");
-    await t.mutation(host.saveLogLevel, { client: "info" });
+    const ruleId = await createRule(t, "q");
+    await t.mutation(host.disable, { client: "info", ruleId });
+    await t.mutation(host.enableWith, { client: "info", ruleId });
     expect(await t.query(host.savedLogLevel, {})).toBe("INFO");
-    await t.mutation(host.saveLogLevel, { client: "default" });
+    await t.mutation(host.enableWith, { client: "default", ruleId });
     expect(await t.query(host.savedLogLevel, {})).toBe("WARN");
   });
 

@@ -16,7 +16,7 @@ import type {
   TableNamesInDataModel,
 } from "convex/server";
 import { ConvexError } from "convex/values";
-import type { MigratedRow, MigrationEntry, RuleInput, RulesErrorData, RulesLogLevel } from "../shared.js";
+import type { ClientConfig, MigratedRow, MigrationEntry, RuleInput, RulesErrorData } from "../shared.js";
 import { fail } from "../component/lib/errors.js";
 import {
   mapLegacyMondayRule,
@@ -67,15 +67,14 @@ export type MigrationWriteCtx = RunMutationCtx & { db: GenericDatabaseReader<any
 export type MigrationDeps = {
   component: RulesComponent;
   integrations: Integrations;
-  /** The client's log level, for the component's line per row. */
-  logLevel: RulesLogLevel | undefined;
   /** The client's declaration check: throws `INVALID_RULE`, fills in the derived pattern. */
   check: (rule: RuleInput) => RuleInput;
   /**
-   * Stores the handlers of these integrations in the component: a migrated
-   * rule that fires on a schedule has no client call in flight to bring them.
+   * The client's config for these integrations (handlers, log level): a
+   * migrated rule that fires on a schedule has no client call in flight to
+   * bring its handlers, so the component stores them.
    */
-  registerHandlers: (ctx: MigrationWriteCtx, integrationIds: string[]) => Promise<void>;
+  config: (integrationIds: string[]) => Promise<ClientConfig>;
 };
 
 /**
@@ -89,12 +88,9 @@ export async function migrateMondayRow(
 ): Promise<MigratedRow> {
   const checked = checkedOptions(deps, options);
   const entry = await entryOf(deps, ctx, row, checked);
-  if (entry.rule.schedule !== undefined && entry.rule.enabled !== false) {
-    await deps.registerHandlers(ctx, [entry.rule.integrationId]);
-  }
   return await ctx.runMutation(deps.component.rules.migrations.importLegacyRule, {
     entry,
-    ...(deps.logLevel === undefined ? {} : { logLevel: deps.logLevel }),
+    config: await deps.config([entry.rule.integrationId]),
   });
 }
 

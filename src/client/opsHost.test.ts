@@ -246,9 +246,14 @@ export const quotaUsage = queryGeneric({
   handler: async (ctx, args) => await clients.default.getQuotaUsage(ctx, { integrationId: "ops", ...args }),
 });
 
-export const saveLogLevel = mutationGeneric({
-  args: { client: vClient },
-  handler: async (ctx, args) => await pick(args.client).saveLogLevel(ctx),
+export const disable = mutationGeneric({
+  args: { client: vClient, ruleId: v.string() },
+  handler: async (ctx, args) => await pick(args.client).disable(ctx, { ruleId: args.ruleId }),
+});
+
+export const enableWith = mutationGeneric({
+  args: { client: vClient, ruleId: v.string() },
+  handler: async (ctx, args) => await pick(args.client).enable(ctx, { ruleId: args.ruleId }),
 });
 
 export const savedLogLevel = queryGeneric({

@@ -153,10 +153,6 @@ export const importRules = mutationGeneric({
   args: { rules: v.any() },
   handler: async (ctx, args) => await rules.import(ctx, { rules: args.rules }),
 });
-export const registerHandlers = mutationGeneric({
-  args: {},
-  handler: async (ctx) => await rules.registerHandlers(ctx),
-});
 export const schedule = queryGeneric({
   args: { ruleId: v.string() },
   handler: async (ctx, args) => await rules.getSchedule(ctx, args),

@@ -26,6 +26,8 @@ import {
   vUpdateRuleArgs,
   type ImportError,
   type RuleInput,
+  vClientConfig,
+  type ClientConfig,
 } from "../shared.js";
 import {
   validateRuleDefinition,
@@ -38,6 +40,7 @@ import { checkLimit, fail } from "./lib/errors.js";
 import { toDefinitionInput, toExport, toRule } from "./rules/ruleDocs.js";
 import { syncRoutes } from "./rules/routes.js";
 import { syncSchedule } from "./dispatch/schedules.js";
+import { storeClientConfig } from "./dispatch/clientConfig.js";
 import { checkActor, deleteVersionsLater, recordVersion, type ChangeInfo } from "./rules/versionDocs.js";
 // Auto-disable marks and stats.
 import { disableMarksAfter } from "./executions/health.js";
@@ -50,10 +53,10 @@ const DEFAULT_LIST_LIMIT = 100;
  * message names the field) or `DUPLICATE_RULE_ID`, writing nothing.
  */
 export const createRule = mutation({
-  args: { ...vRuleInput.fields, actor: v.optional(v.string()) },
+  args: { ...vRuleInput.fields, actor: v.optional(v.string()), config: v.optional(vClientConfig) },
   returns: v.string(),
   handler: async (ctx, args) => {
-    const { id, actor, ...input } = args;
+    const { id, actor, config, ...input } = args;
     checkActor(actor);
     const ruleId = id ?? crypto.randomUUID();
     const idProblem = validateRuleId(ruleId);
@@ -62,6 +65,7 @@ export const createRule = mutation({
     if (await findRuleDoc(ctx, ruleId)) {
       fail("DUPLICATE_RULE_ID", `id: a rule with id "${ruleId}" already exists`, "id");
     }
+    await storeClientConfig(ctx, [definition.integrationId], config);
     await insertRule(ctx, ruleId, definition, undefined, actor === undefined ? {} : { actor });
     return ruleId;
   },
@@ -73,10 +77,10 @@ export const createRule = mutation({
  * `null` clears an optional field. Returns the rule as stored.
  */
 export const updateRule = mutation({
-  args: vUpdateRuleArgs.fields,
+  args: { ...vUpdateRuleArgs.fields, config: v.optional(vClientConfig) },
   returns: vRule,
   handler: async (ctx, args) => {
-    const { ruleId, expectedVersion, integrationId, actor, ...patch } = args;
+    const { ruleId, expectedVersion, integrationId, actor, config, ...patch } = args;
     checkActor(actor);
     const doc = await getRuleDocOrFail(ctx, ruleId);
     checkVersion(doc, expectedVersion);
@@ -96,6 +100,7 @@ export const updateRule = mutation({
       (merged as Record<string, unknown>)[key] = clear ? undefined : value;
     }
     const definition = definitionOrFail(merged);
+    await storeClientConfig(ctx, [doc.integrationId], config);
     const updated = await writeDefinition(ctx, doc, definition, actor === undefined ? {} : { actor });
     return toRule(updated);
   },
@@ -103,10 +108,15 @@ export const updateRule = mutation({
 
 /** Enables a rule; a no-op (no new version) when it is already enabled. */
 export const enableRule = mutation({
-  args: { ruleId: v.string(), expectedVersion: v.optional(v.number()), actor: v.optional(v.string()) },
+  args: {
+    ruleId: v.string(),
+    expectedVersion: v.optional(v.number()),
+    actor: v.optional(v.string()),
+    config: v.optional(vClientConfig),
+  },
   returns: v.null(),
   handler: async (ctx, args) => {
-    await setEnabled(ctx, args.ruleId, true, args.expectedVersion, args.actor);
+    await setEnabled(ctx, args.ruleId, true, args.expectedVersion, args.actor, args.config);
     return null;
   },
 });
@@ -213,7 +223,7 @@ export const listRules = query({
  * nothing. Rules whose definition did not change keep their version.
  */
 export const importRules = mutation({
-  args: { rules: v.array(vRuleInput), actor: v.optional(v.string()) },
+  args: { rules: v.array(vRuleInput), actor: v.optional(v.string()), config: v.optional(vClientConfig) },
   returns: vImportResult,
   handler: async (ctx, args) => {
     checkActor(args.actor);
@@ -252,6 +262,7 @@ export const importRules = mutation({
         { errors },
       );
     }
+    await storeClientConfig(ctx, planned.map((p) => p.definition.integrationId), args.config);
     const result = { created: 0, updated: 0, unchanged: 0, ruleIds: [] as string[] };
     for (const { ruleId, definition, existing } of planned) {
       result.ruleIds.push(ruleId);
@@ -374,10 +385,12 @@ async function setEnabled(
   enabled: boolean,
   expectedVersion: number | undefined,
   actor?: string,
+  config?: ClientConfig,
 ) {
   checkActor(actor);
   const doc = await getRuleDocOrFail(ctx, ruleId);
   checkVersion(doc, expectedVersion);
+  await storeClientConfig(ctx, [doc.integrationId], config);
   if (doc.enabled === enabled) return;
   const changes = {
     enabled,

@@ -10,6 +10,7 @@
 
 import type * as crons from "../crons.js";
 import type * as dispatch_actions from "../dispatch/actions.js";
+import type * as dispatch_clientConfig from "../dispatch/clientConfig.js";
 import type * as dispatch_engine from "../dispatch/engine.js";
 import type * as dispatch_httpRequest from "../dispatch/httpRequest.js";
 import type * as dispatch_quotas from "../dispatch/quotas.js";
@@ -47,6 +48,7 @@ import { anyApi, componentsGeneric } from "convex/server";
 const fullApi: ApiFromModules<{
   crons: typeof crons;
   "dispatch/actions": typeof dispatch_actions;
+  "dispatch/clientConfig": typeof dispatch_clientConfig;
   "dispatch/engine": typeof dispatch_engine;
   "dispatch/httpRequest": typeof dispatch_httpRequest;
   "dispatch/quotas": typeof dispatch_quotas;

@@ -209,39 +209,6 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           } | null,
           Name
         >;
-        registerHandlers: FunctionReference<
-          "mutation",
-          "internal",
-          {
-            integrationId: string;
-            handlers: {
-              actions: Record<
-                string,
-                {
-                  handle: string;
-                  kind: "mutation" | "action";
-                  retry?: {
-                    maxAttempts: number;
-                    initialBackoffMs: number;
-                    base: number;
-                  } | null;
-                }
-              >;
-              conditions: Record<string, { handle: string }>;
-              http?: {
-                allowedHosts: Array<string>;
-                allowHttp?: boolean;
-                retry?: {
-                  maxAttempts: number;
-                  initialBackoffMs: number;
-                  base: number;
-                } | null;
-              };
-            };
-          },
-          boolean,
-          Name
-        >;
       };
       testRule: {
         testRule: FunctionReference<
@@ -599,13 +566,6 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           "DEBUG" | "INFO" | "WARN" | "ERROR",
           Name
         >;
-        setLogLevel: FunctionReference<
-          "mutation",
-          "internal",
-          { logLevel?: "DEBUG" | "INFO" | "WARN" | "ERROR" },
-          null,
-          Name
-        >;
       };
     };
     logs: {
@@ -769,6 +729,36 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           }>;
           metadata?: any;
           actor?: string;
+          config?: {
+            handlers?: Record<
+              string,
+              {
+                actions: Record<
+                  string,
+                  {
+                    handle: string;
+                    kind: "mutation" | "action";
+                    retry?: {
+                      maxAttempts: number;
+                      initialBackoffMs: number;
+                      base: number;
+                    } | null;
+                  }
+                >;
+                conditions: Record<string, { handle: string }>;
+                http?: {
+                  allowedHosts: Array<string>;
+                  allowHttp?: boolean;
+                  retry?: {
+                    maxAttempts: number;
+                    initialBackoffMs: number;
+                    base: number;
+                  } | null;
+                };
+              }
+            >;
+            logLevel?: "DEBUG" | "INFO" | "WARN" | "ERROR";
+          };
         },
         string,
         Name
@@ -790,7 +780,41 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
       enableRule: FunctionReference<
         "mutation",
         "internal",
-        { ruleId: string; expectedVersion?: number; actor?: string },
+        {
+          ruleId: string;
+          expectedVersion?: number;
+          actor?: string;
+          config?: {
+            handlers?: Record<
+              string,
+              {
+                actions: Record<
+                  string,
+                  {
+                    handle: string;
+                    kind: "mutation" | "action";
+                    retry?: {
+                      maxAttempts: number;
+                      initialBackoffMs: number;
+                      base: number;
+                    } | null;
+                  }
+                >;
+                conditions: Record<string, { handle: string }>;
+                http?: {
+                  allowedHosts: Array<string>;
+                  allowHttp?: boolean;
+                  retry?: {
+                    maxAttempts: number;
+                    initialBackoffMs: number;
+                    base: number;
+                  } | null;
+                };
+              }
+            >;
+            logLevel?: "DEBUG" | "INFO" | "WARN" | "ERROR";
+          };
+        },
         null,
         Name
       >;
@@ -971,6 +995,36 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             metadata?: any;
           }>;
           actor?: string;
+          config?: {
+            handlers?: Record<
+              string,
+              {
+                actions: Record<
+                  string,
+                  {
+                    handle: string;
+                    kind: "mutation" | "action";
+                    retry?: {
+                      maxAttempts: number;
+                      initialBackoffMs: number;
+                      base: number;
+                    } | null;
+                  }
+                >;
+                conditions: Record<string, { handle: string }>;
+                http?: {
+                  allowedHosts: Array<string>;
+                  allowHttp?: boolean;
+                  retry?: {
+                    maxAttempts: number;
+                    initialBackoffMs: number;
+                    base: number;
+                  } | null;
+                };
+              }
+            >;
+            logLevel?: "DEBUG" | "INFO" | "WARN" | "ERROR";
+          };
         },
         {
           created: number;
@@ -1118,7 +1172,36 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               createdAt?: number;
               unmappedReason?: string;
             };
-            logLevel?: "DEBUG" | "INFO" | "WARN" | "ERROR";
+            config?: {
+              handlers?: Record<
+                string,
+                {
+                  actions: Record<
+                    string,
+                    {
+                      handle: string;
+                      kind: "mutation" | "action";
+                      retry?: {
+                        maxAttempts: number;
+                        initialBackoffMs: number;
+                        base: number;
+                      } | null;
+                    }
+                  >;
+                  conditions: Record<string, { handle: string }>;
+                  http?: {
+                    allowedHosts: Array<string>;
+                    allowHttp?: boolean;
+                    retry?: {
+                      maxAttempts: number;
+                      initialBackoffMs: number;
+                      base: number;
+                    } | null;
+                  };
+                }
+              >;
+              logLevel?: "DEBUG" | "INFO" | "WARN" | "ERROR";
+            };
           },
           {
             legacyId: string;
@@ -1173,6 +1256,36 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             onError?: "stop" | "continue";
           }>;
           metadata?: any | null;
+          config?: {
+            handlers?: Record<
+              string,
+              {
+                actions: Record<
+                  string,
+                  {
+                    handle: string;
+                    kind: "mutation" | "action";
+                    retry?: {
+                      maxAttempts: number;
+                      initialBackoffMs: number;
+                      base: number;
+                    } | null;
+                  }
+                >;
+                conditions: Record<string, { handle: string }>;
+                http?: {
+                  allowedHosts: Array<string>;
+                  allowHttp?: boolean;
+                  retry?: {
+                    maxAttempts: number;
+                    initialBackoffMs: number;
+                    base: number;
+                  } | null;
+                };
+              }
+            >;
+            logLevel?: "DEBUG" | "INFO" | "WARN" | "ERROR";
+          };
         },
         {
           ruleId: string;
@@ -1411,6 +1524,36 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             version: number;
             expectedVersion?: number;
             actor?: string;
+            config?: {
+              handlers?: Record<
+                string,
+                {
+                  actions: Record<
+                    string,
+                    {
+                      handle: string;
+                      kind: "mutation" | "action";
+                      retry?: {
+                        maxAttempts: number;
+                        initialBackoffMs: number;
+                        base: number;
+                      } | null;
+                    }
+                  >;
+                  conditions: Record<string, { handle: string }>;
+                  http?: {
+                    allowedHosts: Array<string>;
+                    allowHttp?: boolean;
+                    retry?: {
+                      maxAttempts: number;
+                      initialBackoffMs: number;
+                      base: number;
+                    } | null;
+                  };
+                }
+              >;
+              logLevel?: "DEBUG" | "INFO" | "WARN" | "ERROR";
+            };
           },
           {
             ruleId: string;

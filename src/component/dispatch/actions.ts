@@ -194,15 +194,17 @@ function templateContext(execution: ExecutionState, actions: ActionRun[]) {
 export function builtinHandlerFor(
   type: string,
   handlers: Handlers,
+  /** Where `handlers` is in the call's arguments, for errors. */
+  at = "handlers",
 ): BuiltinActionHandler | undefined {
   if (type !== HTTP_REQUEST_ACTION || !handlers.http) return undefined;
   const { retry, allowedHosts, allowHttp } = handlers.http;
   const problem = httpPolicyProblem({ allowedHosts, allowHttp });
   if (problem) {
-    const field = `handlers.http.${problem.field}`;
+    const field = `${at}.http.${problem.field}`;
     fail("INVALID_ARGUMENT", `${field}: ${problem.message}`, field);
   }
-  if (retry) checkRetry(retry, "handlers.http.retry");
+  if (retry) checkRetry(retry, `${at}.http.retry`);
   return {
     kind: "builtin",
     name: HTTP_REQUEST_ACTION,

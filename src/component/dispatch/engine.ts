@@ -486,10 +486,10 @@ function checkDispatchArgs(args: {
 }
 
 /** Handlers must be function handles with sane retry policies (also checked when stored). */
-export function checkHandlers(handlers: Handlers | undefined) {
+export function checkHandlers(handlers: Handlers | undefined, field = "handlers") {
   const handles = [
-    ...Object.entries(handlers?.actions ?? {}).map(([type, h]) => [`handlers.actions.${type}`, h.handle]),
-    ...Object.entries(handlers?.conditions ?? {}).map(([type, h]) => [`handlers.conditions.${type}`, h.handle]),
+    ...Object.entries(handlers?.actions ?? {}).map(([type, h]) => [`${field}.actions.${type}`, h.handle]),
+    ...Object.entries(handlers?.conditions ?? {}).map(([type, h]) => [`${field}.conditions.${type}`, h.handle]),
   ];
   for (const [field, handle] of handles) {
     if (!handle.startsWith("function://")) {
@@ -497,7 +497,7 @@ export function checkHandlers(handlers: Handlers | undefined) {
     }
   }
   for (const [type, handler] of Object.entries(handlers?.actions ?? {})) {
-    if (handler.retry) checkRetry(handler.retry, `handlers.actions.${type}.retry`);
+    if (handler.retry) checkRetry(handler.retry, `${field}.actions.${type}.retry`);
   }
 }
 

@@ -524,61 +524,57 @@ describe("actions and handlers", () => {
     expect(logs.some((log) => /No handlers registered for integration "monday"/.test(log.message))).toBe(true);
   });
 
-  test("registerHandlers checks handles and writes only what changed", async () => {
+  test("a rule change stores the client's handlers when they changed; bad ones are refused naming the field", async () => {
     const t = initConvexTest();
     const handlers = {
       actions: { notify: { handle: "function://abc", kind: "mutation" as const } },
       conditions: {},
     };
-    expect(await t.mutation(api.dispatch.schedules.registerHandlers, { integrationId: "monday", handlers })).toBe(true);
-    expect(await t.mutation(api.dispatch.schedules.registerHandlers, { integrationId: "monday", handlers })).toBe(false);
-    expect(
-      await t.mutation(api.dispatch.schedules.registerHandlers, {
-        integrationId: "monday",
-        handlers: { ...handlers, conditions: { vip: { handle: "function://def" } } },
-      }),
-    ).toBe(true);
-    expect(await t.run(async (ctx) => await ctx.db.query("integrationHandlers").collect())).toHaveLength(1);
-    await expectRulesError(
-      t.mutation(api.dispatch.schedules.registerHandlers, {
-        integrationId: "monday",
-        handlers: { actions: { notify: { handle: "internal.outbox.notify", kind: "mutation" } }, conditions: {} },
-      }),
-      "INVALID_ARGUMENT",
-      "handlers.actions.notify",
+    const stored = async () => await t.run(async (ctx) => await ctx.db.query("integrationHandlers").collect());
+    const ruleId = await t.mutation(api.rules.createRule, { ...ruleInput(), config: { handlers: { monday: handlers } } });
+    const [first] = await stored();
+    expect(first).toMatchObject({ integrationId: "monday", handlers });
+    // The same handlers again: nothing written.
+    await t.mutation(api.rules.updateRule, { ruleId, name: "Renamed", config: { handlers: { monday: handlers } } });
+    expect(await stored()).toEqual([first]);
+    // Changed ones replace them; another integration's are not this rule's.
+    const changed = { ...handlers, conditions: { vip: { handle: "function://def" } } };
+    await t.mutation(api.rules.disableRule, { ruleId });
+    await t.mutation(api.rules.enableRule, { ruleId, config: { handlers: { monday: changed, github: handlers } } });
+    expect((await stored()).map((row) => [row.integrationId, row.handlers])).toEqual([["monday", changed]]);
+
+    const before = await t.run(async (ctx) => ({
+      rules: await ctx.db.query("rules").collect(),
+      handlers: await ctx.db.query("integrationHandlers").collect(),
+    }));
+    const refused = async (config: unknown, field: string) =>
+      await expectRulesError(
+        t.mutation(api.rules.createRule, { ...ruleInput({ name: "Refused" }), config: config as never }),
+        "INVALID_ARGUMENT",
+        field,
+      );
+    await refused(
+      { handlers: { monday: { actions: { notify: { handle: "internal.outbox.notify", kind: "mutation" } }, conditions: {} } } },
+      "config.handlers.monday.actions.notify",
     );
-    await expectRulesError(
-      t.mutation(api.dispatch.schedules.registerHandlers, {
-        integrationId: "monday",
+    await refused(
+      {
         handlers: {
-          actions: {
-            notify: { handle: "function://abc", kind: "mutation", retry: { maxAttempts: 0, initialBackoffMs: 1, base: 2 } },
+          monday: {
+            actions: { notify: { handle: "function://abc", kind: "mutation", retry: { maxAttempts: 0, initialBackoffMs: 1, base: 2 } } },
+            conditions: {},
           },
-          conditions: {},
         },
-      }),
-      "INVALID_ARGUMENT",
-      "handlers.actions.notify.retry.maxAttempts",
+      },
+      "config.handlers.monday.actions.notify.retry.maxAttempts",
     );
-    await expectRulesError(
-      t.mutation(api.dispatch.schedules.registerHandlers, {
-        integrationId: "monday",
-        handlers: { ...handlers, http: { allowedHosts: [""] } },
-      }),
-      "INVALID_ARGUMENT",
-      "handlers.http.allowedHosts[0]",
-    );
+    await refused({ handlers: { monday: { ...handlers, http: { allowedHosts: [""] } } } }, "config.handlers.monday.http.allowedHosts[0]");
     expect(
-      await t.mutation(api.dispatch.schedules.registerHandlers, {
-        integrationId: "monday",
-        handlers: { ...handlers, http: { allowedHosts: ["hooks.example.com"] } },
-      }),
-    ).toBe(true);
-    await expectRulesError(
-      t.mutation(api.dispatch.schedules.registerHandlers, { integrationId: "", handlers }),
-      "INVALID_ARGUMENT",
-      "integrationId",
-    );
+      await t.run(async (ctx) => ({
+        rules: await ctx.db.query("rules").collect(),
+        handlers: await ctx.db.query("integrationHandlers").collect(),
+      })),
+    ).toEqual(before);
   });
 });
 

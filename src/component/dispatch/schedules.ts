@@ -22,28 +22,23 @@
  * `MAX_ARM_AHEAD_MS` away, or an early duplicate) only re-arms the slot.
  *
  * A fire has no client call in flight, so action and custom-condition
- * handlers come from `integrationHandlers`, which the client writes
- * (`registerHandlers`) when it creates, updates, imports or enables a rule
- * with a schedule.
+ * handlers come from `integrationHandlers`, stored from the config the
+ * client sends with every rule change (clientConfig.ts).
  */
 import { compareValues, v, type Value } from "convex/values";
 import { internal } from "../_generated/api.js";
 import type { Doc, Id } from "../_generated/dataModel.js";
 import {
   internalMutation,
-  mutation,
   query,
   type MutationCtx,
   type QueryCtx,
 } from "../_generated/server.js";
 import {
-  HTTP_REQUEST_ACTION,
   vExecuteResult,
-  vHandlers,
   vScheduleSpec,
   type ExecuteResult,
 } from "../../shared.js";
-import { idFormatProblem } from "../../core/conditions.js";
 import {
   countSlotsBetween,
   describeSlot,
@@ -51,9 +46,9 @@ import {
   type ScheduleSpec,
 } from "../../core/schedule.js";
 import { sanitizeForStorage } from "../../core/sanitize.js";
-import { builtinHandlerFor, enqueueRuns } from "./actions.js";
-import { checkHandlers, runRule, TRIGGER_DATA_MAX_BYTES, type ExecutionBase } from "./engine.js";
-import { errorMessage, fail } from "../lib/errors.js";
+import { enqueueRuns } from "./actions.js";
+import { runRule, TRIGGER_DATA_MAX_BYTES, type ExecutionBase } from "./engine.js";
+import { errorMessage } from "../lib/errors.js";
 import { appendLog } from "../executions/records.js";
 
 /** Slots a late fire counts as coalesced, at most (the count is informative). */
@@ -225,37 +220,12 @@ async function runScheduledRule(
     await appendLog(ctx, executionId, {
       level: "warn",
       component: "trigger",
-      message: `No handlers registered for integration "${rule.integrationId}": scheduled fires find action handlers only after the client registered them (rules.registerHandlers)`,
+      message: `No handlers registered for integration "${rule.integrationId}": scheduled fires find action handlers once a rule change through the client (create, update, import, enable) has sent them`,
     });
   }
   if (run) await enqueueRuns(ctx, [run]);
   return result;
 }
-
-/**
- * Stores an integration's host functions (as function handles) for
- * scheduled fires. Writes only when they changed; returns whether it wrote.
- */
-export const registerHandlers = mutation({
-  args: { integrationId: v.string(), handlers: vHandlers },
-  returns: v.boolean(),
-  handler: async (ctx, args) => {
-    const problem = idFormatProblem(args.integrationId);
-    if (problem) fail("INVALID_ARGUMENT", `integrationId: ${problem}`, "integrationId");
-    checkHandlers(args.handlers);
-    // The built-in http.request policy, checked now rather than at a fire.
-    builtinHandlerFor(HTTP_REQUEST_ACTION, args.handlers);
-    const existing = await ctx.db
-      .query("integrationHandlers")
-      .withIndex("by_integration", (q) => q.eq("integrationId", args.integrationId))
-      .unique();
-    if (existing && sameValue(existing.handlers, args.handlers)) return false;
-    const row = { integrationId: args.integrationId, handlers: args.handlers, updatedAt: Date.now() };
-    if (existing) await ctx.db.replace("integrationHandlers", existing._id, row);
-    else await ctx.db.insert("integrationHandlers", row);
-    return true;
-  },
-});
 
 /**
  * The schedule state of a rule: its next slot (absent when none is left) and

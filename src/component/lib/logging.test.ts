@@ -98,24 +98,35 @@ describe("thresholds", () => {
   });
 });
 
-describe("the stored level (setLogLevel)", () => {
+describe("the stored level (sent with each rule change)", () => {
   test("defaults to WARN, is stored, written only when it changes, and cleared without logLevel", async () => {
     const t = initConvexTest();
+    const rule = {
+      name: "A rule",
+      integrationId: "monday",
+      triggerType: "status_changed",
+      triggerConfig: {},
+      conditions: [],
+      actions: [],
+    };
+    const config = async () => await t.run(async (ctx) => await ctx.db.query("componentConfig").collect());
     expect(await t.query(api.lib.logging.getLogLevel, {})).toBe("WARN");
-    // Clearing when nothing is stored writes nothing.
-    await t.mutation(api.lib.logging.setLogLevel, {});
-    expect(await t.run(async (ctx) => await ctx.db.query("componentConfig").collect())).toEqual([]);
+    // No level when nothing is stored: nothing written.
+    const ruleId = await t.mutation(api.rules.createRule, { ...rule, config: {} });
+    expect(await config()).toEqual([]);
 
-    await t.mutation(api.lib.logging.setLogLevel, { logLevel: "INFO" });
+    await t.mutation(api.rules.updateRule, { ruleId, name: "B", config: { logLevel: "INFO" } });
     expect(await t.query(api.lib.logging.getLogLevel, {})).toBe("INFO");
-    const [row] = await t.run(async (ctx) => await ctx.db.query("componentConfig").collect());
-    await t.mutation(api.lib.logging.setLogLevel, { logLevel: "INFO" });
-    const [same] = await t.run(async (ctx) => await ctx.db.query("componentConfig").collect());
-    expect(same).toEqual(row);
+    const [row] = await config();
+    await t.mutation(api.rules.updateRule, { ruleId, name: "C", config: { logLevel: "INFO" } });
+    expect(await config()).toEqual([row]);
 
-    await t.mutation(api.lib.logging.setLogLevel, {});
+    // A call without config leaves it; a config without a level clears it.
+    await t.mutation(api.rules.updateRule, { ruleId, name: "D" });
+    expect(await t.query(api.lib.logging.getLogLevel, {})).toBe("INFO");
+    await t.mutation(api.rules.updateRule, { ruleId, name: "E", config: {} });
     expect(await t.query(api.lib.logging.getLogLevel, {})).toBe("WARN");
-    expect(await t.run(async (ctx) => (await ctx.db.query("componentConfig").collect()).length)).toBe(1);
+    expect(await config()).toHaveLength(1);
   });
 });
 

@@ -6,7 +6,8 @@
  * "WARN", "ERROR"; default "WARN", so a busy deployment's logs show only
  * what needs attention), which travels with each execution
  * (`ruleExecutions.logLevel`); work that runs without a client call (the
- * retention cron) uses the level stored with `setLogLevel`.
+ * retention cron) uses the level the client sent last (stored when it
+ * changed).
  *
  * Events (level): `dispatch` (INFO, DEBUG when no rule matched; one per
  * `execute`: what was considered and how it ended), `dispatch.duplicate`
@@ -21,8 +22,7 @@
  * (logs.ts) drops lines below that threshold, so debug lines (an action's
  * filled-in config) are stored only under "DEBUG".
  */
-import { v } from "convex/values";
-import { mutation, query, type QueryCtx } from "../_generated/server.js";
+import { query, type MutationCtx, type QueryCtx } from "../_generated/server.js";
 import { LOG_LEVELS, vRulesLogLevel, type LogLevel, type RulesLogLevel } from "../../shared.js";
 
 /** The console threshold when the client sets no `logLevel`. */
@@ -98,7 +98,7 @@ export function formatLine(level: RulesLogLevel, event: string, fields: LogField
   }
 }
 
-/** The level stored with `setLogLevel`, for work that runs without a client call. */
+/** The level the client sent last (dispatch/clientConfig.ts), for work that runs without a client call. */
 export async function configuredLogLevel(ctx: QueryCtx): Promise<RulesLogLevel | undefined> {
   const config = await ctx.db.query("componentConfig").first();
   return config?.logLevel;
@@ -106,29 +106,21 @@ export async function configuredLogLevel(ctx: QueryCtx): Promise<RulesLogLevel |
 
 /**
  * Stores the client's `logLevel` for the work that runs without a client
- * call (the retention cron). Writes only when it changed. `logLevel`
- * absent: back to the default ("WARN").
+ * call (the retention cron). Writes only when it changed; absent stores
+ * the default.
  */
-export const setLogLevel = mutation({
-  args: { logLevel: v.optional(vRulesLogLevel) },
-  returns: v.null(),
-  handler: async (ctx, args) => {
-    const config = await ctx.db.query("componentConfig").first();
-    if (config) {
-      if (config.logLevel !== args.logLevel) {
-        await ctx.db.patch("componentConfig", config._id, {
-          logLevel: args.logLevel,
-          updatedAt: Date.now(),
-        });
-      }
-    } else if (args.logLevel !== undefined) {
-      await ctx.db.insert("componentConfig", { logLevel: args.logLevel, updatedAt: Date.now() });
+export async function storeLogLevel(ctx: MutationCtx, logLevel: RulesLogLevel | undefined): Promise<void> {
+  const config = await ctx.db.query("componentConfig").first();
+  if (config) {
+    if (config.logLevel !== logLevel) {
+      await ctx.db.patch("componentConfig", config._id, { logLevel, updatedAt: Date.now() });
     }
-    return null;
-  },
-});
+  } else if (logLevel !== undefined) {
+    await ctx.db.insert("componentConfig", { logLevel, updatedAt: Date.now() });
+  }
+}
 
-/** The level stored with `setLogLevel` ("WARN" when none was). */
+/** The level the client sent last ("WARN" when it sent none). */
 export const getLogLevel = query({
   args: {},
   returns: vRulesLogLevel,

@@ -341,7 +341,7 @@ export const startCleanup = internalMutation({
 /**
  * Starts a retention cleanup run now, unless one is in progress: the same
  * work as the hourly cron. `logLevel` applies to this run's console lines
- * (default: the level stored with `setLogLevel`).
+ * (default: the level the client sent with its last rule change).
  */
 export const runCleanup = mutation({
   args: { logLevel: v.optional(vRulesLogLevel) },

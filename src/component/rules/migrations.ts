@@ -22,13 +22,14 @@ import {
   vMigratedRulesPage,
   vMigrationEntry,
   vRule,
-  vRulesLogLevel,
+  vClientConfig,
   type MigratedRow,
   type MigratedRulesPage,
   type MigrationEntry,
 } from "../../shared.js";
 import { LEGACY_RULE_ID_PREFIX, legacyIdProblem, legacyRuleId } from "../../core/legacyMonday.js";
 import { fail } from "../lib/errors.js";
+import { storeClientConfig } from "../dispatch/clientConfig.js";
 import { log } from "../lib/logging.js";
 import { toRule } from "./ruleDocs.js";
 import { findRuleDoc, insertRule, planImport, writeDefinition, type PlannedImport } from "../rules.js";
@@ -49,10 +50,12 @@ const AFTER_LEGACY_IDS = LEGACY_RULE_ID_PREFIX.slice(0, -1) + String.fromCharCod
  * outcome (INFO; WARN when the row could not be mapped).
  */
 export const importLegacyRule = mutation({
-  args: { entry: vMigrationEntry, logLevel: v.optional(vRulesLogLevel) },
+  args: { entry: vMigrationEntry, config: v.optional(vClientConfig) },
   returns: vMigratedRow,
-  handler: async (ctx, { entry, logLevel }) => {
+  handler: async (ctx, { entry, config }) => {
     const { plan, changedFields } = await planEntry(ctx, entry);
+    await storeClientConfig(ctx, [plan.definition.integrationId], config);
+    const logLevel = config?.logLevel;
     let outcome: MigratedRow["outcome"] = "unchanged";
     if (!plan.existing) {
       await insertRule(ctx, plan.ruleId, plan.definition, entry.createdAt);

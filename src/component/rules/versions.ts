@@ -14,7 +14,8 @@ import { internal } from "../_generated/api.js";
 import { internalMutation, mutation, query } from "../_generated/server.js";
 import schema from "../schema.js";
 import { drain, runBatch } from "../lib/batches.js";
-import { vRule, vRuleVersion } from "../../shared.js";
+import { vClientConfig, vRule, vRuleVersion } from "../../shared.js";
+import { storeClientConfig } from "../dispatch/clientConfig.js";
 import { validateRuleDefinition } from "../../core/ruleValidation.js";
 import { fail } from "../lib/errors.js";
 import { toDefinitionInput, toRule } from "./ruleDocs.js";
@@ -98,11 +99,13 @@ export const rollbackRule = mutation({
     version: v.number(),
     expectedVersion: v.optional(v.number()),
     actor: v.optional(v.string()),
+    config: v.optional(vClientConfig),
   },
   returns: vRule,
   handler: async (ctx, args) => {
     checkActor(args.actor);
     const doc = await getRuleDocOrFail(ctx, args.ruleId);
+    await storeClientConfig(ctx, [doc.integrationId], args.config);
     if (args.expectedVersion !== undefined && args.expectedVersion !== doc.version) {
       fail(
         "VERSION_CONFLICT",
