@@ -4,7 +4,7 @@
 // and for stored execution logs, and the level kept for the cron.
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { api } from "../_generated/api.js";
-import { initConvexTest } from "../setup.test.js";
+import { initConvexTest, ruleInput } from "../setup.test.js";
 import { formatLine, log, shouldLog, shouldStore } from "./logging.js";
 
 afterEach(() => {
@@ -101,14 +101,7 @@ describe("thresholds", () => {
 describe("the stored level (sent with each rule change)", () => {
   test("defaults to WARN, is stored, written only when it changes, and cleared without logLevel", async () => {
     const t = initConvexTest();
-    const rule = {
-      name: "A rule",
-      integrationId: "monday",
-      triggerType: "status_changed",
-      triggerConfig: {},
-      conditions: [],
-      actions: [],
-    };
+    const rule = ruleInput();
     const config = async () => await t.run(async (ctx) => await ctx.db.query("componentConfig").collect());
     expect(await t.query(api.lib.logging.getLogLevel, {})).toBe("WARN");
     // No level when nothing is stored: nothing written.
