@@ -4,7 +4,7 @@
  * - The first transaction is `execute`'s handler run inside `t.run`, so its
  *   transaction metrics (and the share of Convex's limits they are) can be
  *   read at its end.
- * - Continuations (`engine.continueDispatch`) run as convex-test schedules
+ * - Continuations (`dispatch/engine.continueDispatch`) run as convex-test schedules
  *   them; the instance's `engine` module is wrapped so that each records its
  *   own transaction's metrics when it ends. The engine itself is unchanged.
  */
@@ -43,10 +43,10 @@ function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Wraps `engine.continueDispatch` of an instance's modules to record each run into `observed`. */
+/** Wraps `dispatch/engine.continueDispatch` of an instance's modules to record each run into `observed`. */
 export function observeContinuations(observed: Observed): (modules: Modules) => Modules {
   return (modules) => {
-    const key = moduleKey("engine");
+    const key = moduleKey("dispatch/engine");
     const load = modules[key];
     return {
       ...modules,

@@ -88,9 +88,14 @@ export async function migrateMondayRow(
 ): Promise<MigratedRow> {
   const checked = checkedOptions(deps, options);
   const entry = await entryOf(deps, ctx, row, checked);
+  // Only a rule that fires on a schedule needs the handlers stored; the
+  // other rows skip the check (two reads a row).
+  const scheduled = entry.rule.schedule !== undefined && entry.rule.enabled !== false;
+  const config = await deps.config([entry.rule.integrationId]);
   return await ctx.runMutation(deps.component.rules.migrations.importLegacyRule, {
     entry,
-    config: await deps.config([entry.rule.integrationId]),
+    ...(config.logLevel === undefined ? {} : { logLevel: config.logLevel }),
+    ...(scheduled ? { config } : {}),
   });
 }
 

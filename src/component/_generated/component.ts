@@ -1172,6 +1172,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               createdAt?: number;
               unmappedReason?: string;
             };
+            logLevel?: "DEBUG" | "INFO" | "WARN" | "ERROR";
             config?: {
               handlers?: Record<
                 string,

@@ -40,7 +40,7 @@ async function tables(t: T) {
 
 async function importAll(t: T, entries: MigrationEntry[]): Promise<MigratedRow[]> {
   const rows: MigratedRow[] = [];
-  for (const e of entries) rows.push(await t.mutation(api.rules.migrations.importLegacyRule, { entry: e, config: { logLevel: "ERROR" } }));
+  for (const e of entries) rows.push(await t.mutation(api.rules.migrations.importLegacyRule, { entry: e, logLevel: "ERROR" }));
   return rows;
 }
 
@@ -153,7 +153,7 @@ describe("importLegacyRule", () => {
     const t = initConvexTest();
     const info = vi.spyOn(console, "info").mockImplementation(() => {});
     const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
-    await t.mutation(api.rules.migrations.importLegacyRule, { entry: entry(0), config: { logLevel: "INFO" } });
+    await t.mutation(api.rules.migrations.importLegacyRule, { entry: entry(0), logLevel: "INFO" });
     await t.mutation(api.rules.migrations.importLegacyRule, { entry: entry(11) });
     const parse = (spy: typeof info) => spy.mock.calls.map((c) => JSON.parse(String(c[0])) as Record<string, unknown>);
     expect(parse(info)).toEqual([

@@ -23,6 +23,7 @@ import {
   vMigrationEntry,
   vRule,
   vClientConfig,
+  vRulesLogLevel,
   type MigratedRow,
   type MigratedRulesPage,
   type MigrationEntry,
@@ -50,12 +51,17 @@ const AFTER_LEGACY_IDS = LEGACY_RULE_ID_PREFIX.slice(0, -1) + String.fromCharCod
  * outcome (INFO; WARN when the row could not be mapped).
  */
 export const importLegacyRule = mutation({
-  args: { entry: vMigrationEntry, config: v.optional(vClientConfig) },
+  args: {
+    entry: vMigrationEntry,
+    /** The threshold of the row's console line (the client's `logLevel`). */
+    logLevel: v.optional(vRulesLogLevel),
+    /** Sent for a rule that fires on a schedule: its handlers are stored. */
+    config: v.optional(vClientConfig),
+  },
   returns: vMigratedRow,
-  handler: async (ctx, { entry, config }) => {
+  handler: async (ctx, { entry, logLevel, config }) => {
     const { plan, changedFields } = await planEntry(ctx, entry);
     await storeClientConfig(ctx, [plan.definition.integrationId], config);
-    const logLevel = config?.logLevel;
     let outcome: MigratedRow["outcome"] = "unchanged";
     if (!plan.existing) {
       await insertRule(ctx, plan.ruleId, plan.definition, entry.createdAt);
