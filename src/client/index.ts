@@ -1,24 +1,16 @@
 import {
-  mutationGeneric,
-  queryGeneric,
-  paginationResultValidator,
   type GenericActionCtx,
   type GenericDataModel,
-  type GenericQueryCtx,
   type PaginationOptions,
   type PaginationResult,
 } from "convex/server";
-import { ConvexError, v } from "convex/values";
+import { ConvexError } from "convex/values";
 import type { ComponentApi } from "../component/_generated/component.js";
+import { rulesApi, type RulesApiOptions } from "./api.js";
+export type { RulesApiOptions, RulesOperation } from "./api.js";
 import {
   EVENT_MAX_BYTES,
   LOG_LEVELS,
-  vImportResult,
-  vRule,
-  vRuleExport,
-  vRuleInput,
-  vScopePageArgs,
-  vUpdateRuleArgs,
   type ExecuteResult,
   type Execution,
   type ExecutionLog,
@@ -242,27 +234,6 @@ export type RulesOptions<Is extends Integrations> = {
 
 /** The largest event `execute` sends; bigger events are truncated with a marker. */
 export const MAX_EVENT_BYTES = EVENT_MAX_BYTES;
-
-/**
- * What the host's `auth` callback of {@link Rules.api} is asked to allow.
- * For operations on one rule, `rule` is that rule as stored (null when it
- * does not exist), so the callback can check its namespace.
- */
-export type RulesOperation =
-  | {
-      /**
-       * `importRules` asks once per integration and namespace that the
-       * imported rules belong to; the others once per call.
-       */
-      name: "createRule" | "listRules" | "importRules" | "exportRules";
-      integrationId: string;
-      namespace: string;
-    }
-  | {
-      name: "getRule" | "updateRule" | "deleteRule" | "enableRule" | "disableRule";
-      ruleId: string;
-      rule: RuleDoc | null;
-    };
 
 /**
  * The rules engine's client. Create one per set of integrations and call its
@@ -793,122 +764,8 @@ export class Rules<Is extends Integrations> {
    *   });
    * ```
    */
-  api<DataModel extends GenericDataModel>(opts: {
-    auth: (
-      ctx: GenericQueryCtx<DataModel>,
-      operation: RulesOperation,
-    ) => void | Promise<void>;
-  }) {
-    const ruleOperation = async (
-      ctx: GenericQueryCtx<DataModel>,
-      name: "getRule" | "updateRule" | "deleteRule" | "enableRule" | "disableRule",
-      ruleId: string,
-    ) => {
-      const rule = await this.get(ctx, { ruleId });
-      await opts.auth(ctx, { name, ruleId, rule });
-      return rule;
-    };
-    return {
-      createRule: mutationGeneric({
-        args: vRuleInput.fields,
-        returns: v.string(),
-        handler: async (ctx, args): Promise<string> => {
-          await opts.auth(ctx as unknown as GenericQueryCtx<DataModel>, {
-            name: "createRule",
-            integrationId: args.integrationId,
-            namespace: args.namespace ?? "",
-          });
-          return await this.create(ctx, args as RuleDraft<Is>);
-        },
-      }),
-      importRules: mutationGeneric({
-        args: { rules: v.array(vRuleInput) },
-        returns: vImportResult,
-        handler: async (ctx, args): Promise<ImportResult> => {
-          const ctxAsQuery = ctx as unknown as GenericQueryCtx<DataModel>;
-          const scopes = new Map<string, { integrationId: string; namespace: string }>();
-          for (const rule of args.rules) {
-            const scope = { integrationId: rule.integrationId, namespace: rule.namespace ?? "" };
-            scopes.set(JSON.stringify(scope), scope);
-          }
-          for (const scope of scopes.values()) {
-            await opts.auth(ctxAsQuery, { name: "importRules", ...scope });
-          }
-          return await this.import(ctx, { rules: args.rules });
-        },
-      }),
-      exportRules: queryGeneric({
-        args: vScopePageArgs.fields,
-        returns: paginationResultValidator(vRuleExport),
-        handler: async (ctx, args) => {
-          await opts.auth(ctx as GenericQueryCtx<DataModel>, {
-            name: "exportRules",
-            integrationId: args.integrationId,
-            namespace: args.namespace ?? "",
-          });
-          return await this.export(ctx, args);
-        },
-      }),
-      getRule: queryGeneric({
-        args: { ruleId: v.string() },
-        returns: v.union(vRule, v.null()),
-        handler: async (ctx, args) =>
-          await ruleOperation(ctx as GenericQueryCtx<DataModel>, "getRule", args.ruleId),
-      }),
-      listRules: queryGeneric({
-        args: vScopePageArgs.fields,
-        returns: paginationResultValidator(vRule),
-        handler: async (ctx, args) => {
-          await opts.auth(ctx as GenericQueryCtx<DataModel>, {
-            name: "listRules",
-            integrationId: args.integrationId,
-            namespace: args.namespace ?? "",
-          });
-          return await this.list(ctx, args);
-        },
-      }),
-      updateRule: mutationGeneric({
-        // The component's own arguments; the actor is the host's to record.
-        args: vUpdateRuleArgs.omit("actor").fields,
-        returns: vRule,
-        handler: async (ctx, args) => {
-          const ctxAsQuery = ctx as unknown as GenericQueryCtx<DataModel>;
-          const rule = await ruleOperation(ctxAsQuery, "updateRule", args.ruleId);
-          const integrationId = args.integrationId ?? rule?.integrationId;
-          return await this.update(ctx, { ...args, integrationId } as RulePatch<Is>);
-        },
-      }),
-      deleteRule: mutationGeneric({
-        args: { ruleId: v.string() },
-        returns: v.null(),
-        handler: async (ctx, args) => {
-          const ctxAsQuery = ctx as unknown as GenericQueryCtx<DataModel>;
-          await ruleOperation(ctxAsQuery, "deleteRule", args.ruleId);
-          await this.delete(ctx, args);
-          return null;
-        },
-      }),
-      enableRule: mutationGeneric({
-        args: { ruleId: v.string(), expectedVersion: v.optional(v.number()) },
-        returns: v.null(),
-        handler: async (ctx, args) => {
-          const ctxAsQuery = ctx as unknown as GenericQueryCtx<DataModel>;
-          await ruleOperation(ctxAsQuery, "enableRule", args.ruleId);
-          await this.enable(ctx, args);
-          return null;
-        },
-      }),
-      disableRule: mutationGeneric({
-        args: { ruleId: v.string(), expectedVersion: v.optional(v.number()) },
-        returns: v.null(),
-        handler: async (ctx, args) => {
-          const ctxAsQuery = ctx as unknown as GenericQueryCtx<DataModel>;
-          await ruleOperation(ctxAsQuery, "disableRule", args.ruleId);
-          await this.disable(ctx, args);
-          return null;
-        },
-      }),
-    };
+  api<DataModel extends GenericDataModel>(opts: RulesApiOptions<DataModel>) {
+    return rulesApi(this, opts);
   }
 
   /** Checks a rule against the declarations and fills in its derived pattern. */

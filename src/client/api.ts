@@ -1,0 +1,179 @@
+/**
+ * `rules.api(...)`: host functions that expose rule management to the
+ * app's own clients, each asking the host's `auth` callback first (the
+ * component never sees auth).
+ */
+import {
+  mutationGeneric,
+  queryGeneric,
+  paginationResultValidator,
+  type GenericDataModel,
+  type GenericQueryCtx,
+} from "convex/server";
+import { v } from "convex/values";
+import {
+  vImportResult,
+  vRule,
+  vRuleExport,
+  vRuleInput,
+  vScopePageArgs,
+  vUpdateRuleArgs,
+  type ImportResult,
+} from "../shared.js";
+import type { RuleDoc, Rules } from "./index.js";
+import type { Integrations, RuleDraft, RulePatch } from "./integrations.js";
+
+/**
+ * What the host's `auth` callback of `rules.api` is asked to allow.
+ * For operations on one rule, `rule` is that rule as stored (null when it
+ * does not exist), so the callback can check its namespace.
+ */
+export type RulesOperation =
+  | {
+      /**
+       * `importRules` asks once per integration and namespace that the
+       * imported rules belong to; the others once per call.
+       */
+      name: "createRule" | "listRules" | "importRules" | "exportRules";
+      integrationId: string;
+      namespace: string;
+    }
+  | {
+      name: "getRule" | "updateRule" | "deleteRule" | "enableRule" | "disableRule";
+      ruleId: string;
+      rule: RuleDoc | null;
+    };
+
+/** What `rules.api` takes: the check run before every operation. Throw from it to refuse. */
+export type RulesApiOptions<DataModel extends GenericDataModel> = {
+  auth: (ctx: GenericQueryCtx<DataModel>, operation: RulesOperation) => void | Promise<void>;
+};
+
+/**
+ * The host functions of `rules.api(opts)`: create, import, export, get,
+ * list, update, delete, enable and disable rules, each after `opts.auth`.
+ *
+ * @example
+ * ```ts
+ * export const { createRule, getRule, listRules } = rulesApi(rules, {
+ *   auth: async (ctx) => {
+ *     if (!(await ctx.auth.getUserIdentity())) throw new Error("Unauthorized");
+ *   },
+ * });
+ * ```
+ */
+export function rulesApi<Is extends Integrations, DataModel extends GenericDataModel>(
+  rules: Rules<Is>,
+  opts: RulesApiOptions<DataModel>,
+) {
+  const ruleOperation = async (
+    ctx: GenericQueryCtx<DataModel>,
+    name: "getRule" | "updateRule" | "deleteRule" | "enableRule" | "disableRule",
+    ruleId: string,
+  ) => {
+    const rule = await rules.get(ctx, { ruleId });
+    await opts.auth(ctx, { name, ruleId, rule });
+    return rule;
+  };
+  return {
+    createRule: mutationGeneric({
+      args: vRuleInput.fields,
+      returns: v.string(),
+      handler: async (ctx, args): Promise<string> => {
+        await opts.auth(ctx as unknown as GenericQueryCtx<DataModel>, {
+          name: "createRule",
+          integrationId: args.integrationId,
+          namespace: args.namespace ?? "",
+        });
+        return await rules.create(ctx, args as RuleDraft<Is>);
+      },
+    }),
+    importRules: mutationGeneric({
+      args: { rules: v.array(vRuleInput) },
+      returns: vImportResult,
+      handler: async (ctx, args): Promise<ImportResult> => {
+        const ctxAsQuery = ctx as unknown as GenericQueryCtx<DataModel>;
+        const scopes = new Map<string, { integrationId: string; namespace: string }>();
+        for (const rule of args.rules) {
+          const scope = { integrationId: rule.integrationId, namespace: rule.namespace ?? "" };
+          scopes.set(JSON.stringify(scope), scope);
+        }
+        for (const scope of scopes.values()) {
+          await opts.auth(ctxAsQuery, { name: "importRules", ...scope });
+        }
+        return await rules.import(ctx, { rules: args.rules });
+      },
+    }),
+    exportRules: queryGeneric({
+      args: vScopePageArgs.fields,
+      returns: paginationResultValidator(vRuleExport),
+      handler: async (ctx, args) => {
+        await opts.auth(ctx as GenericQueryCtx<DataModel>, {
+          name: "exportRules",
+          integrationId: args.integrationId,
+          namespace: args.namespace ?? "",
+        });
+        return await rules.export(ctx, args);
+      },
+    }),
+    getRule: queryGeneric({
+      args: { ruleId: v.string() },
+      returns: v.union(vRule, v.null()),
+      handler: async (ctx, args) =>
+        await ruleOperation(ctx as GenericQueryCtx<DataModel>, "getRule", args.ruleId),
+    }),
+    listRules: queryGeneric({
+      args: vScopePageArgs.fields,
+      returns: paginationResultValidator(vRule),
+      handler: async (ctx, args) => {
+        await opts.auth(ctx as GenericQueryCtx<DataModel>, {
+          name: "listRules",
+          integrationId: args.integrationId,
+          namespace: args.namespace ?? "",
+        });
+        return await rules.list(ctx, args);
+      },
+    }),
+    updateRule: mutationGeneric({
+      // The component's own arguments; the actor is the host's to record.
+      args: vUpdateRuleArgs.omit("actor").fields,
+      returns: vRule,
+      handler: async (ctx, args) => {
+        const ctxAsQuery = ctx as unknown as GenericQueryCtx<DataModel>;
+        const rule = await ruleOperation(ctxAsQuery, "updateRule", args.ruleId);
+        const integrationId = args.integrationId ?? rule?.integrationId;
+        return await rules.update(ctx, { ...args, integrationId } as RulePatch<Is>);
+      },
+    }),
+    deleteRule: mutationGeneric({
+      args: { ruleId: v.string() },
+      returns: v.null(),
+      handler: async (ctx, args) => {
+        const ctxAsQuery = ctx as unknown as GenericQueryCtx<DataModel>;
+        await ruleOperation(ctxAsQuery, "deleteRule", args.ruleId);
+        await rules.delete(ctx, args);
+        return null;
+      },
+    }),
+    enableRule: mutationGeneric({
+      args: { ruleId: v.string(), expectedVersion: v.optional(v.number()) },
+      returns: v.null(),
+      handler: async (ctx, args) => {
+        const ctxAsQuery = ctx as unknown as GenericQueryCtx<DataModel>;
+        await ruleOperation(ctxAsQuery, "enableRule", args.ruleId);
+        await rules.enable(ctx, args);
+        return null;
+      },
+    }),
+    disableRule: mutationGeneric({
+      args: { ruleId: v.string(), expectedVersion: v.optional(v.number()) },
+      returns: v.null(),
+      handler: async (ctx, args) => {
+        const ctxAsQuery = ctx as unknown as GenericQueryCtx<DataModel>;
+        await ruleOperation(ctxAsQuery, "disableRule", args.ruleId);
+        await rules.disable(ctx, args);
+        return null;
+      },
+    }),
+  };
+}
