@@ -103,7 +103,7 @@ async function post(
 
 async function executions(t: T, namespace = WS) {
   const page = await t.query((ctx) =>
-    rules.listExecutions(ctx, {
+    rules.executions.list(ctx, {
       integrationId: "monday",
       namespace,
       paginationOpts: { numItems: 100, cursor: null },

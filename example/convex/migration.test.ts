@@ -416,7 +416,7 @@ describe("backward compatibility: migrated rules behave as the legacy rules did"
     // so its handler must have been stored when the migration imported it.
     vi.advanceTimersByTime(8 * 24 * 60 * 60 * 1000);
     await t.finishAllScheduledFunctions(() => vi.advanceTimersByTime(1000));
-    const executions = await t.run(async (ctx) => await rules.getRuleExecutions(ctx, { ruleId }));
+    const executions = await t.run(async (ctx) => await rules.executions.listForRule(ctx, { ruleId }));
     expect(executions.length).toBeGreaterThanOrEqual(1);
     const last = executions[0];
     expect(last.actions.map((a) => [a.type, a.status, a.error])).toEqual([["create_item", "succeeded", undefined]]);
@@ -459,7 +459,7 @@ describe("backward compatibility: migrated rules behave as the legacy rules did"
       // Migrated: the executions that ran, and the requests they sent.
       const actual = new Map<number, Effect[]>();
       for (const result of results) {
-        const execution = await t.query(async (ctx) => await rules.getExecution(ctx, { executionId: result.executionId }));
+        const execution = await t.query(async (ctx) => await rules.executions.get(ctx, { executionId: result.executionId }));
         if (!execution?.conditionsMet) continue;
         const index = ruleOf.get(result.ruleId);
         expect(index, `${what}: ${result.ruleId} is a migrated rule`).toBeDefined();

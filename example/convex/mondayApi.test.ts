@@ -400,8 +400,8 @@ describe("through the rules engine", () => {
       body: statusEvent(),
     });
     await t.finishAllScheduledFunctions(vi.runAllTimers);
-    const execution = await t.query((ctx) => rules.getExecution(ctx, { executionId: result.executionId }));
-    const logs = await t.query((ctx) => rules.getExecutionLogs(ctx, { executionId: result.executionId }));
+    const execution = await t.query((ctx) => rules.executions.get(ctx, { executionId: result.executionId }));
+    const logs = await t.query((ctx) => rules.executions.getLogs(ctx, { executionId: result.executionId }));
     return { execution: execution!, logs, key: `${result.executionId}:a1` };
   }
 

@@ -116,17 +116,19 @@ export const createStatusRule = mutation({
   },
 });
 
-/** The enabled monday.com rules of the caller's workspace. */
+/** The enabled monday.com rules of the caller's workspace (the first 100). */
 export const listActiveRules = query({
   args: {},
   returns: v.array(vRule),
   handler: async (ctx) => {
     const member = await requireMember(ctx);
-    return await rules.getByIntegration(ctx, {
+    const { page } = await rules.list(ctx, {
       integrationId: "monday",
       namespace: member.workspaceId,
       enabled: true,
+      paginationOpts: { numItems: 100, cursor: null },
     });
+    return page;
   },
 });
 
@@ -153,7 +155,7 @@ export const removeRule = mutation({
   handler: async (ctx, args) => {
     const rule = await rules.get(ctx, { ruleId: args.ruleId });
     await authorize(ctx, { name: "deleteRule", ruleId: args.ruleId, rule });
-    await rules.delete(ctx, { ruleId: args.ruleId });
+    await rules.remove(ctx, { ruleId: args.ruleId });
     return null;
   },
 });

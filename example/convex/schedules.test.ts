@@ -62,7 +62,7 @@ test("a weekly digest rule fires every Monday at 08:30 in Paris, recording each 
     vi.advanceTimersByTime(at(slot) - Date.now());
     await t.finishInProgressScheduledFunctions();
   }
-  const executions = await t.run(async (ctx) => await rules.getRuleExecutions(ctx, { ruleId }));
+  const executions = await t.run(async (ctx) => await rules.executions.listForRule(ctx, { ruleId }));
   expect(executions.map((e) => [new Date(e.slot!).toISOString(), e.triggerData.localTime, e.status])).toEqual([
     ["2024-04-01T06:30:00.000Z", "08:30", "succeeded"],
     ["2024-03-25T07:30:00.000Z", "08:30", "succeeded"],

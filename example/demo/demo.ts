@@ -129,7 +129,7 @@ export type DemoRequest = {
 export type DemoResult = {
   rows: DemoRow[];
   requests: DemoRequest[];
-  /** Executions the engine recorded, by status (from `rules.listExecutions`). */
+  /** Executions the engine recorded, by status (from `rules.executions.list`). */
   executions: Record<string, number>;
 };
 
@@ -272,7 +272,7 @@ async function scenario(
     const considered = new Set(results.map((r) => r.ruleId));
     for (const result of results) {
       const execution = await t.query((ctx) =>
-        rules.getExecution(ctx, { executionId: result.executionId }),
+        rules.executions.get(ctx, { executionId: result.executionId }),
       );
       if (!execution) throw new Error(`execution ${result.executionId} not found`);
       const name = ruleName.get(result.ruleId) ?? result.ruleId;
@@ -369,7 +369,7 @@ async function scenario(
   }
 
   const page = await t.query((ctx) =>
-    rules.listExecutions(ctx, {
+    rules.executions.list(ctx, {
       integrationId: "monday",
       namespace: WORKSPACE,
       paginationOpts: { numItems: 100, cursor: null },

@@ -21,7 +21,7 @@ import {
   type ImportResult,
 } from "../shared.js";
 import type { RuleDoc, Rules } from "./index.js";
-import type { Integrations, RuleDraft, RulePatch } from "./integrations.js";
+import type { Integrations, RuleDraft } from "./integrations.js";
 
 /**
  * What the host's `auth` callback of `rules.api` is asked to allow.
@@ -142,7 +142,7 @@ export function rulesApi<Is extends Integrations, DataModel extends GenericDataM
         const ctxAsQuery = ctx as unknown as GenericQueryCtx<DataModel>;
         const rule = await ruleOperation(ctxAsQuery, "updateRule", args.ruleId);
         const integrationId = args.integrationId ?? rule?.integrationId;
-        return await rules.update(ctx, { ...args, integrationId } as RulePatch<Is>);
+        return await rules.update(ctx, { ...args, integrationId } as Parameters<Rules<Is>["update"]>[1]);
       },
     }),
     deleteRule: mutationGeneric({
@@ -151,7 +151,7 @@ export function rulesApi<Is extends Integrations, DataModel extends GenericDataM
       handler: async (ctx, args) => {
         const ctxAsQuery = ctx as unknown as GenericQueryCtx<DataModel>;
         await ruleOperation(ctxAsQuery, "deleteRule", args.ruleId);
-        await rules.delete(ctx, args);
+        await rules.remove(ctx, args);
         return null;
       },
     }),

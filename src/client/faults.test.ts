@@ -192,17 +192,17 @@ export const dispatchCyclicDirectly = mutationGeneric({
 
 export const execution = queryGeneric({
   args: { executionId: v.string() },
-  handler: async (ctx, args) => await rules.getExecution(ctx, args),
+  handler: async (ctx, args) => await rules.executions.get(ctx, args),
 });
 
 export const ruleExecutions = queryGeneric({
   args: { ruleId: v.string() },
-  handler: async (ctx, args) => await rules.getRuleExecutions(ctx, args),
+  handler: async (ctx, args) => await rules.executions.listForRule(ctx, args),
 });
 
 export const logs = queryGeneric({
   args: { executionId: v.string() },
-  handler: async (ctx, args) => await rules.getExecutionLogs(ctx, args),
+  handler: async (ctx, args) => await rules.executions.getLogs(ctx, args),
 });
 
 export const effects = queryGeneric({

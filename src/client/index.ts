@@ -7,14 +7,17 @@ import {
 import { ConvexError } from "convex/values";
 import type { ComponentApi } from "../component/_generated/component.js";
 import { rulesApi, type RulesApiOptions } from "./api.js";
+import { ExecutionsClient } from "./executions.js";
+import { HealthClient } from "./health.js";
+import { QuotasClient } from "./quotas.js";
+import { RetentionClient } from "./retention.js";
+import { VersionsClient } from "./versions.js";
+export { ExecutionsClient, HealthClient, QuotasClient, RetentionClient, VersionsClient };
 export type { RulesApiOptions, RulesOperation } from "./api.js";
 import {
   EVENT_MAX_BYTES,
   LOG_LEVELS,
   type ExecuteResult,
-  type Execution,
-  type ExecutionLog,
-  type ExecutionStatus,
   type ImportError,
   type RetryBehavior,
   type ImportResult,
@@ -42,7 +45,6 @@ import {
 } from "./migration.js";
 import type { ClientConfig, Handlers, MigratedRow, MigratedRulesPage } from "../shared.js";
 import type { LegacyMondayRow } from "../core/legacyMonday.js";
-import type { RuleHealthReport, RuleStats } from "../monitoring.js";
 import { checkAutoDisable, monitoringFor, type AutoDisableOptions } from "./monitoring.js";
 
 export { NonRetryableError } from "@convex-dev/workpool";
@@ -133,10 +135,9 @@ export {
   type MigratedRulesPage,
 } from "../shared.js";
 
-import type { Quota, QuotaStatus, RuleVersion, RulesLogLevel, WhenExceeded } from "../shared.js";
+import type { RulesLogLevel } from "../shared.js";
 export { vRulesLogLevel, type RulesLogLevel } from "../shared.js";
 // Retention and its cleanup.
-import type { CleanupRun, EffectiveRetention, RetentionRow } from "../retentionValidators.js";
 export { RETENTION_DEFAULTS } from "../core/retention.js";
 export {
   vCleanupRun,
@@ -176,6 +177,13 @@ export type RulesComponent = ComponentApi;
  * arguments, so that a query's, a mutation's and an action's ctx all fit
  * (an action handler calls `execute` with `causedBy`).
  */
+/** What the sub-clients (`rules.versions`...) need of the client itself. */
+export type ClientHooks = {
+  integrations: Integrations;
+  http: HttpOptions | undefined;
+  clientConfig: (integrationIds?: Iterable<string>) => Promise<ClientConfig>;
+};
+
 export type RunQueryCtx = { runQuery: GenericActionCtx<GenericDataModel>["runQuery"] };
 export type RunMutationCtx = RunQueryCtx & {
   runMutation: GenericActionCtx<GenericDataModel>["runMutation"];
@@ -250,10 +258,31 @@ export const MAX_EVENT_BYTES = EVENT_MAX_BYTES;
  * ```
  */
 export class Rules<Is extends Integrations> {
+  /** Executions, their logs, replay: `rules.executions.get(ctx, { executionId })`. */
+  readonly executions: ExecutionsClient;
+  /** Rule versions and rollback: `rules.versions.list(ctx, { ruleId, paginationOpts })`. */
+  readonly versions: VersionsClient;
+  /** Action-run quotas: `rules.quotas.set(ctx, { integrationId, perMonth })`. */
+  readonly quotas: QuotasClient<Is>;
+  /** Retention settings and cleanup: `rules.retention.set(ctx, { integrationId, days })`. */
+  readonly retention: RetentionClient<Is>;
+  /** Stats and the health report: `rules.health.getStats(ctx, { ruleId })`. */
+  readonly health: HealthClient<Is>;
+
   constructor(
     public component: RulesComponent,
     public options: RulesOptions<Is>,
   ) {
+    const hooks: ClientHooks = {
+      integrations: options.integrations,
+      http: options.http,
+      clientConfig: (integrationIds) => this.clientConfig(integrationIds),
+    };
+    this.executions = new ExecutionsClient(component);
+    this.versions = new VersionsClient(component, hooks);
+    this.quotas = new QuotasClient(component);
+    this.retention = new RetentionClient(component);
+    this.health = new HealthClient(component);
     if (options.http !== undefined) {
       const problem = httpPolicyProblem(options.http);
       if (problem) {
@@ -289,14 +318,14 @@ export class Rules<Is extends Integrations> {
    */
   async create(
     ctx: RunMutationCtx,
-    rule: RuleDraft<Is>,
-    /** `actor`: who creates it, kept with its first version (see `listRuleVersions`). */
-    options: { actor?: string } = {},
+    /** `actor`: who creates it, kept with its first version (see `rules.versions.list`). */
+    rule: RuleDraft<Is> & { actor?: string },
   ): Promise<RuleId> {
-    const args = this.checkedInput(rule as RuleInput);
+    const { actor, ...draft } = rule;
+    const args = this.checkedInput(draft as RuleInput);
     const ruleId = await ctx.runMutation(this.component.rules.createRule, {
       ...args,
-      ...(options.actor === undefined ? {} : { actor: options.actor }),
+      ...(actor === undefined ? {} : { actor }),
       config: await this.clientConfig([args.integrationId]),
     });
     return ruleId as RuleId;
@@ -318,12 +347,10 @@ export class Rules<Is extends Integrations> {
    */
   async update(
     ctx: RunMutationCtx,
-    patch: RulePatch<Is>,
-    /** `actor`: who makes the change, kept with the new version (see `listRuleVersions`). */
-    options: { actor?: string } = {},
+    /** `actor`: who makes the change, kept with the new version (see `rules.versions.list`). */
+    patch: RulePatch<Is> & { actor?: string },
   ): Promise<RuleDoc> {
     const args = { ...patch } as Record<string, any>;
-    if (options.actor !== undefined) args.actor = options.actor;
     const declared = ["triggerType", "triggerConfig", "conditions", "actions"].filter(
       (field) => args[field] !== undefined,
     );
@@ -376,10 +403,10 @@ export class Rules<Is extends Integrations> {
    *
    * @example
    * ```ts
-   * await rules.delete(ctx, { ruleId });
+   * await rules.remove(ctx, { ruleId });
    * ```
    */
-  async delete(ctx: RunMutationCtx, args: { ruleId: string }): Promise<void> {
+  async remove(ctx: RunMutationCtx, args: { ruleId: string }): Promise<void> {
     await ctx.runMutation(this.component.rules.deleteRule, { ruleId: args.ruleId });
   }
 
@@ -427,38 +454,15 @@ export class Rules<Is extends Integrations> {
   }
 
   /**
-   * Up to `limit` (default 100, at most 1000) rules of an integration in one
-   * namespace, oldest first; `enabled` keeps only enabled or disabled ones.
-   *
-   * @example
-   * ```ts
-   * const active = await rules.getByIntegration(ctx, {
-   *   integrationId: "monday",
-   *   namespace: workspaceId,
-   *   enabled: true,
-   * });
-   * ```
-   */
-  async getByIntegration(
-    ctx: RunQueryCtx,
-    args: {
-      integrationId: string;
-      namespace?: string;
-      enabled?: boolean;
-      limit?: number;
-    },
-  ): Promise<RuleDoc[]> {
-    const rules = await ctx.runQuery(this.component.rules.getRulesByIntegration, args);
-    return rules as RuleDoc[];
-  }
-
-  /**
-   * One page of the rules of an integration in one namespace, oldest first.
+   * One page of the rules of an integration in one namespace, oldest first;
+   * `enabled` keeps only enabled (or only disabled) ones, through their own
+   * index range.
    *
    * @example
    * ```ts
    * const { page, continueCursor, isDone } = await rules.list(ctx, {
    *   integrationId: "monday",
+   *   enabled: true,
    *   paginationOpts: { numItems: 20, cursor: null },
    * });
    * ```
@@ -468,6 +472,7 @@ export class Rules<Is extends Integrations> {
     args: {
       integrationId: string;
       namespace?: string;
+      enabled?: boolean;
       paginationOpts: PaginationOptions;
     },
   ): Promise<PaginationResult<RuleDoc>> {
@@ -570,20 +575,6 @@ export class Rules<Is extends Integrations> {
     return await ctx.runQuery(this.component.rules.exportRules, args);
   }
 
-  /**
-   * The logs of an execution, in the order they were written.
-   *
-   * @example
-   * ```ts
-   * const logs = await rules.getExecutionLogs(ctx, { executionId });
-   * ```
-   */
-  async getExecutionLogs(
-    ctx: RunQueryCtx,
-    args: { executionId: string; limit?: number },
-  ): Promise<ExecutionLog[]> {
-    return await ctx.runQuery(this.component.logs.getExecutionLogs, args);
-  }
 
   /**
    * Dispatches an event: runs every enabled rule of the integration and
@@ -681,73 +672,9 @@ export class Rules<Is extends Integrations> {
     });
   }
 
-  /**
-   * Re-runs the failed actions of a failed execution (and the ones its
-   * failure stopped); actions that succeeded never run again.
-   *
-   * @example
-   * ```ts
-   * await rules.replayExecution(ctx, { executionId });
-   * ```
-   */
-  async replayExecution(
-    ctx: RunMutationCtx,
-    args: { executionId: string },
-  ): Promise<{ executionId: string; status: ExecutionStatus; replayed: string[] }> {
-    return await ctx.runMutation(this.component.dispatch.actions.replayExecution, args);
-  }
 
-  /**
-   * The latest executions of a rule, newest first (default 50, at most 1000).
-   *
-   * @example
-   * ```ts
-   * const recent = await rules.getRuleExecutions(ctx, { ruleId, limit: 20 });
-   * ```
-   */
-  async getRuleExecutions(
-    ctx: RunQueryCtx,
-    args: { ruleId: string; limit?: number },
-  ): Promise<Execution[]> {
-    return await ctx.runQuery(this.component.executions.queries.getRuleExecutions, args);
-  }
 
-  /**
-   * One execution with its explanation and per-action results, or null.
-   *
-   * @example
-   * ```ts
-   * const execution = await rules.getExecution(ctx, { executionId });
-   * ```
-   */
-  async getExecution(ctx: RunQueryCtx, args: { executionId: string }): Promise<Execution | null> {
-    return await ctx.runQuery(this.component.executions.queries.getExecution, args);
-  }
 
-  /**
-   * One page of an integration's executions in a namespace, newest first,
-   * optionally of one status.
-   *
-   * @example
-   * ```ts
-   * const failures = await rules.listExecutions(ctx, {
-   *   integrationId: "monday",
-   *   status: "failed",
-   *   paginationOpts: { numItems: 25, cursor: null },
-   * });
-   * ```
-   */
-  async listExecutions(
-    ctx: RunQueryCtx,
-    args: {
-      integrationId: string;
-      namespace?: string;
-      status?: ExecutionStatus;
-      paginationOpts: PaginationOptions;
-    },
-  ): Promise<PaginationResult<Execution>> {
-    return await ctx.runQuery(this.component.executions.queries.listExecutions, args);
-  }
 
   /**
    * Builds host functions that expose rule management to your app's
@@ -911,362 +838,6 @@ export class Rules<Is extends Integrations> {
       check: (rule) => this.checkedInput(rule),
       config: (integrationIds) => this.clientConfig(integrationIds),
     };
-  }
-
-  // --- Rule history and quotas -----------------------------------
-
-  /**
-   * One page of a rule's versions, newest first (the current version first;
-   * at most 100 per page). Each has the full definition at that version, when
-   * and by whom (`actor`) it was made, and the fields it changed. Fails with
-   * `RULE_NOT_FOUND` when the rule does not exist.
-   *
-   * @example
-   * ```ts
-   * const { page } = await rules.listRuleVersions(ctx, {
-   *   ruleId,
-   *   paginationOpts: { numItems: 20, cursor: null },
-   * });
-   * for (const v of page) console.log(v.version, v.actor, v.changes.join(", "));
-   * ```
-   */
-  async listRuleVersions(
-    ctx: RunQueryCtx,
-    args: { ruleId: string; paginationOpts: PaginationOptions },
-  ): Promise<PaginationResult<RuleVersion>> {
-    return await ctx.runQuery(this.component.rules.versions.listRuleVersions, args);
-  }
-
-  /**
-   * One version of a rule, or null.
-   *
-   * @example
-   * ```ts
-   * const v2 = await rules.getRuleVersion(ctx, { ruleId, version: 2 });
-   * console.log(v2?.rule.actions);
-   * ```
-   */
-  async getRuleVersion(
-    ctx: RunQueryCtx,
-    args: { ruleId: string; version: number },
-  ): Promise<RuleVersion | null> {
-    return await ctx.runQuery(this.component.rules.versions.getRuleVersion, args);
-  }
-
-  /**
-   * Restores the definition a rule had at `version` (`enabled` included) as
-   * a new version, after checking it against today's declarations of its
-   * integration (`INVALID_RULE` when, say, an action type was removed since).
-   * A no-op when the rule already has that definition. Returns the rule.
-   *
-   * @example
-   * ```ts
-   * const rule = await rules.rollbackRule(ctx, {
-   *   ruleId,
-   *   version: 3,
-   *   expectedVersion: 5,
-   *   actor: user.email,
-   * });
-   * ```
-   */
-  async rollbackRule(
-    ctx: RunMutationCtx,
-    args: { ruleId: string; version: number; expectedVersion?: number; actor?: string },
-  ): Promise<RuleDoc> {
-    const target = await this.getRuleVersion(ctx, { ruleId: args.ruleId, version: args.version });
-    if (target) {
-      const { integrationId, triggerType, triggerConfig, conditions, actions } = target.rule;
-      checkDeclaredParts(
-        this.options.integrations,
-        { integrationId, triggerType, triggerConfig, conditions, actions },
-        { http: this.options.http },
-      );
-    }
-    // Without the version, the component answers with its own error.
-    const rule = await ctx.runMutation(this.component.rules.versions.rollbackRule, {
-      ...args,
-      config: await this.clientConfig(target ? [target.rule.integrationId] : undefined),
-    });
-    return rule as RuleDoc;
-  }
-
-  /**
-   * The version of its rule an execution ran, with that version's config;
-   * null when the rule was deleted since or the version was never recorded.
-   *
-   * @example
-   * ```ts
-   * const execution = await rules.getExecution(ctx, { executionId });
-   * const ran = await rules.getExecutionRuleVersion(ctx, { executionId });
-   * // ran?.rule.conditions are the conditions the explanation refers to.
-   * ```
-   */
-  async getExecutionRuleVersion(
-    ctx: RunQueryCtx,
-    args: { executionId: string },
-  ): Promise<RuleVersion | null> {
-    return await ctx.runQuery(this.component.rules.versions.getExecutionRuleVersion, args);
-  }
-
-  /**
-   * Limits the action runs of one namespace of an integration (or, without
-   * `namespace`, of each namespace that has no quota of its own) per
-   * minute, hour and month (30 days). Over a limit, an execution is
-   * recorded `rate_limited` and its remaining actions do not run
-   * (`whenExceeded: "reject"`, the default), or the action waits for the
-   * next window (`"wait"`). Replaces the scope's previous quota.
-   *
-   * @example
-   * ```ts
-   * // monday.com's plan: 25,000 automation actions a month per account.
-   * await rules.setQuota(ctx, {
-   *   integrationId: "monday",
-   *   perMonth: 25_000,
-   *   perMinute: 100,
-   *   whenExceeded: "reject",
-   * });
-   * ```
-   */
-  async setQuota(
-    ctx: RunMutationCtx,
-    args: {
-      integrationId: keyof Is & string;
-      namespace?: string;
-      perMinute?: number;
-      perHour?: number;
-      perMonth?: number;
-      whenExceeded?: WhenExceeded;
-    },
-  ): Promise<Quota> {
-    return await ctx.runMutation(this.component.dispatch.quotas.setQuota, args);
-  }
-
-  /**
-   * Removes the quota of a namespace (or, without `namespace`, the
-   * integration's default). Returns false when there was none.
-   *
-   * @example
-   * ```ts
-   * await rules.removeQuota(ctx, { integrationId: "monday", namespace: accountId });
-   * ```
-   */
-  async removeQuota(
-    ctx: RunMutationCtx,
-    args: { integrationId: keyof Is & string; namespace?: string },
-  ): Promise<boolean> {
-    return await ctx.runMutation(this.component.dispatch.quotas.removeQuota, args);
-  }
-
-  /**
-   * The quota set for a namespace (or, without `namespace`, the
-   * integration's default), or null.
-   *
-   * @example
-   * ```ts
-   * const quota = await rules.getQuota(ctx, { integrationId: "monday" });
-   * ```
-   */
-  async getQuota(
-    ctx: RunQueryCtx,
-    args: { integrationId: keyof Is & string; namespace?: string },
-  ): Promise<Quota | null> {
-    return await ctx.runQuery(this.component.dispatch.quotas.getQuota, args);
-  }
-
-  /**
-   * The quota in force for a namespace (default "") and how much of each
-   * window is used; null when no quota applies.
-   *
-   * @example
-   * ```ts
-   * const usage = await rules.getQuotaUsage(ctx, { integrationId: "monday", namespace: accountId });
-   * const month = usage?.windows.find((w) => w.window === "month");
-   * if (month) console.log(`${month.used} of ${month.limit} actions this month`);
-   * ```
-   */
-  async getQuotaUsage(
-    ctx: RunQueryCtx,
-    args: { integrationId: keyof Is & string; namespace?: string },
-  ): Promise<QuotaStatus | null> {
-    return await ctx.runQuery(this.component.dispatch.quotas.getQuotaUsage, args);
-  }
-
-  // --- Stats, auto-disable and health ---------------------------------
-
-  /**
-   * A rule's stats: runs, succeeded, failed, skipped, last run / success /
-   * failure time, average duration, and the failures in a row. One cheap
-   * read (the rule's stats document plus the executions finished in the
-   * last seconds); null when there is no such rule.
-   *
-   * @example
-   * ```ts
-   * const stats = await rules.getRuleStats(ctx, { ruleId });
-   * if (stats) console.log(`${stats.succeeded}/${stats.runs} succeeded, avg ${stats.averageDurationMs} ms`);
-   * ```
-   */
-  async getRuleStats(ctx: RunQueryCtx, args: { ruleId: string }): Promise<RuleStats | null> {
-    return await ctx.runQuery(this.component.executions.stats.getRuleStats, args);
-  }
-
-  /**
-   * The stats of up to 100 rules, in the order given (null for a rule that
-   * does not exist): for a list view.
-   *
-   * @example
-   * ```ts
-   * const page = await rules.list(ctx, { integrationId: "monday", paginationOpts });
-   * const stats = await rules.getRulesStats(ctx, { ruleIds: page.page.map((r) => r.ruleId) });
-   * ```
-   */
-  async getRulesStats(
-    ctx: RunQueryCtx,
-    args: { ruleIds: string[] },
-  ): Promise<Array<RuleStats | null>> {
-    return await ctx.runQuery(this.component.executions.stats.getRulesStats, args);
-  }
-
-  // --- Retention and cleanup -------------------------------------------
-
-  /**
-   * Sets how long executions (with their logs) are kept, for an integration
-   * (`namespace` omitted), one namespace of it, or one rule (`ruleId`); a
-   * narrower scope overrides a wider one field by field. `days`: finished
-   * executions (default 14); `failedDays`: failed and loop-blocked ones
-   * (default 30, never less than `days` unless set); `maxPerOutcome`: at
-   * most this many per rule per status, newest first (default 100). An
-   * omitted field keeps its stored value; `null` clears it. Returns the
-   * settings now in force at that scope. The hourly cleanup applies them.
-   *
-   * @example
-   * ```ts
-   * await rules.setRetention(ctx, { integrationId: "monday", days: 7, failedDays: 60 });
-   * await rules.setRetention(ctx, { integrationId: "monday", ruleId, maxPerOutcome: 1000 });
-   * ```
-   */
-  async setRetention(
-    ctx: RunMutationCtx,
-    args: {
-      integrationId: keyof Is & string;
-      namespace?: string;
-      ruleId?: string;
-      days?: number | null;
-      failedDays?: number | null;
-      maxPerOutcome?: number | null;
-    },
-  ): Promise<EffectiveRetention> {
-    return await ctx.runMutation(this.component.retention.settings.setRetention, args);
-  }
-
-  /**
-   * The retention in force for an integration, a namespace of it, or a
-   * rule, where each field comes from ("rule", "namespace", "integration"
-   * or "default"), and what is stored at exactly that scope.
-   *
-   * @example
-   * ```ts
-   * const { days, failedDays, maxPerOutcome, sources } = await rules.getRetention(ctx, { integrationId: "monday", ruleId });
-   * ```
-   */
-  async getRetention(
-    ctx: RunQueryCtx,
-    args: { integrationId: keyof Is & string; namespace?: string; ruleId?: string },
-  ): Promise<EffectiveRetention> {
-    return await ctx.runQuery(this.component.retention.settings.getRetention, args);
-  }
-
-  /**
-   * Removes the retention stored at one scope: it inherits again.
-   *
-   * @example
-   * ```ts
-   * await rules.clearRetention(ctx, { integrationId: "monday", ruleId });
-   * ```
-   */
-  async clearRetention(
-    ctx: RunMutationCtx,
-    args: { integrationId: keyof Is & string; namespace?: string; ruleId?: string },
-  ): Promise<null> {
-    return await ctx.runMutation(this.component.retention.settings.clearRetention, args);
-  }
-
-  /**
-   * Every retention setting stored for an integration (its own, its
-   * namespaces', its rules'), at most 1,000.
-   *
-   * @example
-   * ```ts
-   * for (const row of await rules.listRetention(ctx, { integrationId: "monday" })) console.log(row.ruleId, row.days);
-   * ```
-   */
-  async listRetention(
-    ctx: RunQueryCtx,
-    args: { integrationId: keyof Is & string },
-  ): Promise<RetentionRow[]> {
-    return await ctx.runQuery(this.component.retention.settings.listRetention, args);
-  }
-
-  /**
-   * Starts a retention cleanup now (the component's cron also starts one
-   * every hour), unless one is in progress: `started` is then false and
-   * `runStartedAt` is that run's. The run deletes in batches that schedule
-   * each other until done.
-   *
-   * @example
-   * ```ts
-   * const { started } = await rules.runCleanup(ctx);
-   * ```
-   */
-  async runCleanup(
-    ctx: RunMutationCtx,
-    args: { logLevel?: RulesLogLevel } = {},
-  ): Promise<{ started: boolean; runStartedAt: number }> {
-    return await ctx.runMutation(this.component.retention.cleanup.runCleanup, args);
-  }
-
-  /**
-   * The cleanup run in progress (null between runs), the last finished one
-   * (batches, executions, logs and events deleted), and whether settings
-   * changed since.
-   *
-   * @example
-   * ```ts
-   * const { running, lastRun } = await rules.getCleanupStatus(ctx);
-   * if (lastRun) console.log(`${lastRun.executionsDeleted} executions deleted in ${lastRun.batches} batches`);
-   * ```
-   */
-  async getCleanupStatus(
-    ctx: RunQueryCtx,
-  ): Promise<{ running: CleanupRun | null; lastRun: CleanupRun | null; fullCheckRequested: boolean }> {
-    return await ctx.runQuery(this.component.retention.cleanup.getCleanupStatus, {});
-  }
-
-  /**
-   * The rules of an integration and namespace that need attention: failed
-   * within `failedWithinMs` (default 24 h), disabled automatically (with
-   * why and when), or enabled but not run for `idleDays` (default 7) although
-   * events of their trigger type kept arriving. Looks at up to `limit` rules
-   * per call (default 200); continue with `cursor: continueCursor` until
-   * `isDone`.
-   *
-   * @example
-   * ```ts
-   * const report = await rules.getRuleHealth(ctx, { integrationId: "monday", namespace: accountId });
-   * for (const rule of report.rules) console.log(rule.name, rule.problems, rule.disabledReason);
-   * ```
-   */
-  async getRuleHealth(
-    ctx: RunQueryCtx,
-    args: {
-      integrationId: keyof Is & string;
-      namespace?: string;
-      failedWithinMs?: number;
-      idleDays?: number;
-      limit?: number;
-      cursor?: string | null;
-    },
-  ): Promise<RuleHealthReport> {
-    return await ctx.runQuery(this.component.executions.health.getRuleHealth, args);
   }
 
   /**

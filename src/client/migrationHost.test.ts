@@ -171,7 +171,7 @@ export const migrateRow = internalMutationGeneric({
 
 export const removeRule = internalMutationGeneric({
   args: { ruleId: v.string() },
-  handler: async (ctx, args) => await rules.delete(ctx, args),
+  handler: async (ctx, args) => await rules.remove(ctx, args),
 });
 
 export const listMigrated = internalQueryGeneric({

@@ -133,13 +133,13 @@ export const fatal = internalActionGeneric({
 export const create = mutationGeneric({
   args: { rule: v.any(), actor: v.optional(v.string()) },
   handler: async (ctx, args) =>
-    await clients.default.create(ctx, args.rule as OpsDraft, args.actor === undefined ? {} : { actor: args.actor }),
+    await clients.default.create(ctx, { ...(args.rule as OpsDraft), ...(args.actor === undefined ? {} : { actor: args.actor }) }),
 });
 
 export const update = mutationGeneric({
   args: { patch: v.any(), actor: v.optional(v.string()) },
   handler: async (ctx, args) =>
-    await clients.default.update(ctx, args.patch, args.actor === undefined ? {} : { actor: args.actor }),
+    await clients.default.update(ctx, { ...args.patch, ...(args.actor === undefined ? {} : { actor: args.actor }) }),
 });
 
 export const enable = mutationGeneric({
@@ -172,17 +172,17 @@ export const dispatch = mutationGeneric({
 
 export const replay = mutationGeneric({
   args: { executionId: v.string() },
-  handler: async (ctx, args) => await clients.default.replayExecution(ctx, args),
+  handler: async (ctx, args) => await clients.default.executions.replay(ctx, args),
 });
 
 export const execution = queryGeneric({
   args: { executionId: v.string() },
-  handler: async (ctx, args) => await clients.default.getExecution(ctx, args),
+  handler: async (ctx, args) => await clients.default.executions.get(ctx, args),
 });
 
 export const logs = queryGeneric({
   args: { executionId: v.string() },
-  handler: async (ctx, args) => await clients.default.getExecutionLogs(ctx, args),
+  handler: async (ctx, args) => await clients.default.executions.getLogs(ctx, args),
 });
 
 export const effects = queryGeneric({
@@ -198,13 +198,13 @@ export const health = queryGeneric({
     limit: v.optional(v.number()),
     cursor: v.optional(v.union(v.string(), v.null())),
   },
-  handler: async (ctx, args) => await clients.default.getRuleHealth(ctx, { integrationId: "ops", ...args }),
+  handler: async (ctx, args) => await clients.default.health.getReport(ctx, { integrationId: "ops", ...args }),
 });
 
 export const listVersions = queryGeneric({
   args: { ruleId: v.string(), numItems: v.number(), cursor: v.union(v.string(), v.null()) },
   handler: async (ctx, args) =>
-    await clients.default.listRuleVersions(ctx, {
+    await clients.default.versions.list(ctx, {
       ruleId: args.ruleId,
       paginationOpts: { numItems: args.numItems, cursor: args.cursor },
     }),
@@ -212,17 +212,17 @@ export const listVersions = queryGeneric({
 
 export const getVersion = queryGeneric({
   args: { ruleId: v.string(), version: v.number() },
-  handler: async (ctx, args) => await clients.default.getRuleVersion(ctx, args),
+  handler: async (ctx, args) => await clients.default.versions.get(ctx, args),
 });
 
 export const rollback = mutationGeneric({
   args: { ruleId: v.string(), version: v.number(), expectedVersion: v.optional(v.number()), actor: v.optional(v.string()) },
-  handler: async (ctx, args) => await clients.default.rollbackRule(ctx, args),
+  handler: async (ctx, args) => await clients.default.versions.rollback(ctx, args),
 });
 
 export const executionVersion = queryGeneric({
   args: { executionId: v.string() },
-  handler: async (ctx, args) => await clients.default.getExecutionRuleVersion(ctx, args),
+  handler: async (ctx, args) => await clients.default.versions.getForExecution(ctx, args),
 });
 
 export const setQuota = mutationGeneric({
@@ -233,17 +233,17 @@ export const setQuota = mutationGeneric({
     perMonth: v.optional(v.number()),
     whenExceeded: v.optional(v.union(v.literal("reject"), v.literal("wait"))),
   },
-  handler: async (ctx, args) => await clients.default.setQuota(ctx, { integrationId: "ops", ...args }),
+  handler: async (ctx, args) => await clients.default.quotas.set(ctx, { integrationId: "ops", ...args }),
 });
 
 export const removeQuota = mutationGeneric({
   args: { namespace: v.optional(v.string()) },
-  handler: async (ctx, args) => await clients.default.removeQuota(ctx, { integrationId: "ops", ...args }),
+  handler: async (ctx, args) => await clients.default.quotas.remove(ctx, { integrationId: "ops", ...args }),
 });
 
 export const quotaUsage = queryGeneric({
   args: { namespace: v.optional(v.string()) },
-  handler: async (ctx, args) => await clients.default.getQuotaUsage(ctx, { integrationId: "ops", ...args }),
+  handler: async (ctx, args) => await clients.default.quotas.getUsage(ctx, { integrationId: "ops", ...args }),
 });
 
 export const disable = mutationGeneric({

@@ -36,23 +36,23 @@ test("setRetention, getRetention, listRetention and clearRetention through the c
     }),
   );
   expect(RETENTION_DEFAULTS).toEqual({ days: 14, failedDays: 30, maxPerOutcome: 100 });
-  expect(await t.query(async (ctx) => rules.getRetention(ctx, { integrationId: "github", ruleId }))).toMatchObject({
+  expect(await t.query(async (ctx) => rules.retention.get(ctx, { integrationId: "github", ruleId }))).toMatchObject({
     days: 14,
     failedDays: 30,
     maxPerOutcome: 100,
   });
-  await t.mutation(async (ctx) => rules.setRetention(ctx, { integrationId: "github", days: 3 }));
+  await t.mutation(async (ctx) => rules.retention.set(ctx, { integrationId: "github", days: 3 }));
   const forRule = await t.mutation(async (ctx) =>
-    rules.setRetention(ctx, { integrationId: "github", ruleId, maxPerOutcome: 5 }),
+    rules.retention.set(ctx, { integrationId: "github", ruleId, maxPerOutcome: 5 }),
   );
   expect(forRule).toMatchObject({ days: 3, failedDays: 30, maxPerOutcome: 5, sources: { days: "integration", maxPerOutcome: "rule" } });
   expect(
-    (await t.query(async (ctx) => rules.listRetention(ctx, { integrationId: "github" }))).map((r) => r.ruleId),
+    (await t.query(async (ctx) => rules.retention.list(ctx, { integrationId: "github" }))).map((r) => r.ruleId),
   ).toEqual([null, ruleId]);
-  await t.mutation(async (ctx) => rules.clearRetention(ctx, { integrationId: "github", ruleId }));
-  expect((await t.query(async (ctx) => rules.getRetention(ctx, { integrationId: "github", ruleId }))).maxPerOutcome).toBe(100);
+  await t.mutation(async (ctx) => rules.retention.remove(ctx, { integrationId: "github", ruleId }));
+  expect((await t.query(async (ctx) => rules.retention.get(ctx, { integrationId: "github", ruleId }))).maxPerOutcome).toBe(100);
   const error = await t
-    .mutation(async (ctx) => rules.setRetention(ctx, { integrationId: "github", days: -1 }))
+    .mutation(async (ctx) => rules.retention.set(ctx, { integrationId: "github", days: -1 }))
     .catch((e: unknown) => e);
   expect(error).toBeInstanceOf(ConvexError);
   expect((error as ConvexError<RulesErrorData>).data).toMatchObject({ code: "INVALID_ARGUMENT", field: "days" });
@@ -63,7 +63,7 @@ test("runCleanup deletes old executions with their logs; getCleanupStatus report
   const ruleId = await t.mutation(async (ctx) =>
     rules.create(ctx, { name: "On push", integrationId: "github", triggerType: "push", triggerConfig: { repo: "acme/app" }, actions: [] }),
   );
-  await t.mutation(async (ctx) => rules.setRetention(ctx, { integrationId: "github", days: 1, failedDays: 1 }));
+  await t.mutation(async (ctx) => rules.retention.set(ctx, { integrationId: "github", days: 1, failedDays: 1 }));
   const results: Array<{ status: string; executionId: string }> = [];
   for (const eventId of ["p1", "p2"]) {
     results.push(
@@ -73,17 +73,17 @@ test("runCleanup deletes old executions with their logs; getCleanupStatus report
     );
   }
   expect(results.map((r) => r.status)).toEqual(["succeeded", "succeeded"]);
-  const logs = await t.query(async (ctx) => rules.getExecutionLogs(ctx, { executionId: results[0].executionId }));
+  const logs = await t.query(async (ctx) => rules.executions.getLogs(ctx, { executionId: results[0].executionId }));
   expect(logs.length).toBeGreaterThan(0);
   // Two days later.
   vi.setSystemTime(Date.now() + 2 * DAY_MS);
-  const started = await t.mutation(async (ctx) => rules.runCleanup(ctx, { logLevel: "ERROR" }));
+  const started = await t.mutation(async (ctx) => rules.retention.runCleanup(ctx, { logLevel: "ERROR" }));
   expect(started.started).toBe(true);
-  expect((await t.query(async (ctx) => rules.getCleanupStatus(ctx))).running?.startedAt).toBe(started.runStartedAt);
+  expect((await t.query(async (ctx) => rules.retention.getCleanupStatus(ctx))).running?.startedAt).toBe(started.runStartedAt);
   await t.finishAllScheduledFunctions(vi.runAllTimers);
-  const status = await t.query(async (ctx) => rules.getCleanupStatus(ctx));
+  const status = await t.query(async (ctx) => rules.retention.getCleanupStatus(ctx));
   expect(status.running).toBeNull();
   expect(status.lastRun).toMatchObject({ trigger: "manual", executionsDeleted: 2, logsDeleted: 2 * logs.length });
-  expect(await t.query(async (ctx) => rules.getRuleExecutions(ctx, { ruleId }))).toEqual([]);
-  expect(await t.query(async (ctx) => rules.getExecutionLogs(ctx, { executionId: results[0].executionId }))).toEqual([]);
+  expect(await t.query(async (ctx) => rules.executions.listForRule(ctx, { ruleId }))).toEqual([]);
+  expect(await t.query(async (ctx) => rules.executions.getLogs(ctx, { executionId: results[0].executionId }))).toEqual([]);
 });

@@ -163,7 +163,7 @@ export const get = queryGeneric({
 });
 export const ruleExecutions = queryGeneric({
   args: { ruleId: v.string() },
-  handler: async (ctx, args) => await rules.getRuleExecutions(ctx, args),
+  handler: async (ctx, args) => await rules.executions.listForRule(ctx, args),
 });
 export const sent = queryGeneric({
   args: {},

@@ -51,7 +51,7 @@ export const update = mutationGeneric({
 });
 export const remove = mutationGeneric({
   args: { ruleId: v.string() },
-  handler: async (ctx, args) => await rules.delete(ctx, args),
+  handler: async (ctx, args) => await rules.remove(ctx, args),
 });
 export const enable = mutationGeneric({
   args: { ruleId: v.string() },
@@ -65,9 +65,11 @@ export const get = queryGeneric({
   args: { ruleId: v.string() },
   handler: async (ctx, args) => await rules.get(ctx, args),
 });
+/** The first 100 rules of an integration (optionally only enabled or disabled ones). */
 export const byIntegration = queryGeneric({
   args: { integrationId: v.string(), enabled: v.optional(v.boolean()) },
-  handler: async (ctx, args) => await rules.getByIntegration(ctx, args),
+  handler: async (ctx, args) =>
+    (await rules.list(ctx, { ...args, paginationOpts: { numItems: 100, cursor: null } })).page,
 });
 export const list = queryGeneric({
   args: { integrationId: v.string(), cursor: v.union(v.string(), v.null()) },
@@ -91,7 +93,7 @@ export const exportRules = queryGeneric({
 });
 export const logs = queryGeneric({
   args: { executionId: v.string() },
-  handler: async (ctx, args) => await rules.getExecutionLogs(ctx, args),
+  handler: async (ctx, args) => await rules.executions.getLogs(ctx, args),
 });
 export const {
   createRule,

@@ -921,6 +921,30 @@ describe("reading rules", () => {
       Array.from({ length: 25 }, (_, i) => `theirs-${i}`).filter((_, i) => i % 2 === 0),
     );
   });
+
+  test("listRules with `enabled` pages through only enabled (or only disabled) rules of the scope, oldest first", async () => {
+    const t = initConvexTest();
+    for (let i = 0; i < 12; i++) {
+      await createRule(t, { id: `r-${i}`, namespace: "ns", enabled: i % 3 !== 0 });
+      await createRule(t, { id: `other-${i}`, namespace: "other", enabled: true });
+    }
+    const all = async (enabled: boolean) => {
+      const ids: string[] = [];
+      let cursor: string | null = null;
+      for (let pages = 0; ; pages++) {
+        expect(pages).toBeLessThan(10);
+        const result: { page: Array<{ ruleId: string; enabled: boolean }>; isDone: boolean; continueCursor: string } =
+          await t.query(api.rules.listRules, { integrationId: "monday", namespace: "ns", enabled, paginationOpts: { numItems: 3, cursor } });
+        expect(result.page.every((r) => r.enabled === enabled)).toBe(true);
+        ids.push(...result.page.map((r) => r.ruleId));
+        if (result.isDone) return ids;
+        cursor = result.continueCursor;
+      }
+    };
+    const ids = Array.from({ length: 12 }, (_, i) => `r-${i}`);
+    expect(await all(true)).toEqual(ids.filter((_, i) => i % 3 !== 0));
+    expect(await all(false)).toEqual(ids.filter((_, i) => i % 3 === 0));
+  });
 });
 
 describe("importRules", () => {

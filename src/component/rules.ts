@@ -209,10 +209,21 @@ export const getRulesByIntegration = query({
 
 /** One page of the rules of an integration and namespace, oldest first. */
 export const listRules = query({
-  args: vScopePageArgs.fields,
+  args: { ...vScopePageArgs.fields, enabled: v.optional(v.boolean()) },
   returns: paginationResultValidator(vRule),
   handler: async (ctx, args) => {
-    const result = await pageOfScope(ctx, args);
+    if (args.enabled === undefined) {
+      const result = await pageOfScope(ctx, args);
+      return { ...result, page: result.page.map(toRule) };
+    }
+    const enabled = args.enabled;
+    // Only enabled (or only disabled) rules: their own index range, in creation order.
+    const result = await paginator(ctx.db, schema)
+      .query("rules")
+      .withIndex("by_scope_enabled", (q) =>
+        q.eq("integrationId", args.integrationId).eq("namespace", args.namespace ?? "").eq("enabled", enabled),
+      )
+      .paginate(args.paginationOpts);
     return { ...result, page: result.page.map(toRule) };
   },
 });

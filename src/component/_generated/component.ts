@@ -1048,6 +1048,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             maximumRowsRead?: number;
             maximumBytesRead?: number;
           };
+          enabled?: boolean;
         },
         {
           page: Array<{
