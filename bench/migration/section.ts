@@ -2,7 +2,7 @@
 /**
  * Section "Migrating legacy mondayRules": what each batch of the example
  * app's `migration:migrateMondayRules` (defined with @convex-dev/migrations
- * by `rules.defineMondayMigration`) reads and writes, from transaction
+ * by `rules.migration.define`) reads and writes, from transaction
  * metrics (never time), and how many batches 10,000 legacy rows take.
  *
  * The run goes as it would on a deployment, one batch per transaction, but
@@ -285,7 +285,7 @@ export async function migrationSection(quick: boolean, log: (line: string) => vo
         "1 / 0",
       ],
       [
-        "now: @convex-dev/migrations, `rules.defineMondayMigration` (100 rows per batch)",
+        "now: @convex-dev/migrations, `rules.migration.define` (100 rows per batch)",
         rows,
         batches.length,
         compactSizes(batches.map((b) => b.rows)),
@@ -305,7 +305,7 @@ export async function migrationSection(quick: boolean, log: (line: string) => vo
     id: "migration",
     title: "Migrating legacy mondayRules",
     intro: [
-      `The example app's \`migration:migrateMondayRules\` (defined with @convex-dev/migrations by \`rules.defineMondayMigration\`) migrating ${fmt(rows)} legacy rows: ` +
+      `The example app's \`migration:migrateMondayRules\` (defined with @convex-dev/migrations by \`rules.migration.define\`) migrating ${fmt(rows)} legacy rows: ` +
         `the ${SAMPLES.length} sample rows of example/fixtures/legacy-monday-rules.json, repeated with new names over ${BOARDS} boards ` +
         `(${fmt(expectedUnmapped)} of them of undocumented trigger or action types), convex-test with \`transactionLimits: true\`.`,
       "Each batch is the migrations component's step (`lib.migrate` with `oneBatchOnly`: its state read, our batch run through " +

@@ -30,7 +30,7 @@ export const LEGACY_WORKSPACE = "acme";
 export const migrations = new Migrations<DataModel>(components.migrations, { internalMutation });
 
 /** The legacy table, 100 rows per batch (`batchSize` in `run` overrides it). */
-export const migrateMondayRules = rules.defineMondayMigration(migrations, { namespace: LEGACY_WORKSPACE });
+export const migrateMondayRules = rules.migration.define(migrations, { namespace: LEGACY_WORKSPACE });
 
 /** The migrations component's runner, for the CLI and the dashboard. */
 export const run = migrations.runner();
@@ -39,7 +39,7 @@ export const run = migrations.runner();
 export const unmappedLegacyRules = internalQuery({
   args: { cursor: v.union(v.string(), v.null()) },
   returns: vMigratedRulesPage,
-  handler: async (ctx, args) => await rules.listMigratedRules(ctx, { cursor: args.cursor, unmappedOnly: true }),
+  handler: async (ctx, args) => await rules.migration.list(ctx, { cursor: args.cursor, unmappedOnly: true }),
 });
 
 /**
@@ -50,7 +50,7 @@ export const getLegacyRule = query({
   args: { legacyId: v.id("mondayRules") },
   returns: v.union(vRule, v.null()),
   handler: async (ctx, args) => {
-    const rule = await rules.getRuleByLegacyId(ctx, { legacyId: args.legacyId });
+    const rule = await rules.migration.getRule(ctx, { legacyId: args.legacyId });
     await authorize(ctx, { name: "getRule", ruleId: rule?.ruleId ?? "", rule });
     return rule;
   },

@@ -34,17 +34,8 @@ import { sanitizeForStorage } from "../core/sanitize.js";
 import { httpPolicyProblem } from "../core/httpPolicy.js";
 import { toStoredPattern } from "../core/storedPattern.js";
 import type { HandlersOf, Integrations, RuleDraft, RulePatch } from "./integrations.js";
-import type { Migrations } from "@convex-dev/migrations";
-import type { GenericDataModel as HostDataModel, TableNamesInDataModel } from "convex/server";
-import {
-  defineMondayMigration,
-  migrateMondayRow,
-  type MigrationDeps,
-  type MigrationWriteCtx,
-  type MondayMigrationOptions,
-} from "./migration.js";
-import type { ClientConfig, Handlers, MigratedRow, MigratedRulesPage } from "../shared.js";
-import type { LegacyMondayRow } from "../core/legacyMonday.js";
+import { MigrationClient } from "./migration.js";
+import type { ClientConfig, Handlers } from "../shared.js";
 import { checkAutoDisable, monitoringFor, type AutoDisableOptions } from "./monitoring.js";
 
 export { NonRetryableError } from "@convex-dev/workpool";
@@ -116,6 +107,7 @@ export {
   type ScheduleSpec,
 } from "../shared.js";
 export {
+  MigrationClient,
   MONDAY_MIGRATION_BATCH_SIZE,
   MONDAY_MIGRATION_NAME,
   legacyRuleId,
@@ -268,6 +260,8 @@ export class Rules<Is extends Integrations> {
   readonly retention: RetentionClient<Is>;
   /** Stats and the health report: `rules.health.getStats(ctx, { ruleId })`. */
   readonly health: HealthClient<Is>;
+  /** The legacy mondayRules migration: `rules.migration.define(migrations, { namespace })`. */
+  readonly migration: MigrationClient;
 
   constructor(
     public component: RulesComponent,
@@ -283,6 +277,12 @@ export class Rules<Is extends Integrations> {
     this.quotas = new QuotasClient(component);
     this.retention = new RetentionClient(component);
     this.health = new HealthClient(component);
+    this.migration = new MigrationClient({
+      component,
+      integrations: options.integrations,
+      check: (rule) => this.checkedInput(rule),
+      config: (integrationIds) => this.clientConfig(integrationIds),
+    });
     if (options.http !== undefined) {
       const problem = httpPolicyProblem(options.http);
       if (problem) {
@@ -748,96 +748,6 @@ export class Rules<Is extends Integrations> {
       );
     }
     return { handlers, ...(this.options.logLevel === undefined ? {} : { logLevel: this.options.logLevel }) };
-  }
-
-  /**
-   * Defines the migration of your app's legacy `mondayRules` table with
-   * @convex-dev/migrations (install it beside this component:
-   * `app.use(migrations)`). Each batch maps its legacy rows, checks each
-   * rule against the integration's declarations and upserts it by its
-   * derived id (`legacy-monday-<_id>`), so a rerun never duplicates a rule.
-   * A row that cannot be mapped becomes a disabled rule with the reason
-   * (`listMigratedRules`). The legacy table is left as it is. Run, resume,
-   * dry-run and watch it with the migrations component's runner and CLI.
-   *
-   * @example
-   * ```ts
-   * // convex/migrations.ts
-   * export const migrations = new Migrations<DataModel>(components.migrations);
-   * export const migrateMondayRules = rules.defineMondayMigration(migrations, { namespace: "acme" });
-   * export const run = migrations.runner();
-   * // npx convex run migrations:run '{"fn": "migrations:migrateMondayRules", "dryRun": true}'
-   * ```
-   */
-  defineMondayMigration<DM extends HostDataModel, TableName extends TableNamesInDataModel<DM>>(
-    migrations: Migrations<DM>,
-    options: MondayMigrationOptions<TableName> & { batchSize?: number } = {},
-  ) {
-    return defineMondayMigration(this.migrationDeps(), migrations, options);
-  }
-
-  /**
-   * Migrates one legacy `mondayRules` row (what each batch of
-   * {@link Rules.defineMondayMigration} does per row), for a host that
-   * drives the migration itself: maps it, checks it against the
-   * declarations and creates, updates or leaves its rule as it is.
-   *
-   * @example
-   * ```ts
-   * const { ruleId, outcome, unmappedReason } = await rules.migrateMondayRow(ctx, legacyRow, { namespace: "acme" });
-   * ```
-   */
-  async migrateMondayRow(
-    ctx: MigrationWriteCtx,
-    row: LegacyMondayRow,
-    options: MondayMigrationOptions = {},
-  ): Promise<MigratedRow> {
-    return await migrateMondayRow(this.migrationDeps(), ctx, row, options);
-  }
-
-  /**
-   * One page of the rules the migration wrote, in legacy id order;
-   * `unmappedOnly` keeps those whose row could not be mapped (a page may
-   * then hold fewer than `limit`, at most 100). Follow `continueCursor`
-   * until `isDone`.
-   *
-   * @example
-   * ```ts
-   * const { page } = await rules.listMigratedRules(ctx, { cursor: null, unmappedOnly: true });
-   * for (const rule of page) console.log(rule.legacyId, rule.unmappedReason);
-   * ```
-   */
-  async listMigratedRules(
-    ctx: RunQueryCtx,
-    args: { cursor: string | null; limit?: number; unmappedOnly?: boolean },
-  ): Promise<MigratedRulesPage> {
-    return await ctx.runQuery(this.component.rules.migrations.listMigratedRules, args);
-  }
-
-  /**
-   * The rule migrated from the legacy `mondayRules` row with this `_id`, or
-   * null: code that still holds legacy ids finds the rule that replaced it.
-   *
-   * @example
-   * ```ts
-   * const rule = await rules.getRuleByLegacyId(ctx, { legacyId: legacyRule._id });
-   * ```
-   */
-  async getRuleByLegacyId(ctx: RunQueryCtx, args: { legacyId: string }): Promise<RuleDoc | null> {
-    const rule = await ctx.runQuery(this.component.rules.migrations.getRuleByLegacyId, {
-      legacyId: args.legacyId,
-    });
-    return rule as RuleDoc | null;
-  }
-
-  /** What the migration needs from this client: its component, declarations and checks. */
-  private migrationDeps(): MigrationDeps {
-    return {
-      component: this.component,
-      integrations: this.options.integrations,
-      check: (rule) => this.checkedInput(rule),
-      config: (integrationIds) => this.clientConfig(integrationIds),
-    };
   }
 
   /**

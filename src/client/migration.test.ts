@@ -77,7 +77,7 @@ async function everything(t: T) {
   }));
 }
 
-describe("defineMondayMigration, run by @convex-dev/migrations", () => {
+describe("rules.migration.define, run by @convex-dev/migrations", () => {
   test("maps every sample row, checks it against the declarations and derives its pattern", async () => {
     const t = setup();
     const ids = await seedSamples(t);
@@ -313,7 +313,7 @@ describe("options", () => {
   ])("bad options %j fail when the migration is defined: INVALID_ARGUMENT naming %s", (options, field, message) => {
     let caught: unknown;
     try {
-      rules.defineMondayMigration(migrations, options as never);
+      rules.migration.define(migrations, options as never);
     } catch (error) {
       caught = error;
     }
@@ -325,7 +325,7 @@ describe("options", () => {
     });
   });
 
-  test("migrateMondayRow refuses bad options the same way, writing nothing", async () => {
+  test("rules.migration.migrateRow refuses bad options the same way, writing nothing", async () => {
     const t = setup();
     const [id] = await seedSamples(t);
     const data = await rulesErrorOf(t.mutation(host.migrateRow, { id: id as never, options: { namespace: 5 } }));

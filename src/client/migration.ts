@@ -16,7 +16,7 @@ import type {
   TableNamesInDataModel,
 } from "convex/server";
 import { ConvexError } from "convex/values";
-import type { ClientConfig, MigratedRow, MigrationEntry, RuleInput, RulesErrorData } from "../shared.js";
+import type { ClientConfig, MigratedRow, MigratedRulesPage, MigrationEntry, RuleInput, RulesErrorData } from "../shared.js";
 import { fail } from "../component/lib/errors.js";
 import {
   mapLegacyMondayRule,
@@ -27,7 +27,7 @@ import {
 } from "../core/legacyMonday.js";
 import { validateRuleDefinition } from "../core/ruleValidation.js";
 import { sanitizeForStorage } from "../core/sanitize.js";
-import type { RulesComponent, RunMutationCtx } from "./index.js";
+import type { RuleDoc, RulesComponent, RunMutationCtx, RunQueryCtx } from "./index.js";
 import type { Integrations } from "./integrations.js";
 
 export {
@@ -207,5 +207,93 @@ function withTriggerDerivations(deps: MigrationDeps, rule: MondayMapping["rule"]
   } catch (error) {
     if (error instanceof ConvexError) return rule;
     throw error;
+  }
+}
+
+/**
+ * `rules.migration`: the legacy mondayRules migration (defined with
+ * @convex-dev/migrations), one row at a time, and the rules it wrote.
+ */
+export class MigrationClient {
+  constructor(private readonly deps: MigrationDeps) {}
+
+  /**
+   * Defines the migration of your app's legacy `mondayRules` table with
+   * @convex-dev/migrations (install it beside this component:
+   * `app.use(migrations)`). Each batch maps its legacy rows, checks each
+   * rule against the integration's declarations and upserts it by its
+   * derived id (`legacy-monday-<_id>`), so a rerun never duplicates a rule.
+   * A row that cannot be mapped becomes a disabled rule with the reason
+   * (`rules.migration.list`). The legacy table is left as it is. Run, resume,
+   * dry-run and watch it with the migrations component's runner and CLI.
+   *
+   * @example
+   * ```ts
+   * // convex/migrations.ts
+   * export const migrations = new Migrations<DataModel>(components.migrations);
+   * export const migrateMondayRules = rules.migration.define(migrations, { namespace: "acme" });
+   * export const run = migrations.runner();
+   * // npx convex run migrations:run '{"fn": "migrations:migrateMondayRules", "dryRun": true}'
+   * ```
+   */
+  define<DM extends GenericDataModel, TableName extends TableNamesInDataModel<DM>>(
+    migrations: Migrations<DM>,
+    options: MondayMigrationOptions<TableName> & { batchSize?: number } = {},
+  ) {
+    return defineMondayMigration(this.deps, migrations, options);
+  }
+
+  /**
+   * Migrates one legacy `mondayRules` row (what each batch of
+   * `rules.migration.define` does per row), for a host that
+   * drives the migration itself: maps it, checks it against the
+   * declarations and creates, updates or leaves its rule as it is.
+   *
+   * @example
+   * ```ts
+   * const { ruleId, outcome, unmappedReason } = await rules.migration.migrateRow(ctx, legacyRow, { namespace: "acme" });
+   * ```
+   */
+  async migrateRow(
+    ctx: MigrationWriteCtx,
+    row: LegacyMondayRow,
+    options: MondayMigrationOptions = {},
+  ): Promise<MigratedRow> {
+    return await migrateMondayRow(this.deps, ctx, row, options);
+  }
+
+  /**
+   * One page of the rules the migration wrote, in legacy id order;
+   * `unmappedOnly` keeps those whose row could not be mapped (a page may
+   * then hold fewer than `limit`, at most 100). Follow `continueCursor`
+   * until `isDone`.
+   *
+   * @example
+   * ```ts
+   * const { page } = await rules.migration.list(ctx, { cursor: null, unmappedOnly: true });
+   * for (const rule of page) console.log(rule.legacyId, rule.unmappedReason);
+   * ```
+   */
+  async list(
+    ctx: RunQueryCtx,
+    args: { cursor: string | null; limit?: number; unmappedOnly?: boolean },
+  ): Promise<MigratedRulesPage> {
+    return await ctx.runQuery(this.deps.component.rules.migrations.listMigratedRules, args);
+  }
+
+  /**
+   * The rule migrated from the legacy `mondayRules` row with this `_id`, or
+   * null: code that still holds legacy ids finds the rule that replaced it.
+   *
+   * @example
+   * ```ts
+   * const rule = await rules.migration.getRule(ctx, { legacyId: legacyRule._id });
+   * ```
+   */
+  async getRule(ctx: RunQueryCtx, args: { legacyId: string }): Promise<RuleDoc | null> {
+    const rule = await ctx.runQuery(this.deps.component.rules.migrations.getRuleByLegacyId, {
+      legacyId: args.legacyId,
+    });
+    return rule as RuleDoc | null;
   }
 }

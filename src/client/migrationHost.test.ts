@@ -129,18 +129,18 @@ const partial = new Rules(components.rules, {
 export const migrations = new Migrations<DataModelFromSchemaDefinition<typeof schema>>(components.migrations);
 
 /** The legacy table into "acme", 100 rows per batch. */
-export const migrate = rules.defineMondayMigration(migrations, { namespace: "acme" });
+export const migrate = rules.migration.define(migrations, { namespace: "acme" });
 /** Batches of 3 rows. */
-export const migrateInThrees = rules.defineMondayMigration(migrations, { namespace: "acme", batchSize: 3 });
+export const migrateInThrees = rules.migration.define(migrations, { namespace: "acme", batchSize: 3 });
 /** Another namespace: the rules it would write belong to "acme" already. */
-export const migrateElsewhere = rules.defineMondayMigration(migrations, { namespace: "elsewhere" });
+export const migrateElsewhere = rules.migration.define(migrations, { namespace: "elsewhere" });
 /** Another table, and a namespace derived from the row. */
-export const migrateOld = rules.defineMondayMigration(migrations, {
+export const migrateOld = rules.migration.define(migrations, {
   table: "oldMondayRules",
   namespace: (row) => `board-${row.boardId}`,
 });
 /** A client whose integration lacks some target types. */
-export const migratePartial = partial.defineMondayMigration(migrations, { namespace: "acme" });
+export const migratePartial = partial.migration.define(migrations, { namespace: "acme" });
 
 /** The migrations component's runner: `{ fn, dryRun, batchSize, cursor, reset }`. */
 export const run = migrations.runner();
@@ -160,12 +160,12 @@ export const status = internalQueryGeneric({
   },
 });
 
-/** One row through `migrateMondayRow`, with any options (the test passes them). */
+/** One row through `rules.migration.migrateRow`, with any options (the test passes them). */
 export const migrateRow = internalMutationGeneric({
   args: { id: v.id("mondayRules"), options: v.any() },
   handler: async (ctx, { id, options }) => {
     const row = await ctx.db.get("mondayRules", id);
-    return await rules.migrateMondayRow(ctx, row as never, options);
+    return await rules.migration.migrateRow(ctx, row as never, options);
   },
 });
 
@@ -176,10 +176,10 @@ export const removeRule = internalMutationGeneric({
 
 export const listMigrated = internalQueryGeneric({
   args: { cursor: v.union(v.string(), v.null()), unmappedOnly: v.optional(v.boolean()) },
-  handler: async (ctx, args) => await rules.listMigratedRules(ctx, args),
+  handler: async (ctx, args) => await rules.migration.list(ctx, args),
 });
 
 export const byLegacyId = internalQueryGeneric({
   args: { legacyId: v.string() },
-  handler: async (ctx, args) => await rules.getRuleByLegacyId(ctx, args),
+  handler: async (ctx, args) => await rules.migration.getRule(ctx, args),
 });
