@@ -42,15 +42,20 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-/** A JWT as monday.com sends it, signed with `secret` (HS256 unless told). */
+/**
+ * A JWT as monday.com sends it, signed with `secret` (HS256 unless told),
+ * its `aud` the webhook's URL (this workspace's unless told; null: none).
+ */
 async function jwt(
-  options: { secret?: string; alg?: string; expiresIn?: string | number } = {},
+  options: { secret?: string; alg?: string; expiresIn?: string | number; aud?: string | null } = {},
 ): Promise<string> {
-  return await new SignJWT({ accountId: 1825529, userId: 61280133, shortLivedToken: "slt" })
+  const signed = new SignJWT({ accountId: 1825529, userId: 61280133, shortLivedToken: "slt" })
     .setProtectedHeader({ alg: options.alg ?? "HS256" })
     .setIssuedAt()
-    .setExpirationTime(options.expiresIn ?? "5m")
-    .sign(new TextEncoder().encode(options.secret ?? SECRET));
+    .setExpirationTime(options.expiresIn ?? "5m");
+  const aud = options.aud === undefined ? `https://happy-animal-123.convex.site${URL_PATH}` : options.aud;
+  if (aud !== null) signed.setAudience(aud);
+  return await signed.sign(new TextEncoder().encode(options.secret ?? SECRET));
 }
 
 async function setup() {
@@ -91,7 +96,8 @@ async function post(
   { auth, path = URL_PATH }: { auth?: string | null; path?: string } = {},
 ) {
   const headers: Record<string, string> = { "Content-Type": "application/json" };
-  const token = auth === undefined ? await jwt() : auth;
+  // monday.com signs each webhook's requests for its own URL.
+  const token = auth === undefined ? await jwt({ aud: `https://happy-animal-123.convex.site${path}` }) : auth;
   if (token !== null) headers.Authorization = token;
   const response = await t.fetch(path, {
     method: "POST",
@@ -280,6 +286,18 @@ describe("POST /monday/webhook", () => {
       ["HS512", () => jwt({ alg: "HS512" }), "bad signature (HS256 expected)"],
       ["not a JWT", async () => "hello", "invalid token"],
       ["a JWT with no signature", async () => (await jwt()).split(".").slice(0, 2).join(".") + ".", "bad signature"],
+      ["no audience", () => jwt({ aud: null }), "token has no audience (aud)"],
+      [
+        "a token for another workspace's URL, replayed here",
+        () => jwt({ aud: "https://happy-animal-123.convex.site/monday/webhook?workspace=globex" }),
+        "token is for another endpoint (aud)",
+      ],
+      [
+        "a token for another endpoint of the app",
+        () => jwt({ aud: `https://happy-animal-123.convex.site/other/webhook?workspace=${WS}` }),
+        "token is for another endpoint (aud)",
+      ],
+      ["an audience that is not a URL", () => jwt({ aud: "acme" }), "token is for another endpoint (aud)"],
     ])("%s", async (_what, token, error) => {
       const t = await setup();
       const result = await post(t, fixture("change_status_column_value"), { auth: await token() });

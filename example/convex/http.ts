@@ -18,7 +18,10 @@
  * Why the workspace is in the URL: monday.com signs requests only for
  * webhooks an app created with its own token (the `create_webhook`
  * mutation), so the app writes the URL, workspace included, and a request
- * signed with the app's secret can only come from such a webhook.
+ * signed with the app's secret can only come from such a webhook. The
+ * token's `aud` is that URL (monday.com's docs: check that `aud` matches
+ * your endpoint): a token must name this path and this `workspace`, so a
+ * signed request for one workspace cannot be replayed against another's.
  */
 import { httpRouter } from "convex/server";
 import { ConvexError, convexToJson, type Value } from "convex/values";
@@ -60,7 +63,7 @@ http.route({
 
     const secret = process.env.MONDAY_SIGNING_SECRET;
     if (!secret) return reply(500, { error: "MONDAY_SIGNING_SECRET is not set on this deployment" });
-    const denied = await verifySignature(request.headers.get("Authorization"), secret);
+    const denied = await verifySignature(request.headers.get("Authorization"), secret, new URL(request.url));
     if (denied) return reply(401, { error: denied });
 
     if (!parsed) return reply(400, { error: "body: not JSON" });
@@ -105,22 +108,39 @@ http.route({
 
 export default http;
 
-/** Why the Authorization header is not a valid monday.com signature, or null. */
-async function verifySignature(header: string | null, secret: string): Promise<string | null> {
+/**
+ * Why the Authorization header is not a valid monday.com signature for this
+ * endpoint, or null: signed with the secret (HS256), not expired, and its
+ * `aud` the URL of this endpoint, with the same path and `workspace`.
+ */
+async function verifySignature(header: string | null, secret: string, endpoint: URL): Promise<string | null> {
   if (!header) return "missing Authorization header";
   const token = header.replace(/^Bearer\s+/i, "").trim();
   try {
-    await jwtVerify(token, new TextEncoder().encode(secret), {
+    const { payload } = await jwtVerify(token, new TextEncoder().encode(secret), {
       algorithms: ["HS256"],
       clockTolerance: 30,
     });
-    return null;
+    const audiences = payload.aud === undefined ? [] : Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+    if (audiences.length === 0) return "token has no audience (aud)";
+    return audiences.some((aud) => sameEndpoint(aud, endpoint)) ? null : "token is for another endpoint (aud)";
   } catch (error) {
     if (error instanceof joseErrors.JWTExpired) return "expired token";
     if (error instanceof joseErrors.JWSSignatureVerificationFailed) return "bad signature";
     if (error instanceof joseErrors.JOSEAlgNotAllowed) return "bad signature (HS256 expected)";
     return "invalid token";
   }
+}
+
+/** Whether `aud` names `endpoint`: the same path and the same `workspace` parameter. */
+function sameEndpoint(aud: string, endpoint: URL): boolean {
+  let url: URL;
+  try {
+    url = new URL(aud);
+  } catch {
+    return false;
+  }
+  return url.pathname === endpoint.pathname && url.searchParams.get("workspace") === endpoint.searchParams.get("workspace");
 }
 
 /** What is wrong with a webhook body's envelope, or null. */
