@@ -39,10 +39,18 @@ export function triggerTypeOf(event: { type?: unknown; columnType?: unknown }): 
  * A redelivery (same `triggerUuid`) runs nothing twice.
  */
 export const receiveMondayEvent = internalMutation({
-  args: { workspaceId: v.string(), body: v.any() },
+  args: {
+    workspaceId: v.string(),
+    /**
+     * The webhook body's JSON text: Convex refuses some JSON as a function
+     * argument (a "$" field name, more than 64 levels), while
+     * `rules.execute` makes any event storable.
+     */
+    body: v.string(),
+  },
   returns: v.array(vExecuteResult),
   handler: async (ctx, args) => {
-    const event = (args.body as { event?: unknown } | null)?.event;
+    const event = (JSON.parse(args.body) as { event?: unknown } | null)?.event;
     if (typeof event !== "object" || event === null || Array.isArray(event)) {
       throw new ConvexError({ code: "BAD_EVENT", message: "body.event: missing or not an object" });
     }

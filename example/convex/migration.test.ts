@@ -445,7 +445,7 @@ describe("backward compatibility: migrated rules behave as the legacy rules did"
 
     let ranSomething = 0;
     for (const { what, event } of deliveries()) {
-      const results = await t.mutation(internal.events.receiveMondayEvent, { workspaceId: WORKSPACE, body: { event } });
+      const results = await t.mutation(internal.events.receiveMondayEvent, { workspaceId: WORKSPACE, body: JSON.stringify({ event }) });
       await t.finishAllScheduledFunctions(() => vi.advanceTimersByTime(1000));
 
       // Legacy: which rows fire, and what they send.

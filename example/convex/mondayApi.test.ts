@@ -397,7 +397,7 @@ describe("through the rules engine", () => {
     });
     const [result] = await t.mutation(internal.events.receiveMondayEvent, {
       workspaceId: WS,
-      body: statusEvent(),
+      body: JSON.stringify(statusEvent()),
     });
     await t.finishAllScheduledFunctions(vi.runAllTimers);
     const execution = await t.query((ctx) => rules.executions.get(ctx, { executionId: result.executionId }));

@@ -245,7 +245,7 @@ async function scenario(
     try {
       results = await t.mutation(internal.events.receiveMondayEvent, {
         workspaceId: WORKSPACE,
-        body,
+        body: JSON.stringify(body),
       });
     } catch (error) {
       if (!(error instanceof ConvexError)) throw error;
