@@ -280,6 +280,7 @@ export class Rules<Is extends Integrations> {
     this.migration = new MigrationClient({
       component,
       integrations: options.integrations,
+      logLevel: options.logLevel,
       check: (rule) => this.checkedInput(rule),
       config: (integrationIds) => this.clientConfig(integrationIds),
     });

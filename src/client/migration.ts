@@ -16,7 +16,15 @@ import type {
   TableNamesInDataModel,
 } from "convex/server";
 import { ConvexError } from "convex/values";
-import type { ClientConfig, MigratedRow, MigratedRulesPage, MigrationEntry, RuleInput, RulesErrorData } from "../shared.js";
+import type {
+  ClientConfig,
+  MigratedRow,
+  MigratedRulesPage,
+  MigrationEntry,
+  RuleInput,
+  RulesErrorData,
+  RulesLogLevel,
+} from "../shared.js";
 import { fail } from "../component/lib/errors.js";
 import {
   mapLegacyMondayRule,
@@ -67,6 +75,8 @@ export type MigrationWriteCtx = RunMutationCtx & { db: GenericDatabaseReader<any
 export type MigrationDeps = {
   component: RulesComponent;
   integrations: Integrations;
+  /** The client's log level: the threshold of each row's console line. */
+  logLevel: RulesLogLevel | undefined;
   /** The client's declaration check: throws `INVALID_RULE`, fills in the derived pattern. */
   check: (rule: RuleInput) => RuleInput;
   /**
@@ -89,13 +99,12 @@ export async function migrateMondayRow(
   const checked = checkedOptions(deps, options);
   const entry = await entryOf(deps, ctx, row, checked);
   // Only a rule that fires on a schedule needs the handlers stored; the
-  // other rows skip the check (two reads a row).
+  // other rows skip building handles and the component's two reads.
   const scheduled = entry.rule.schedule !== undefined && entry.rule.enabled !== false;
-  const config = await deps.config([entry.rule.integrationId]);
   return await ctx.runMutation(deps.component.rules.migrations.importLegacyRule, {
     entry,
-    ...(config.logLevel === undefined ? {} : { logLevel: config.logLevel }),
-    ...(scheduled ? { config } : {}),
+    ...(deps.logLevel === undefined ? {} : { logLevel: deps.logLevel }),
+    ...(scheduled ? { config: await deps.config([entry.rule.integrationId]) } : {}),
   });
 }
 

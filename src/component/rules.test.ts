@@ -12,6 +12,7 @@ import type {
   RulesErrorData,
 } from "../shared.js";
 import { expectRulesError } from "../testing/errors.js";
+import { nesting } from "../testing/nesting.js";
 
 type T = ReturnType<typeof initConvexTest>;
 
@@ -54,15 +55,6 @@ function deep(levels: number): Record<string, unknown> {
   let value: Record<string, unknown> = { a: 1 };
   for (let i = 1; i < levels; i++) value = { a: value };
   return value;
-}
-
-/** Nesting of a stored value, the way Convex counts it (objects and arrays). */
-function nesting(value: unknown): number {
-  if (Array.isArray(value)) return 1 + Math.max(0, ...value.map(nesting));
-  if (value !== null && typeof value === "object") {
-    return 1 + Math.max(0, ...Object.values(value).map(nesting));
-  }
-  return 0;
 }
 
 /** Every document the component stores, and every scheduled function. */

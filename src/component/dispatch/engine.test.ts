@@ -16,6 +16,7 @@ import { findUnstorable } from "../../core/storable.js";
 import { checkStorage } from "../../test.js";
 import type { ConditionInput, RuleInput } from "../../shared.js";
 import { expectRulesError } from "../../testing/errors.js";
+import { nesting } from "../../testing/nesting.js";
 
 type T = ReturnType<typeof initConvexTest>;
 type ExecuteArgs = FunctionArgs<typeof api.dispatch.engine.execute>;
@@ -81,15 +82,6 @@ async function everything(t: T) {
 function fields<D extends { _id: unknown; _creationTime: number }>(doc: D) {
   const { _id, _creationTime, ...rest } = doc;
   return rest;
-}
-
-/** Nesting of a value, the way Convex counts it (objects and arrays). */
-function nesting(value: unknown): number {
-  if (Array.isArray(value)) return 1 + Math.max(0, ...value.map(nesting));
-  if (value !== null && typeof value === "object") {
-    return 1 + Math.max(0, ...Object.values(value).map(nesting));
-  }
-  return 0;
 }
 
 describe("patterns at dispatch", () => {

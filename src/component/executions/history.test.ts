@@ -29,29 +29,27 @@ async function seedHistory(t: T, seeds: Seed[]) {
 
 async function seedOne(t: T, seed: Seed) {
   return await t.run(async (ctx) => {
-    {
-      const executionId = await ctx.db.insert("ruleExecutions", {
-        ...EXECUTION_DEFAULTS,
-        ruleId: seed.ruleId,
-        integrationId: "monday",
-        triggered: true,
-        conditionsMet: true,
-        successful: true,
-        status: "succeeded",
-        startTime: seed.startTime,
-        triggerData: {},
+    const executionId = await ctx.db.insert("ruleExecutions", {
+      ...EXECUTION_DEFAULTS,
+      ruleId: seed.ruleId,
+      integrationId: "monday",
+      triggered: true,
+      conditionsMet: true,
+      successful: true,
+      status: "succeeded",
+      startTime: seed.startTime,
+      triggerData: {},
+    });
+    for (let i = 0; i < seed.logs; i++) {
+      await ctx.db.insert("ruleExecutionLogs", {
+        executionId,
+        timestamp: seed.startTime,
+        level: "info",
+        message: `${i}`,
+        component: "action",
       });
-      for (let i = 0; i < seed.logs; i++) {
-        await ctx.db.insert("ruleExecutionLogs", {
-          executionId,
-          timestamp: seed.startTime,
-          level: "info",
-          message: `${i}`,
-          component: "action",
-        });
-      }
-      return executionId;
     }
+    return executionId;
   });
 }
 
