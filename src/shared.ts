@@ -168,7 +168,7 @@ export type RuleExport = Infer<typeof vRuleExport>;
  */
 export const vRuleInput = v.object({
   ...vRuleExport.fields,
-  ...vRuleExport.pick("id", "enabled", "namespace", "priority").partial().fields,
+  ...vRuleExport.pick("id", "enabled", "namespace", "priority", "conditions").partial().fields,
   /** Fire on this schedule (a `ScheduleSpec`, checked with a message naming the field). */
   schedule: v.optional(v.any()),
 });

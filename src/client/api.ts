@@ -9,17 +9,20 @@ import {
   paginationResultValidator,
   type GenericDataModel,
   type GenericQueryCtx,
+  type RegisteredMutation,
 } from "convex/server";
-import { v } from "convex/values";
+import { v, type Infer } from "convex/values";
 import {
   vImportResult,
   vRule,
   vRuleExport,
   vRuleInput,
   vScopePageArgs,
-  vUpdateRuleArgs,
   type ImportResult,
+  type Rule,
+  type RuleInput,
 } from "../shared.js";
+import { checkShape, codeByField, UPDATE_ARGUMENTS, vApiUpdateInput, vImportInput } from "./inputShape.js";
 import type { RuleDoc, Rules } from "./index.js";
 import type { Integrations, RuleDraft } from "./integrations.js";
 
@@ -75,11 +78,15 @@ export function rulesApi<Is extends Integrations, DataModel extends GenericDataM
     await opts.auth(ctx, { name, ruleId, rule });
     return rule;
   };
+  // The three functions that take a rule check its shape themselves, with a
+  // coded error naming the field, before auth sees it: Convex's argument
+  // validation would refuse it with neither. Their types are still exact.
   return {
     createRule: mutationGeneric({
-      args: vRuleInput.fields,
+      args: v.any(),
       returns: v.string(),
-      handler: async (ctx, args): Promise<string> => {
+      handler: async (ctx, args: unknown): Promise<string> => {
+        checkShape(vRuleInput, args, { code: "INVALID_RULE", rootField: "rule" });
         await opts.auth(ctx as unknown as GenericQueryCtx<DataModel>, {
           name: "createRule",
           integrationId: args.integrationId,
@@ -87,23 +94,25 @@ export function rulesApi<Is extends Integrations, DataModel extends GenericDataM
         });
         return await rules.create(ctx, args as RuleDraft<Is>);
       },
-    }),
+    }) as RegisteredMutation<"public", RuleInput, Promise<string>>,
     importRules: mutationGeneric({
-      args: { rules: v.array(vRuleInput) },
+      args: v.any(),
       returns: vImportResult,
-      handler: async (ctx, args): Promise<ImportResult> => {
+      handler: async (ctx, args: unknown): Promise<ImportResult> => {
+        checkShape(vImportInput.omit("actor"), args, { code: "INVALID_ARGUMENT", rootField: "args" });
         const ctxAsQuery = ctx as unknown as GenericQueryCtx<DataModel>;
         const scopes = new Map<string, { integrationId: string; namespace: string }>();
         for (const rule of args.rules) {
-          const scope = { integrationId: rule.integrationId, namespace: rule.namespace ?? "" };
-          scopes.set(JSON.stringify(scope), scope);
+          // A malformed rule fails the import, with its index, before any write.
+          const scope = scopeOf(rule);
+          if (scope) scopes.set(JSON.stringify(scope), scope);
         }
         for (const scope of scopes.values()) {
           await opts.auth(ctxAsQuery, { name: "importRules", ...scope });
         }
-        return await rules.import(ctx, { rules: args.rules });
+        return await rules.import(ctx, { rules: args.rules as RuleInput[] });
       },
-    }),
+    }) as RegisteredMutation<"public", { rules: RuleInput[] }, Promise<ImportResult>>,
     exportRules: queryGeneric({
       args: vScopePageArgs.fields,
       returns: paginationResultValidator(vRuleExport),
@@ -135,16 +144,16 @@ export function rulesApi<Is extends Integrations, DataModel extends GenericDataM
       },
     }),
     updateRule: mutationGeneric({
-      // The component's own arguments; the actor is the host's to record.
-      args: vUpdateRuleArgs.omit("actor").fields,
+      args: v.any(),
       returns: vRule,
-      handler: async (ctx, args) => {
+      handler: async (ctx, args: unknown) => {
+        checkShape(vApiUpdateInput, args, { code: codeByField(UPDATE_ARGUMENTS), rootField: "patch" });
         const ctxAsQuery = ctx as unknown as GenericQueryCtx<DataModel>;
         const rule = await ruleOperation(ctxAsQuery, "updateRule", args.ruleId);
         const integrationId = args.integrationId ?? rule?.integrationId;
         return await rules.update(ctx, { ...args, integrationId } as Parameters<Rules<Is>["update"]>[1]);
       },
-    }),
+    }) as RegisteredMutation<"public", Infer<typeof vApiUpdateInput>, Promise<Rule>>,
     deleteRule: mutationGeneric({
       args: { ruleId: v.string() },
       returns: v.null(),
@@ -176,4 +185,13 @@ export function rulesApi<Is extends Integrations, DataModel extends GenericDataM
       },
     }),
   };
+}
+
+/** The integration and namespace a rule of an import names, when both are well-formed. */
+function scopeOf(rule: unknown): { integrationId: string; namespace: string } | null {
+  if (typeof rule !== "object" || rule === null) return null;
+  const { integrationId, namespace } = rule as { integrationId?: unknown; namespace?: unknown };
+  if (typeof integrationId !== "string") return null;
+  if (namespace !== undefined && typeof namespace !== "string") return null;
+  return { integrationId, namespace: namespace ?? "" };
 }

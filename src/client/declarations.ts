@@ -3,7 +3,6 @@
  * the same rules the types enforce, for callers that bypass the types (a
  * host's public mutation receiving JSON from a browser).
  */
-import { validate, ValidationError } from "convex-helpers/validators";
 import type { GenericValidator } from "convex/values";
 import { fail } from "../component/lib/errors.js";
 import { findConditionProblem } from "../core/conditions.js";
@@ -17,6 +16,7 @@ import {
   type HttpPolicy,
 } from "../shared.js";
 import type { IntegrationDefinition, Integrations } from "./integrations.js";
+import { checkShape } from "./inputShape.js";
 
 /** The part of a rule checked against declarations. */
 export type DeclaredParts = {
@@ -135,10 +135,5 @@ function checkHttpRequestAction(config: unknown, field: string, http: HttpPolicy
 }
 
 function checkConfig(validator: GenericValidator, value: unknown, field: string) {
-  try {
-    validate(validator, value, { throw: true, _pathPrefix: field });
-  } catch (error) {
-    if (!(error instanceof ValidationError)) throw error;
-    fail("INVALID_RULE", `${field}: ${error.message}`, error.path ?? field);
-  }
+  checkShape(validator, value, { code: "INVALID_RULE", field, rootField: field });
 }

@@ -1,26 +1,15 @@
 /// <reference types="vite/client" />
-import { convexTest } from "convex-test";
-import { anyApi, defineSchema, defineTable, type ApiFromModules } from "convex/server";
-import { v } from "convex/values";
-import { register } from "../test.js";
+import { anyApi, type ApiFromModules } from "convex/server";
 import { describe, expect, expectTypeOf, test } from "vitest";
 import type { RuleDoc, RuleId } from "./index.js";
-import { rules, type Draft } from "./setup.test.js";
+import { rules, setupHost, type Draft } from "./setup.test.js";
 import { rulesErrorOf } from "../testing/errors.js";
 
 const host = anyApi["setup.test"] as unknown as ApiFromModules<{
   "setup.test": typeof import("./setup.test.js");
 }>["setup.test"];
 
-function setup() {
-  const t = convexTest({
-    schema: defineSchema({ notes: defineTable({ text: v.string() }) }),
-    modules: import.meta.glob("./**/*.ts"),
-    transactionLimits: true,
-  });
-  register(t);
-  return t;
-}
+const setup = () => setupHost(import.meta.glob("./**/*.ts"));
 
 
 const prRule = {

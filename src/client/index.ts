@@ -26,9 +26,21 @@ import {
   type RuleInput,
   type RulesErrorData,
   type ScheduleSpec,
+  vRuleInput,
+  vUpdateRuleArgs,
 } from "../shared.js";
 import { fail } from "../component/lib/errors.js";
 import { checkDeclaredParts } from "./declarations.js";
+import {
+  checkShape,
+  codeByField,
+  CREATE_ARGUMENTS,
+  UPDATE_ARGUMENTS,
+  vCreateInput,
+  vImportInput,
+  vTestRuleInput,
+} from "./inputShape.js";
+import { findRulePatchProblem, validateRuleDefinition } from "../core/ruleValidation.js";
 import { handlesOf, type HttpOptions } from "./handlers.js";
 import { sanitizeForStorage } from "../core/sanitize.js";
 import { httpPolicyProblem } from "../core/httpPolicy.js";
@@ -235,6 +247,7 @@ export type RulesOptions<Is extends Integrations> = {
 /** The largest event `execute` sends; bigger events are truncated with a marker. */
 export const MAX_EVENT_BYTES = EVENT_MAX_BYTES;
 
+
 /**
  * The rules engine's client. Create one per set of integrations and call its
  * methods from your queries, mutations and actions.
@@ -322,6 +335,7 @@ export class Rules<Is extends Integrations> {
     /** `actor`: who creates it, kept with its first version (see `rules.versions.list`). */
     rule: RuleDraft<Is> & { actor?: string },
   ): Promise<RuleId> {
+    checkShape(vCreateInput, rule, { code: codeByField(CREATE_ARGUMENTS), rootField: "rule" });
     const { actor, ...draft } = rule;
     const args = this.checkedInput(draft as RuleInput);
     const ruleId = await ctx.runMutation(this.component.rules.createRule, {
@@ -351,6 +365,7 @@ export class Rules<Is extends Integrations> {
     /** `actor`: who makes the change, kept with the new version (see `rules.versions.list`). */
     patch: RulePatch<Is> & { actor?: string },
   ): Promise<RuleDoc> {
+    checkShape(vUpdateRuleArgs, patch, { code: codeByField(UPDATE_ARGUMENTS), rootField: "patch" });
     const args = { ...patch } as Record<string, any>;
     const declared = ["triggerType", "triggerConfig", "conditions", "actions"].filter(
       (field) => args[field] !== undefined,
@@ -392,6 +407,10 @@ export class Rules<Is extends Integrations> {
           this.derivedSchedule(args.integrationId, args.triggerType, args.triggerConfig) ?? null;
       }
     }
+    // Checked here too, so a value Convex cannot carry (a "$x" key) fails
+    // with its field before it crosses to the component.
+    const problem = findRulePatchProblem(args);
+    if (problem) fail(problem.code, problem.message, problem.field);
     if (args.triggerPattern !== undefined) args.triggerPattern = toStoredPattern(args.triggerPattern);
     const config = await this.clientConfig(args.integrationId === undefined ? undefined : [args.integrationId as string]);
     const rule = await ctx.runMutation(this.component.rules.updateRule, { ...args, config } as any);
@@ -497,6 +516,7 @@ export class Rules<Is extends Integrations> {
     ctx: RunMutationCtx,
     args: { rules: RuleInput[]; actor?: string },
   ): Promise<ImportResult> {
+    checkShape(vImportInput, args, { code: "INVALID_ARGUMENT", rootField: "args" });
     const errors: ImportError[] = [];
     const checked: RuleInput[] = [];
     for (const [index, rule] of args.rules.entries()) {
@@ -505,9 +525,10 @@ export class Rules<Is extends Integrations> {
       } catch (error) {
         if (!(error instanceof ConvexError)) throw error;
         const data = error.data as RulesErrorData;
+        const id: unknown = typeof rule === "object" && rule !== null ? rule.id : undefined;
         errors.push({
           index,
-          ...(rule.id === undefined ? {} : { id: rule.id }),
+          ...(typeof id === "string" ? { id } : {}),
           code: data.code,
           message: data.message,
           ...(data.field === undefined ? {} : { field: data.field }),
@@ -656,6 +677,7 @@ export class Rules<Is extends Integrations> {
       now?: number;
     },
   ) {
+    checkShape(vTestRuleInput, args, { code: "INVALID_ARGUMENT", rootField: "args" });
     // A saved rule's custom conditions need its integration's handlers, so
     // the rule is read first to learn which integration it belongs to.
     const integrationId =
@@ -698,6 +720,7 @@ export class Rules<Is extends Integrations> {
 
   /** Checks a rule against the declarations and fills in its derived pattern. */
   private checkedInput(rule: RuleInput): RuleInput {
+    checkShape(vRuleInput, rule, { code: "INVALID_RULE", rootField: "rule" });
     const derived = checkDeclaredParts(
       this.options.integrations,
       {
@@ -719,6 +742,10 @@ export class Rules<Is extends Integrations> {
       const schedule = this.derivedSchedule(rule.integrationId, rule.triggerType, rule.triggerConfig);
       if (schedule !== undefined) input.schedule = schedule;
     }
+    // The component checks it again; here a value Convex cannot carry (a
+    // "$x" or "__proto__" key) fails with its field before it crosses.
+    const problem = validateRuleDefinition(input);
+    if (!problem.ok) fail(problem.problem.code, problem.problem.message, problem.problem.field);
     return input;
   }
 

@@ -2,14 +2,34 @@
 // A host app for the client tests: its functions use the client the way a
 // real app's would, through `components.rules`. Named *.test.ts so that no
 // build ships it; vitest does not run it as a suite (see vitest.config.ts).
+import { convexTest } from "convex-test";
 import {
   componentsGeneric,
+  defineSchema,
+  defineTable,
   mutationGeneric,
   queryGeneric,
 } from "convex/server";
+import { register } from "../test.js";
 import { ConvexError, v } from "convex/values";
 import { defineIntegration, Rules, type RuleDraft } from "./index.js";
 import type { ComponentApi } from "../component/_generated/component.js";
+
+/**
+ * A convex-test instance of this host app, with the rules component
+ * registered, under Convex's transaction limits. `modules` is the calling
+ * test's `import.meta.glob("./**\/*.ts")`: a glob never lists the file it
+ * is written in, and this one must be listed.
+ */
+export function setupHost(modules: Record<string, () => Promise<any>>) {
+  const t = convexTest({
+    schema: defineSchema({ notes: defineTable({ text: v.string() }) }),
+    modules,
+    transactionLimits: true,
+  });
+  register(t);
+  return t;
+}
 
 const components = componentsGeneric() as unknown as { rules: ComponentApi };
 
@@ -48,6 +68,23 @@ export const create = mutationGeneric({
 export const update = mutationGeneric({
   args: { patch: v.any() },
   handler: async (ctx, args) => await rules.update(ctx, args.patch),
+});
+/** Rules from a form or a file: any JSON text, parsed where the client gets it. */
+export const createFromJson = mutationGeneric({
+  args: { text: v.string() },
+  handler: async (ctx, args) => await rules.create(ctx, JSON.parse(args.text)),
+});
+export const updateFromJson = mutationGeneric({
+  args: { text: v.string() },
+  handler: async (ctx, args) => await rules.update(ctx, JSON.parse(args.text)),
+});
+export const importFromJson = mutationGeneric({
+  args: { text: v.string() },
+  handler: async (ctx, args) => await rules.import(ctx, JSON.parse(args.text)),
+});
+export const testRuleFromJson = queryGeneric({
+  args: { text: v.string() },
+  handler: async (ctx, args) => await rules.testRule(ctx, JSON.parse(args.text)),
 });
 export const remove = mutationGeneric({
   args: { ruleId: v.string() },
@@ -103,6 +140,7 @@ export const {
   deleteRule,
   enableRule,
   disableRule,
+  importRules: apiImportRules,
 } = rules.api({
   auth: async (ctx, operation) => {
     const identity = await ctx.auth.getUserIdentity();

@@ -60,24 +60,57 @@ export function validateRuleId(id: unknown): RuleProblem | null {
   return problem ? invalid("id", problem) : null;
 }
 
+/**
+ * The check of each definition field, in the order a definition is checked
+ * (the first problem found is the one reported). Each takes the field's
+ * value as given, `undefined` when absent.
+ */
+const FIELD_CHECKS: ReadonlyArray<
+  readonly [keyof RuleDefinitionInput, (value: any, options: ValidationOptions) => RuleProblem | null]
+> = [
+  ["name", nameProblem],
+  ["description", descriptionProblem],
+  ["integrationId", (value) => keyProblem("integrationId", value)],
+  ["namespace", namespaceProblem],
+  ["priority", priorityProblem],
+  ["triggerType", (value) => keyProblem("triggerType", value)],
+  ["triggerConfig", (value) => storableProblem("triggerConfig", value, TOP_LEVEL_FIELD_DEPTH)],
+  ["triggerPattern", patternProblem],
+  ["schedule", scheduleProblem],
+  ["conditions", (value, options) => conditionsProblem(value ?? [], options)],
+  ["actions", actionsProblem],
+  ["metadata", (value) => storableProblem("metadata", value, TOP_LEVEL_FIELD_DEPTH)],
+];
+
+/**
+ * The first problem of the fields a patch sets, each checked as in a
+ * complete definition; absent and `null` (cleared) fields are skipped.
+ * Lets a caller refuse a patch before it crosses to the component (which
+ * checks the rule the patch produces as a whole).
+ */
+export function findRulePatchProblem(
+  patch: Partial<Record<keyof RuleDefinitionInput, unknown>>,
+  options: ValidationOptions = {},
+): RuleProblem | null {
+  for (const [field, check] of FIELD_CHECKS) {
+    const value = patch[field];
+    if (value === undefined || value === null) continue;
+    const problem = check(value, options);
+    if (problem) return problem;
+  }
+  return null;
+}
+
 /** Validates a complete definition and fills in defaults and ids. */
 export function validateRuleDefinition(
   input: RuleDefinitionInput,
   options: ValidationOptions = {},
 ): Validated<RuleDefinition> {
-  const problem =
-    nameProblem(input.name) ??
-    descriptionProblem(input.description) ??
-    keyProblem("integrationId", input.integrationId) ??
-    namespaceProblem(input.namespace) ??
-    priorityProblem(input.priority) ??
-    keyProblem("triggerType", input.triggerType) ??
-    storableProblem("triggerConfig", input.triggerConfig, TOP_LEVEL_FIELD_DEPTH) ??
-    patternProblem(input.triggerPattern) ??
-    scheduleProblem(input.schedule) ??
-    conditionsProblem(input.conditions, options) ??
-    actionsProblem(input.actions) ??
-    storableProblem("metadata", input.metadata, TOP_LEVEL_FIELD_DEPTH);
+  let problem: RuleProblem | null = null;
+  for (const [field, check] of FIELD_CHECKS) {
+    problem = check(input[field], options);
+    if (problem) break;
+  }
   if (problem) return { ok: false, problem };
   const definition: RuleDefinition = {
     name: input.name,
@@ -87,7 +120,7 @@ export function validateRuleDefinition(
     priority: input.priority ?? 0,
     triggerType: input.triggerType,
     triggerConfig: input.triggerConfig,
-    conditions: flattenConditions(assignConditionIds(input.conditions)),
+    conditions: flattenConditions(assignConditionIds(input.conditions ?? [])),
     actions: assignActionIds(input.actions),
   };
   if (input.description !== undefined) definition.description = input.description;
@@ -181,7 +214,8 @@ function conditionsProblem(
   return null;
 }
 
-function actionsProblem(actions: ActionInput[]): RuleProblem | null {
+function actionsProblem(actions: ActionInput[] | undefined): RuleProblem | null {
+  if (!Array.isArray(actions)) return invalid("actions", "must be an array");
   if (actions.length > LIMITS.actions) {
     return invalid("actions", `has more than ${LIMITS.actions} actions`);
   }
@@ -222,13 +256,23 @@ export function assignActionIds(actions: readonly ActionInput[]): Action[] {
   });
 }
 
+/**
+ * Names a rule's own values may not use although Convex stores them: a
+ * definition is read back into plain objects, where these name the
+ * prototype chain (`__proto__` is refused already, as it starts with "_").
+ */
+const PROTOTYPE_NAMES: ReadonlyMap<string, string> = new Map([
+  ["constructor", "is reserved (it names an object's prototype chain)"],
+  ["prototype", "is reserved (it names an object's prototype chain)"],
+]);
+
 function storableProblem(
   field: string,
   value: unknown,
   depthOffset: number,
 ): RuleProblem | null {
   if (value === undefined) return null;
-  const problem = findUnstorable(value, { path: field, depthOffset });
+  const problem = findUnstorable(value, { path: field, depthOffset, refusedNames: PROTOTYPE_NAMES });
   return problem ? invalid(problem.path, problem.message) : null;
 }
 

@@ -24,6 +24,8 @@ export type StorableOptions = {
    * at `rules.conditions[i].config` starts at depth 3.
    */
   depthOffset?: number;
+  /** Field names refused besides Convex's own rules, with the reason. */
+  refusedNames?: ReadonlyMap<string, string>;
 };
 
 const FIELD_NAME = /^[\x20-\x7e]+$/;
@@ -33,7 +35,7 @@ export function findUnstorable(
   value: unknown,
   options: StorableOptions,
 ): StorableProblem | null {
-  const problem = walk(value, options.path, options.depthOffset ?? 0);
+  const problem = walk(value, options.path, options.depthOffset ?? 0, options.refusedNames);
   if (problem) return problem;
   const size = convexSize(value as StorableValue);
   if (size > CONVEX_VALUE_LIMITS.maxSizeBytes) {
@@ -60,6 +62,7 @@ function walk(
   value: unknown,
   path: string,
   depth: number,
+  refusedNames: ReadonlyMap<string, string> | undefined,
 ): StorableProblem | null {
   if (value === null || value === undefined) return null;
   switch (typeof value) {
@@ -89,7 +92,7 @@ function walk(
       };
     }
     for (let i = 0; i < value.length; i++) {
-      const problem = walk(value[i], `${path}[${i}]`, depth + 1);
+      const problem = walk(value[i], `${path}[${i}]`, depth + 1, refusedNames);
       if (problem) return problem;
     }
     return null;
@@ -108,10 +111,13 @@ function walk(
   for (const key of keys) {
     const nameProblem = fieldNameProblem(key);
     if (nameProblem) return { path, message: nameProblem };
+    const refused = refusedNames?.get(key);
+    if (refused !== undefined) return { path, message: `field name "${key}" ${refused}` };
     const problem = walk(
       (value as Record<string, unknown>)[key],
       `${path}.${key}`,
       depth + 1,
+      refusedNames,
     );
     if (problem) return problem;
   }

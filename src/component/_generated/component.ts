@@ -228,7 +228,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               triggerConfig: any;
               triggerPattern?: any;
               schedule?: any;
-              conditions: Array<{ id?: string; type: string; config: any }>;
+              conditions?: Array<{ id?: string; type: string; config: any }>;
               actions: Array<{
                 id?: string;
                 type: string;
@@ -720,7 +720,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           triggerConfig: any;
           triggerPattern?: any;
           schedule?: any;
-          conditions: Array<{ id?: string; type: string; config: any }>;
+          conditions?: Array<{ id?: string; type: string; config: any }>;
           actions: Array<{
             id?: string;
             type: string;
@@ -985,7 +985,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             triggerConfig: any;
             triggerPattern?: any;
             schedule?: any;
-            conditions: Array<{ id?: string; type: string; config: any }>;
+            conditions?: Array<{ id?: string; type: string; config: any }>;
             actions: Array<{
               id?: string;
               type: string;
@@ -1161,7 +1161,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                 triggerConfig: any;
                 triggerPattern?: any;
                 schedule?: any;
-                conditions: Array<{ id?: string; type: string; config: any }>;
+                conditions?: Array<{ id?: string; type: string; config: any }>;
                 actions: Array<{
                   id?: string;
                   type: string;
