@@ -187,7 +187,7 @@ function actionsProblem(actions: ActionInput[]): RuleProblem | null {
   }
   const seen = new Set<string>();
   for (let i = 0; i < actions.length; i++) {
-    const action = actions[i];
+    const action = actions[i]!;
     const field = `actions[${i}]`;
     if (action.id !== undefined) {
       const idProblem = idFormatProblem(action.id);
