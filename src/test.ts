@@ -83,7 +83,7 @@ export async function checkStorage<
     for (const table of Object.keys(schema.tables)) {
       for (const doc of await ctx.db.query(table).collect()) {
         for (const violation of checkStoredDocument(doc)) {
-          found.push({ table, id: String(doc._id), violation });
+          found.push({ table, id: String(doc["_id"]), violation });
         }
       }
     }

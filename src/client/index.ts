@@ -370,7 +370,7 @@ export class Rules<Is extends Integrations> {
     const declared = ["triggerType", "triggerConfig", "conditions", "actions"].filter(
       (field) => args[field] !== undefined,
     );
-    if (declared.length > 0 && args.integrationId === undefined) {
+    if (declared.length > 0 && args["integrationId"] === undefined) {
       // Without it, nothing could check these against the declarations.
       fail(
         "INVALID_ARGUMENT",
@@ -378,41 +378,41 @@ export class Rules<Is extends Integrations> {
         "integrationId",
       );
     }
-    if ((args.triggerType === undefined) !== (args.triggerConfig === undefined)) {
+    if ((args["triggerType"] === undefined) !== (args["triggerConfig"] === undefined)) {
       fail(
         "INVALID_ARGUMENT",
         "triggerConfig: triggerType and triggerConfig change together",
-        args.triggerType === undefined ? "triggerType" : "triggerConfig",
+        args["triggerType"] === undefined ? "triggerType" : "triggerConfig",
       );
     }
-    if (args.integrationId !== undefined) {
+    if (args["integrationId"] !== undefined) {
       const derived = checkDeclaredParts(
         this.options.integrations,
         {
-          integrationId: args.integrationId,
-          triggerType: args.triggerType,
-          triggerConfig: args.triggerConfig,
-          conditions: args.conditions,
-          actions: args.actions,
+          integrationId: args["integrationId"],
+          triggerType: args["triggerType"],
+          triggerConfig: args["triggerConfig"],
+          conditions: args["conditions"],
+          actions: args["actions"],
         },
         { http: this.options.http },
       );
       // A new trigger brings its own pattern (or none): never keep the old one.
-      if (args.triggerType !== undefined && args.triggerPattern === undefined) {
-        args.triggerPattern = derived ?? null;
+      if (args["triggerType"] !== undefined && args["triggerPattern"] === undefined) {
+        args["triggerPattern"] = derived ?? null;
       }
       // Likewise its schedule.
-      if (args.triggerType !== undefined && args.schedule === undefined) {
-        args.schedule =
-          this.derivedSchedule(args.integrationId, args.triggerType, args.triggerConfig) ?? null;
+      if (args["triggerType"] !== undefined && args["schedule"] === undefined) {
+        args["schedule"] =
+          this.derivedSchedule(args["integrationId"], args["triggerType"], args["triggerConfig"]) ?? null;
       }
     }
     // Checked here too, so a value Convex cannot carry (a "$x" key) fails
     // with its field before it crosses to the component.
     const problem = findRulePatchProblem(args);
     if (problem) fail(problem.code, problem.message, problem.field);
-    if (args.triggerPattern !== undefined) args.triggerPattern = toStoredPattern(args.triggerPattern);
-    const config = await this.clientConfig(args.integrationId === undefined ? undefined : [args.integrationId as string]);
+    if (args["triggerPattern"] !== undefined) args["triggerPattern"] = toStoredPattern(args["triggerPattern"]);
+    const config = await this.clientConfig(args["integrationId"] === undefined ? undefined : [args["integrationId"] as string]);
     const rule = await ctx.runMutation(this.component.rules.updateRule, { ...args, config } as any);
     return rule as RuleDoc;
   }
@@ -538,7 +538,7 @@ export class Rules<Is extends Integrations> {
     if (errors.length > 0) {
       fail(
         "IMPORT_FAILED",
-        `rules: ${errors.length} of ${args.rules.length} rules are invalid; rules[${errors[0].index}]: ${errors[0].message}`,
+        `rules: ${errors.length} of ${args.rules.length} rules are invalid; rules[${errors[0]!.index}]: ${errors[0]!.message}`,
         "rules",
         { errors },
       );

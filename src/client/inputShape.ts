@@ -86,20 +86,20 @@ function withOwnFieldsOnly(validator: GenericValidator): GenericValidator {
   const copy: Record<string, unknown> = { ...validator, kind: validator.kind, isOptional: validator.isOptional };
   switch (validator.kind) {
     case "object":
-      copy.fields = Object.assign(
+      copy["fields"] = Object.assign(
         Object.create(null),
         Object.fromEntries(Object.entries(validator.fields).map(([name, field]) => [name, withOwnFieldsOnly(field)])),
       );
       break;
     case "array":
-      copy.element = withOwnFieldsOnly(validator.element);
+      copy["element"] = withOwnFieldsOnly(validator.element);
       break;
     case "union":
-      copy.members = validator.members.map(withOwnFieldsOnly);
+      copy["members"] = validator.members.map(withOwnFieldsOnly);
       break;
     case "record":
-      copy.key = withOwnFieldsOnly(validator.key);
-      copy.value = withOwnFieldsOnly(validator.value);
+      copy["key"] = withOwnFieldsOnly(validator.key);
+      copy["value"] = withOwnFieldsOnly(validator.value);
       break;
   }
   const shadow = copy as unknown as GenericValidator;

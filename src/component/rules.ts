@@ -265,7 +265,7 @@ export const importRules = mutation({
       }
     }
     if (errors.length > 0) {
-      const first = errors[0];
+      const first = errors[0]!;
       fail(
         "IMPORT_FAILED",
         `rules: ${errors.length} of ${args.rules.length} rules are invalid; rules[${first.index}]: ${first.message}`,

@@ -53,9 +53,9 @@ export function parseCidr(text: string): CidrRange | string {
   const parts = text.split("/");
   while (parts.length > 1 && parts[parts.length - 1] === "") parts.pop();
   if (parts.length !== 2) return "needs exactly one '/', like 10.0.0.0/24";
-  if (!/^[+-]?[0-9]+$/.test(parts[1])) return "needs whole mask bits after the '/'";
+  if (!/^[+-]?[0-9]+$/.test(parts[1]!)) return "needs whole mask bits after the '/'";
   const bits = Number(parts[1]);
-  const bytes = parseIpAddress(parts[0]);
+  const bytes = parseIpAddress(parts[0]!);
   if (bytes === null) return `"${parts[0]}" is not an IPv4 or IPv6 address`;
   const maxBits = bytes.length === 4 ? 31 : 127;
   if (bits < 0 || bits > maxBits) {
@@ -85,7 +85,7 @@ export function sameIpAddress(a: IpBytes, b: IpBytes): boolean {
 
 function compareBytes(a: IpBytes, b: IpBytes): number {
   for (let i = 0; i < a.length; i++) {
-    if (a[i] !== b[i]) return a[i] - b[i];
+    if (a[i] !== b[i]) return a[i]! - b[i]!;
   }
   return 0;
 }

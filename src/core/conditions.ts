@@ -62,7 +62,7 @@ export function findConditionProblem(
       };
     }
     for (let i = 0; i < list.length; i++) {
-      const node = list[i];
+      const node = list[i]!;
       const field = `${base}[${i}]`;
       nodes++;
       if (nodes > LIMITS.conditions) {
@@ -144,45 +144,45 @@ export function findConditionProblem(
         };
       }
     }
-    if (typeof config.path !== "string" || config.path.length === 0) {
+    if (typeof config["path"] !== "string" || config["path"].length === 0) {
       return {
         field: `${field}.config.path`,
         message: "must be a non-empty path such as item.status or items[0].name",
       };
     }
-    const pathProblem = pathSyntaxProblem(config.path);
+    const pathProblem = pathSyntaxProblem(config["path"]);
     if (pathProblem) return { field: `${field}.config.path`, message: pathProblem };
-    const op = config.op;
+    const op = config["op"];
     if (!(FIELD_OPERATORS as readonly string[]).includes(op)) {
       return {
         field: `${field}.config.op`,
         message: `unknown operator ${JSON.stringify(op)}; expected one of ${FIELD_OPERATORS.join(", ")}`,
       };
     }
-    if (config.valuePath !== undefined) {
-      if (config.value !== undefined) {
+    if (config["valuePath"] !== undefined) {
+      if (config["value"] !== undefined) {
         return {
           field: `${field}.config.valuePath`,
           message: "give either value or valuePath, not both",
         };
       }
       const p =
-        typeof config.valuePath === "string" && config.valuePath.length > 0
-          ? pathSyntaxProblem(config.valuePath)
+        typeof config["valuePath"] === "string" && config["valuePath"].length > 0
+          ? pathSyntaxProblem(config["valuePath"])
           : "must be a non-empty path";
       if (p) return { field: `${field}.config.valuePath`, message: p };
     }
-    const hasOperand = config.value !== undefined || config.valuePath !== undefined;
+    const hasOperand = config["value"] !== undefined || config["valuePath"] !== undefined;
     if (OPERATORS_WITH_SUBTREE.has(op)) {
-      if (!Array.isArray(config.conditions) || config.conditions.length === 0) {
+      if (!Array.isArray(config["conditions"]) || config["conditions"].length === 0) {
         return {
           field: `${field}.config.conditions`,
           message: `operator "${op}" needs config.conditions, applied to each array element`,
         };
       }
-      return visit(config.conditions, `${field}.config.conditions`, depth + 1);
+      return visit(config["conditions"], `${field}.config.conditions`, depth + 1);
     }
-    if (config.conditions !== undefined) {
+    if (config["conditions"] !== undefined) {
       return {
         field: `${field}.config.conditions`,
         message: `only "every" and "some" take nested conditions`,
@@ -195,7 +195,7 @@ export function findConditionProblem(
           message: `operator "${op}" takes no value`,
         };
       }
-      return changePathProblem(op, config.path, `${field}.config.path`);
+      return changePathProblem(op, config["path"], `${field}.config.path`);
     }
     if (!hasOperand) {
       return {
@@ -203,11 +203,11 @@ export function findConditionProblem(
         message: `operator "${op}" needs a value or a valuePath`,
       };
     }
-    if (config.valuePath === undefined) {
-      const problem = operandProblem(op, config.value, `${field}.config.value`);
+    if (config["valuePath"] === undefined) {
+      const problem = operandProblem(op, config["value"], `${field}.config.value`);
       if (problem) return problem;
     }
-    return changePathProblem(op, config.path, `${field}.config.path`);
+    return changePathProblem(op, config["path"], `${field}.config.path`);
   };
   const customProblem = (
     node: ConditionInput,
@@ -351,9 +351,9 @@ function parseIsoDate(text: string): number | undefined {
   if (text.length > 40) return undefined;
   const m = ISO_DATE.exec(text);
   if (m === null) return undefined;
-  const year = +m[1];
-  const month = +m[2];
-  const day = +m[3];
+  const year = +m[1]!;
+  const month = +m[2]!;
+  const day = +m[3]!;
   const hour = m[4] === undefined ? 0 : +m[4];
   const minute = m[5] === undefined ? 0 : +m[5];
   const second = m[6] === undefined ? 0 : +m[6];
@@ -363,7 +363,7 @@ function parseIsoDate(text: string): number | undefined {
   if (day > daysInMonth || hour > 23 || minute > 59 || second > 59) return undefined;
   let offset = 0;
   if (m[9] !== undefined) {
-    const zoneHours = +m[10];
+    const zoneHours = +m[10]!;
     const zoneMinutes = m[11] === undefined ? 0 : +m[11];
     if (zoneHours > 23 || zoneMinutes > 59) return undefined;
     offset = (m[9] === "-" ? -1 : 1) * (zoneHours * 60 + zoneMinutes) * MINUTE;
@@ -391,9 +391,9 @@ export function parseDateOperand(value: unknown): DateOperand | undefined {
     const m = RELATIVE_DATE.exec(text);
     if (m !== null) {
       const ago = m[1] !== undefined;
-      const unit = TIME_UNITS.get(ago ? m[2] : m[4]);
+      const unit = TIME_UNITS.get(ago ? m[2]! : m[4]!);
       if (unit === undefined) return undefined;
-      const amount = +(ago ? m[1] : m[3]) * unit;
+      const amount = +(ago ? m[1]! : m[3]!) * unit;
       return { relative: true, offsetMs: ago ? -amount : amount };
     }
   }
@@ -415,9 +415,9 @@ export function parseWindow(value: unknown): TimeWindow | undefined {
   if (typeof value !== "string") return undefined;
   const m = WINDOW.exec(value.trim().toLowerCase());
   if (m === null) return undefined;
-  const unit = TIME_UNITS.get(m[3]);
+  const unit = TIME_UNITS.get(m[3]!);
   if (unit === undefined) return undefined;
-  return { ms: +m[2] * unit, future: m[1] === "next" };
+  return { ms: +m[2]! * unit, future: m[1] === "next" };
 }
 
 const PATH = /^[^.[\]]+(\[\d+\])*(\.[^.[\]]+(\[\d+\])*)*$/;

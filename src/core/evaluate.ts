@@ -457,7 +457,7 @@ function compileNot(b: Builder, node: Condition, parent: string | undefined): No
   }
   const id = idOf(node);
   const from = begin(b, { id, type: "not", result: "skipped" }, parent);
-  const child = compileNode(b, children[0], id);
+  const child = compileNode(b, children[0]!, id);
   return finish(b, from, parent, { kind: NOT, id, type: "not", children: [child] });
 }
 
@@ -477,12 +477,12 @@ function compileField(b: Builder, node: Condition, parent: string | undefined): 
   const config = node.config;
   if (!isPlainObject(config)) return errorNode(b, node, parent, "a field condition needs a config object");
   const id = idOf(node);
-  const op = typeof config.op === "string" ? config.op : String(config.op);
-  const path = typeof config.path === "string" ? config.path : "";
+  const op = typeof config["op"] === "string" ? config["op"] : String(config["op"]);
+  const path = typeof config["path"] === "string" ? config["path"] : "";
   const where = { op, path };
   const segments = tryParsePath(path);
   if (segments === null) return errorNode(b, node, parent, `"${path}" is not a path`, where);
-  const valuePath = config.valuePath;
+  const valuePath = config["valuePath"];
   let valueSegments: readonly PathSegment[] | null = null;
   if (valuePath !== undefined) {
     valueSegments = typeof valuePath === "string" ? tryParsePath(valuePath) : null;
@@ -506,7 +506,7 @@ function compileField(b: Builder, node: Condition, parent: string | undefined): 
       kind: FIELD,
       test: presence,
       valueSegments,
-      expected: valueSegments === null && config.value !== undefined ? summarizeValue(config.value) : undefined,
+      expected: valueSegments === null && config["value"] !== undefined ? summarizeValue(config["value"]) : undefined,
     });
   }
   const operator = OPERATORS[op];
@@ -521,13 +521,13 @@ function compileField(b: Builder, node: Condition, parent: string | undefined): 
       message: `valuePath "${String(valuePath)}" is not in the event`,
     });
   }
-  if (config.value === undefined) {
+  if (config["value"] === undefined) {
     return errorNode(b, node, parent, `operator "${op}" needs a value or a valuePath`, where);
   }
-  const test = operator.compile(config.value);
+  const test = operator.compile(config["value"]);
   if (typeof test === "string") return errorNode(b, node, parent, test, where);
   const from = begin(b, { id, type: "field", result: "skipped", op, path }, parent);
-  return finish(b, from, parent, { ...spec, kind: FIELD, test, expected: summarizeValue(config.value) });
+  return finish(b, from, parent, { ...spec, kind: FIELD, test, expected: summarizeValue(config["value"]) });
 }
 
 /** every / some: the nested list, an implicit all, on each array element. */
@@ -601,19 +601,19 @@ function run(node: Node, root: unknown, ctx: RunContext): Code {
     case ALL: {
       const children = node.children;
       for (let i = 0; i < children.length; i++) {
-        if (run(children[i], root, ctx) !== T) return F;
+        if (run(children[i]!, root, ctx) !== T) return F;
       }
       return T;
     }
     case ANY: {
       const children = node.children;
       for (let i = 0; i < children.length; i++) {
-        if (run(children[i], root, ctx) === T) return T;
+        if (run(children[i]!, root, ctx) === T) return T;
       }
       return F;
     }
     case NOT:
-      return negate(run(node.children[0], root, ctx));
+      return negate(run(node.children[0]!, root, ctx));
     case FIELD: {
       return node.test!(valueAt(root, node.segments), ctx);
     }
@@ -644,7 +644,7 @@ function decidingElement(node: Node, items: unknown[], ctx: RunContext): number 
   for (let i = 0; i < items.length; i++) {
     let met = true;
     for (let c = 0; c < children.length; c++) {
-      if (run(children[c], items[i], ctx) !== T) {
+      if (run(children[c]!, items[i], ctx) !== T) {
         met = false;
         break;
       }
@@ -681,7 +681,7 @@ function runCustom(node: Node, ctx: RunContext): Code {
   }
   if (answer === true) return T;
   if (answer === false) return F;
-  if (isPlainObject(answer) && typeof answer.error === "string") return fail(answer.error);
+  if (isPlainObject(answer) && typeof answer["error"] === "string") return fail(answer["error"]);
   return fail(`custom condition ${type} answered ${describe(answer)}, not a boolean or { error }`);
 }
 
@@ -689,7 +689,7 @@ function runCustom(node: Node, ctx: RunContext): Code {
 function explainList(list: Node, root: unknown, ctx: RunContext, out: FlatOut): boolean {
   const children = list.children;
   for (let i = 0; i < children.length; i++) {
-    if (explain(children[i], root, ctx, out) !== true) return false;
+    if (explain(children[i]!, root, ctx, out) !== true) return false;
   }
   return true;
 }
@@ -709,7 +709,7 @@ function explain(node: Node, root: unknown, ctx: RunContext, out: FlatOut): Cond
       const children = node.children;
       let decided = false;
       for (let i = 0; i < children.length && !decided; i++) {
-        const result = explain(children[i], root, ctx, out);
+        const result = explain(children[i]!, root, ctx, out);
         decided = isAll ? result !== true : result === true;
       }
       // all: met unless decided by a failure; any: met only if decided.
@@ -719,11 +719,11 @@ function explain(node: Node, root: unknown, ctx: RunContext, out: FlatOut): Cond
     }
     case NOT: {
       const explained = groupEntry(node, false);
-      const child = node.children[0];
+      const child = node.children[0]!;
       const result = explain(child, root, ctx, out);
       if (result === "error") {
         explained.result = "error";
-        const reason = out.entries[child.entryIndex].error ?? "error";
+        const reason = out.entries[child.entryIndex]!.error ?? "error";
         explained.error = taken(out, `cannot negate a condition that failed: ${reason}`);
       } else {
         explained.result = result !== true;
@@ -849,8 +849,8 @@ function explainChange(node: Node, root: unknown, out: FlatOut): ConditionOutcom
   const current = valueAt(root, node.segments);
   const previous = valueAt(root, node.previous);
   const actual: Record<string, unknown> = {};
-  if (current !== undefined) actual.value = summarizeValue(current);
-  if (previous !== undefined) actual.previousValue = summarizeValue(previous);
+  if (current !== undefined) actual["value"] = summarizeValue(current);
+  if (previous !== undefined) actual["previousValue"] = summarizeValue(previous);
   explained.actual = taken(out, actual);
   if (node.op !== "changed") {
     const expected = changeOperand(node, root);

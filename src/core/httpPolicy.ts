@@ -62,7 +62,7 @@ function parseHostEntry(entry: string): HostEntry | string {
   if (!match) {
     return `"${entry}" is not a host name, "host:port", "*.domain" or "*" (no scheme, path or wildcard elsewhere)`;
   }
-  const host = normalizeHost(match[1]);
+  const host = normalizeHost(match[1]!);
   if (!host) return `"${entry}" is not a valid host name`;
   const port = match[2] === undefined ? null : String(Number(match[2]));
   if (port !== null && (Number(port) < 1 || Number(port) > 65535)) {
@@ -251,7 +251,7 @@ function isLocalhost(host: string): boolean {
  * multicast or unspecified: anything but a public unicast address.
  */
 export function isPrivateAddress(host: string): boolean {
-  if (IPV4.test(host)) return isPrivateV4(host.split(".").map(Number));
+  if (IPV4.test(host)) return isPrivateV4(host.split(".").map(Number) as Ipv4Octets);
   const groups = parseIpv6(host.replace(/^\[|\]$/g, ""));
   if (!groups) return true;
   const [g0, g1] = groups;
@@ -273,7 +273,13 @@ export function isPrivateAddress(host: string): boolean {
   return false;
 }
 
-function isPrivateV4([a, b, c]: number[]): boolean {
+/** The four numbers of an IPv4 address. */
+type Ipv4Octets = [number, number, number, number];
+
+/** The eight 16-bit groups of an IPv6 address. */
+type Ipv6Groups = [number, number, number, number, number, number, number, number];
+
+function isPrivateV4([a, b, c]: Ipv4Octets): boolean {
   return (
     a === 0 || // 0.0.0.0/8
     a === 10 || // 10.0.0.0/8
@@ -292,17 +298,18 @@ function isPrivateV4([a, b, c]: number[]): boolean {
 }
 
 /** The eight 16-bit groups of an IPv6 address (the URL parser's canonical form), or null. */
-function parseIpv6(text: string): number[] | null {
+function parseIpv6(text: string): Ipv6Groups | null {
   const halves = text.split("::");
   if (halves.length > 2) return null;
   const part = (s: string) => (s === "" ? [] : s.split(":"));
-  const head = part(halves[0]);
-  const tail = halves.length === 2 ? part(halves[1]) : [];
+  const head = part(halves[0]!);
+  const tail = halves.length === 2 ? part(halves[1]!) : [];
   const missing = 8 - head.length - tail.length;
   if (halves.length === 1 ? missing !== 0 : missing < 1) return null;
   const groups = [...head, ...Array<string>(halves.length === 2 ? missing : 0).fill("0"), ...tail];
   const numbers = groups.map((g) => (/^[0-9a-fA-F]{1,4}$/.test(g) ? parseInt(g, 16) : NaN));
-  return numbers.some(Number.isNaN) ? null : numbers;
+  // head, the zero groups and tail make eight, as checked above.
+  return numbers.some(Number.isNaN) ? null : (numbers as Ipv6Groups);
 }
 
 function describeEntries(entries: string[]): string {

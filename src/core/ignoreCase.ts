@@ -38,7 +38,7 @@ export function endsWithIgnoringCase(forms: CaseForms, text: string): boolean {
   for (let i = forms.length - 1; i >= 0 && starts.size > 0; i--) {
     const next = new Set<number>();
     for (const end of starts) {
-      for (const form of forms[i]) {
+      for (const form of forms[i]!) {
         const start = end - form.length;
         if (start >= 0 && text.startsWith(form, start)) next.add(start);
       }
@@ -54,7 +54,7 @@ function forwardEnds(forms: CaseForms, text: string): Set<number> {
   for (let i = 0; i < forms.length && ends.size > 0; i++) {
     const next = new Set<number>();
     for (const start of ends) {
-      for (const form of forms[i]) {
+      for (const form of forms[i]!) {
         if (text.startsWith(form, start)) next.add(start + form.length);
       }
     }

@@ -24,7 +24,7 @@ type StringTest = (text: string) => boolean;
 /** Compiles one validated leaf-list item (not `exists`) into a test. */
 export function compileLeafItem(item: unknown): LeafTest {
   if (!isPlainObject(item)) return compileExact(item);
-  const [op] = Object.keys(item);
+  const op = Object.keys(item)[0]!;
   const arg = item[op];
   switch (op) {
     case "prefix":
@@ -103,7 +103,7 @@ function isLeaf(value: unknown): boolean {
  */
 function compileAnythingBut(arg: unknown): LeafTest {
   if (isPlainObject(arg)) {
-    const [op] = Object.keys(arg);
+    const op = Object.keys(arg)[0]!;
     const values = Array.isArray(arg[op]) ? (arg[op] as string[]) : [arg[op] as string];
     const tests = values.map((value) => compileStringOperator(op, value));
     return (leaf) =>

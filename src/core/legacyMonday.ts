@@ -179,7 +179,7 @@ export function unmappableMondayRule(
 ): MondayMapping {
   const legacy = mapping.rule.metadata.legacy;
   const triggerType =
-    typeof row.triggerType === "string" ? legacyType(row.triggerType) : `${LEGACY_TYPE_PREFIX}unknown`;
+    typeof row["triggerType"] === "string" ? legacyType(row["triggerType"]) : `${LEGACY_TYPE_PREFIX}unknown`;
   const metadata: LegacyRuleMetadata = {
     legacy: { ...legacy, row },
     ...(mapping.rule.metadata.createdBy === undefined ? {} : { createdBy: mapping.rule.metadata.createdBy }),
@@ -196,7 +196,7 @@ export function unmappableMondayRule(
       ...mapping.rule,
       enabled: false,
       triggerType,
-      triggerConfig: { boardId: mapping.rule.triggerConfig.boardId ?? "" },
+      triggerConfig: { boardId: mapping.rule.triggerConfig["boardId"] ?? "" },
       conditions: [],
       actions: [],
       metadata,
@@ -328,7 +328,7 @@ class Mapping {
         if (column === undefined) return this.missingColumn(type);
         const config: Record<string, unknown> = { boardId, columnId: column };
         if (typeof triggerValue === "string") {
-          config.to = triggerValue;
+          config["to"] = triggerValue;
         } else if (isObject(triggerValue)) {
           for (const key of Object.keys(triggerValue)) {
             if (key !== "from" && key !== "to") return fail(`unknown field "${key}" in ${describe(triggerValue)}`);
@@ -353,9 +353,9 @@ class Mapping {
       case "item_moved": {
         let groupId: string | undefined;
         if (isObject(triggerValue)) {
-          groupId = scalarText(triggerValue.groupId);
-          if (triggerValue.groupId !== undefined && groupId === undefined) {
-            return fail(`groupId must be a group id, got ${describe(triggerValue.groupId)}`);
+          groupId = scalarText(triggerValue["groupId"]);
+          if (triggerValue["groupId"] !== undefined && groupId === undefined) {
+            return fail(`groupId must be a group id, got ${describe(triggerValue["groupId"])}`);
           }
         } else if (triggerValue !== undefined && triggerValue !== null) {
           return fail(`${describe(triggerValue)} is not { groupId }`);
@@ -372,36 +372,36 @@ class Mapping {
         const config: Record<string, unknown> = { boardId, columnId: column };
         const value = triggerValue ?? {};
         if (!isObject(value)) return fail(`${describe(value)} is not { offsetDays?, time? }`);
-        if (value.offsetDays !== undefined && value.offsetDays !== null) {
-          const days = integer(value.offsetDays);
-          if (days === undefined) return fail(`offsetDays must be a whole number of days, got ${describe(value.offsetDays)}`);
-          config.offsetDays = days;
+        if (value["offsetDays"] !== undefined && value["offsetDays"] !== null) {
+          const days = integer(value["offsetDays"]);
+          if (days === undefined) return fail(`offsetDays must be a whole number of days, got ${describe(value["offsetDays"])}`);
+          config["offsetDays"] = days;
         }
-        if (value.time !== undefined && value.time !== null) {
-          const time = timeOfDay(value.time);
-          if (time === undefined) return fail(`time must be "HH:MM", got ${describe(value.time)}`);
-          config.time = time;
+        if (value["time"] !== undefined && value["time"] !== null) {
+          const time = timeOfDay(value["time"]);
+          if (time === undefined) return fail(`time must be "HH:MM", got ${describe(value["time"])}`);
+          config["time"] = time;
         }
         return this.trigger("date_arrived", config);
       }
       case "every_time_period": {
         if (!isObject(triggerValue)) return fail(`${describe(triggerValue)} is not { every, at?, weekday? }`);
-        const every = typeof triggerValue.every === "string" ? triggerValue.every.trim().toLowerCase() : "";
+        const every = typeof triggerValue["every"] === "string" ? triggerValue["every"].trim().toLowerCase() : "";
         if (!PERIODS.includes(every)) {
-          return fail(`every must be "day", "week" or "month", got ${describe(triggerValue.every)}`);
+          return fail(`every must be "day", "week" or "month", got ${describe(triggerValue["every"])}`);
         }
         const config: Record<string, unknown> = { boardId, every };
-        if (triggerValue.at !== undefined && triggerValue.at !== null) {
-          const at = timeOfDay(triggerValue.at);
-          if (at === undefined) return fail(`at must be "HH:MM", got ${describe(triggerValue.at)}`);
-          config.at = at;
+        if (triggerValue["at"] !== undefined && triggerValue["at"] !== null) {
+          const at = timeOfDay(triggerValue["at"]);
+          if (at === undefined) return fail(`at must be "HH:MM", got ${describe(triggerValue["at"])}`);
+          config["at"] = at;
         }
-        if (triggerValue.weekday !== undefined && triggerValue.weekday !== null) {
-          const weekday = integer(triggerValue.weekday);
+        if (triggerValue["weekday"] !== undefined && triggerValue["weekday"] !== null) {
+          const weekday = integer(triggerValue["weekday"]);
           if (weekday === undefined || weekday < 0 || weekday > 6) {
-            return fail(`weekday must be 0 (Sunday) to 6, got ${describe(triggerValue.weekday)}`);
+            return fail(`weekday must be 0 (Sunday) to 6, got ${describe(triggerValue["weekday"])}`);
           }
-          config.weekday = weekday;
+          config["weekday"] = weekday;
         }
         return this.trigger("every_time_period", config);
       }
@@ -425,8 +425,8 @@ class Mapping {
   private unknownTrigger(type: string) {
     this.triggerType = legacyType(type);
     const config: Record<string, unknown> = { boardId: this.boardId };
-    if (this.row.triggerColumnId !== undefined) config.columnId = this.row.triggerColumnId;
-    if (this.row.triggerValue !== undefined) config.value = this.row.triggerValue;
+    if (this.row.triggerColumnId !== undefined) config["columnId"] = this.row.triggerColumnId;
+    if (this.row.triggerValue !== undefined) config["value"] = this.row.triggerValue;
     this.triggerConfig = config;
   }
 
@@ -458,21 +458,21 @@ class Mapping {
 
   private condition(condition: unknown, field: string): MappedRuleInput["conditions"][number] | string {
     if (!isObject(condition)) return `${describe(condition)} is not { columnId, operator, value? }`;
-    const columnId = scalarText(condition.columnId);
+    const columnId = scalarText(condition["columnId"]);
     if (columnId === undefined || /[.[\]]/.test(columnId)) {
-      return `columnId ${describe(condition.columnId)} is not a column id`;
+      return `columnId ${describe(condition["columnId"])} is not a column id`;
     }
     const name =
-      typeof condition.operator === "string"
-        ? condition.operator.trim().toLowerCase().replace(/[\s-]+/g, "_")
+      typeof condition["operator"] === "string"
+        ? condition["operator"].trim().toLowerCase().replace(/[\s-]+/g, "_")
         : "";
     if (!Object.hasOwn(LEGACY_OPERATORS, name)) {
-      return `operator ${describe(condition.operator)} is not one of ${Object.keys(LEGACY_OPERATORS).join(", ")}`;
+      return `operator ${describe(condition["operator"])} is not one of ${Object.keys(LEGACY_OPERATORS).join(", ")}`;
     }
     const operator = name as LegacyOperator;
     const op = LEGACY_OPERATORS[operator];
     const path = `${COLUMN_TEXT_FIELD}.${columnId}`;
-    const value = condition.value;
+    const value = condition["value"];
     if (operator === "is_empty" || operator === "is_not_empty") {
       if (value !== undefined && value !== null && value !== "") {
         this.warnings.push(`${field}.value: ${describe(value)} ignored by ${operator}`);
@@ -502,7 +502,7 @@ class Mapping {
       extra.forEach((action: unknown, index) => {
         const field = `extraActions[${index}]`;
         if (isObject(action)) {
-          list.push({ type: action.type, config: action.config, field: `${field}.config` });
+          list.push({ type: action["type"], config: action["config"], field: `${field}.config` });
         } else {
           this.problems.push(`${field}: ${describe(action)} is not { type, config }`);
           list.push({ type: undefined, config: action, field: "" });
@@ -574,7 +574,7 @@ class Mapping {
     };
     switch (name) {
       case "notify": {
-        const raw = config.userIds;
+        const raw = config["userIds"];
         if (raw === undefined || raw === null) throw new ActionProblem(`${field}.userIds: missing`);
         const users: unknown[] = Array.isArray(raw) ? raw : [raw];
         const ids = users.map((user, index) => {
@@ -615,15 +615,15 @@ class Mapping {
         }
         const method = text("method")?.toUpperCase() ?? "POST";
         if (!HTTP_METHODS.includes(method)) {
-          throw new ActionProblem(`${field}.method: ${describe(config.method)} is not one of ${HTTP_METHODS.join(", ")}`);
+          throw new ActionProblem(`${field}.method: ${describe(config["method"])} is not one of ${HTTP_METHODS.join(", ")}`);
         }
         let headers: Record<string, string> | undefined;
-        if (config.headers !== undefined && config.headers !== null) {
-          if (!isObject(config.headers)) {
-            throw new ActionProblem(`${field}.headers: ${describe(config.headers)} is not an object`);
+        if (config["headers"] !== undefined && config["headers"] !== null) {
+          if (!isObject(config["headers"])) {
+            throw new ActionProblem(`${field}.headers: ${describe(config["headers"])} is not an object`);
           }
           headers = {};
-          for (const [key, value] of Object.entries(config.headers)) {
+          for (const [key, value] of Object.entries(config["headers"])) {
             const header = scalarText(value);
             if (header === undefined) throw new ActionProblem(`${field}.headers.${key}: ${describe(value)} is not text`);
             headers[key] = header;
@@ -666,7 +666,7 @@ export function convertPlaceholders(text: string): string | { problem: string } 
 function unknownPlaceholders(text: string): string[] {
   const found: string[] = [];
   for (const match of text.matchAll(PLACEHOLDER)) {
-    if (LEGACY_PLACEHOLDERS[match[1].toLowerCase()] === undefined) found.push(match[0]);
+    if (LEGACY_PLACEHOLDERS[match[1]!.toLowerCase()] === undefined) found.push(match[0]);
   }
   return found;
 }
@@ -699,12 +699,12 @@ export function mondayColumnTexts(event: unknown): Record<string, string> {
     const text = columnValueText(value);
     if (text !== undefined) texts[columnId] = text;
   };
-  if (typeof event.pulseName === "string") texts.name = event.pulseName;
-  if (isObject(event.columnValues)) {
-    for (const [columnId, value] of Object.entries(event.columnValues)) set(columnId, value);
+  if (typeof event["pulseName"] === "string") texts["name"] = event["pulseName"];
+  if (isObject(event["columnValues"])) {
+    for (const [columnId, value] of Object.entries(event["columnValues"])) set(columnId, value);
   }
-  if (event.type === "update_column_value") set(event.columnId, event.value ?? null);
-  if (event.type === "create_update" && typeof event.textBody === "string") texts.text_body = event.textBody;
+  if (event["type"] === "update_column_value") set(event["columnId"], event["value"] ?? null);
+  if (event["type"] === "create_update" && typeof event["textBody"] === "string") texts["text_body"] = event["textBody"];
   return texts;
 }
 
@@ -714,32 +714,32 @@ function columnValueText(value: unknown): string | undefined {
   if (typeof value === "string") return value;
   if (typeof value === "number" || typeof value === "boolean") return String(value);
   if (!isObject(value)) return undefined;
-  if (isObject(value.label)) {
-    const text = value.label.text;
+  if (isObject(value["label"])) {
+    const text = value["label"]["text"];
     return typeof text === "string" ? text : text === null || text === undefined ? "" : undefined;
   }
-  if (Array.isArray(value.personsAndTeams)) {
-    return value.personsAndTeams
-      .map((p: unknown) => (isObject(p) ? scalarText(p.id) : undefined))
+  if (Array.isArray(value["personsAndTeams"])) {
+    return value["personsAndTeams"]
+      .map((p: unknown) => (isObject(p) ? scalarText(p["id"]) : undefined))
       .filter((id): id is string => id !== undefined)
       .join(", ");
   }
-  if (Array.isArray(value.chosenValues)) {
-    return value.chosenValues
-      .map((c: unknown) => (isObject(c) && typeof c.name === "string" ? c.name : undefined))
+  if (Array.isArray(value["chosenValues"])) {
+    return value["chosenValues"]
+      .map((c: unknown) => (isObject(c) && typeof c["name"] === "string" ? c["name"] : undefined))
       .filter((name): name is string => name !== undefined)
       .join(", ");
   }
   if ("date" in value) {
-    const date = value.date;
+    const date = value["date"];
     if (date === null || date === undefined || date === "") return "";
     if (typeof date !== "string") return undefined;
-    return typeof value.time === "string" && value.time !== "" ? `${date} ${value.time}` : date;
+    return typeof value["time"] === "string" && value["time"] !== "" ? `${date} ${value["time"]}` : date;
   }
-  if ("checked" in value) return value.checked === true || value.checked === "true" ? "v" : "";
-  if ("text" in value) return scalarText(value.text) ?? (value.text === null ? "" : undefined);
+  if ("checked" in value) return value["checked"] === true || value["checked"] === "true" ? "v" : "";
+  if ("text" in value) return scalarText(value["text"]) ?? (value["text"] === null ? "" : undefined);
   if ("value" in value) {
-    const inner = value.value;
+    const inner = value["value"];
     if (inner === null || inner === undefined) return "";
     return scalarText(inner);
   }
@@ -782,7 +782,7 @@ function integer(value: unknown): number | undefined {
 function timeOfDay(value: unknown): string | undefined {
   if (typeof value !== "string") return undefined;
   const match = TIME.exec(value.trim());
-  return match ? `${match[1].padStart(2, "0")}:${match[2]}` : undefined;
+  return match ? `${match[1]!.padStart(2, "0")}:${match[2]}` : undefined;
 }
 
 function describe(value: unknown): string {

@@ -72,7 +72,7 @@ export function getPath(
 export function valueAt(root: unknown, segments: readonly PathSegment[]): unknown {
   let current = root;
   for (let i = 0; i < segments.length; i++) {
-    const segment = segments[i];
+    const segment = segments[i]!;
     if (current === null || typeof current !== "object") return undefined;
     if (typeof segment === "number") {
       if (

@@ -169,7 +169,7 @@ function operatorProblem(item: Record<string, unknown>, field: string): PatternP
   if (keys.length !== 1) {
     return { field, message: "an operator object has exactly one operator" };
   }
-  const op = keys[0];
+  const op = keys[0]!;
   const arg = item[op];
   const at = `${field}.${op}`;
   switch (op) {
@@ -278,7 +278,7 @@ function anythingButOperatorProblem(
 ): PatternProblem | null {
   const keys = Object.keys(arg);
   const op = keys[0];
-  if (keys.length !== 1 || !(ANYTHING_BUT_OPERATORS as readonly string[]).includes(op)) {
+  if (keys.length !== 1 || op === undefined || !(ANYTHING_BUT_OPERATORS as readonly string[]).includes(op)) {
     return {
       field,
       message: `"anything-but" holds one of ${ANYTHING_BUT_OPERATORS.join(", ")} as an operator, nothing else`,

@@ -213,13 +213,13 @@ function compileList(list: unknown[]): FieldTest {
   const tests: ElementTest[] = [];
   for (const item of list) {
     if (isPlainObject(item) && Object.hasOwn(item, "exists")) {
-      if (item.exists === true) existsTrue = true;
+      if (item["exists"] === true) existsTrue = true;
       else existsFalse = true;
     } else {
       tests.push(compileLeafItem(item));
     }
   }
-  const test = tests.length === 1 ? tests[0] : (e: unknown) => tests.some((t) => t(e));
+  const test = tests.length === 1 ? tests[0]! : (e: unknown) => tests.some((t) => t(e));
   const asMissing: Level = existsFalse ? AS_MISSING : NO;
   return {
     missing: existsFalse,

@@ -153,7 +153,7 @@ function topLevelAlternatives(source: string): LiteralAlternative[] | null {
 function readLiteral(source: string, i: number): { text: string; next: number } | null {
   let text = "";
   while (i < source.length) {
-    const c = source[i];
+    const c = source[i]!;
     if (c === "\\") {
       const escaped = source[i + 1];
       if (escaped === undefined || !ESCAPABLE.has(escaped)) return null;
@@ -180,14 +180,14 @@ function standsAlone(code: number): boolean {
 }
 
 function alternativesTest(alternatives: LiteralAlternative[]): (input: string) => boolean {
-  if (alternatives.length === 1) return alternativeTest(alternatives[0]);
+  if (alternatives.length === 1) return alternativeTest(alternatives[0]!);
   if (alternatives.every((a) => a.start && a.end)) {
     const exact = new Set(alternatives.map((a) => a.text));
     return (input) => exact.has(input);
   }
   const tests = alternatives.map(alternativeTest);
   return (input) => {
-    for (let i = 0; i < tests.length; i++) if (tests[i](input)) return true;
+    for (let i = 0; i < tests.length; i++) if (tests[i]!(input)) return true;
     return false;
   };
 }

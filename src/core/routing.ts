@@ -150,7 +150,7 @@ function alternativesOf(pattern: Record<string, unknown>): Array<Record<string, 
 
 /** The index name of a field set: the path itself for one field. */
 export function routePathOf(fields: string[]): string {
-  return fields.length === 1 ? fields[0] : `$${JSON.stringify(fields)}`;
+  return fields.length === 1 ? fields[0]! : `$${JSON.stringify(fields)}`;
 }
 
 /** The fields of a route path written by `routePathOf`. */
@@ -164,7 +164,7 @@ export function fieldsOfRoutePath(routePath: string): string[] {
 
 function keyOf(fields: string[], values: Exact[]): string {
   return fields.length === 1
-    ? routeKey(fields[0], values[0])
+    ? routeKey(fields[0]!, values[0]!)
     : `${routePathOf(fields)}=${JSON.stringify(values)}`;
 }
 

@@ -221,7 +221,7 @@ function actionsProblem(actions: ActionInput[] | undefined): RuleProblem | null 
   }
   const seen = new Set<string>();
   for (let i = 0; i < actions.length; i++) {
-    const action = actions[i];
+    const action = actions[i]!;
     const field = `actions[${i}]`;
     if (action.id !== undefined) {
       const idProblem = idFormatProblem(action.id);

@@ -303,7 +303,7 @@ class Walk {
         out ??= copyFields(v, keys, i);
         break;
       }
-      const key = keys[i];
+      const key = keys[i]!;
       const item = this.read(v, key);
       if (item === undefined) {
         // Skipped by Convex, but a refused name still fails some checks.
@@ -420,8 +420,9 @@ function copyFields(
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (let i = 0; i < end; i++) {
-    const item = v[keys[i]];
-    if (item !== undefined) out[keys[i]] = item;
+    const key = keys[i]!;
+    const item = v[key];
+    if (item !== undefined) out[key] = item;
   }
   return out;
 }
@@ -466,7 +467,7 @@ function shrink(
       const short = shorten(s, cap);
       // ASCII text (bytes === length) needs no byte count.
       const shortBytes = bytes[i] === s.length ? short.length : utf8Length(short);
-      total -= Math.max(0, bytes[i] - shortBytes);
+      total -= Math.max(0, bytes[i]! - shortBytes);
     });
     return total;
   };

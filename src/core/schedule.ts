@@ -81,7 +81,7 @@ export function findScheduleProblem(spec: unknown, field = "schedule"): Schedule
     return { field, message: `must be an object with one of ${SCHEDULE_KINDS.join(", ")}` };
   }
   const keys = Object.keys(spec);
-  if (keys.length !== 1 || !(SCHEDULE_KINDS as readonly string[]).includes(keys[0])) {
+  if (keys.length !== 1 || !(SCHEDULE_KINDS as readonly string[]).includes(keys[0]!)) {
     const unknown = keys.find((key) => !(SCHEDULE_KINDS as readonly string[]).includes(key));
     return unknown !== undefined
       ? { field: `${field}.${unknown}`, message: `is not a schedule kind; expected one of ${SCHEDULE_KINDS.join(", ")}` }
@@ -104,24 +104,24 @@ export function findScheduleProblem(spec: unknown, field = "schedule"): Schedule
     if (body[key] === undefined) return { field: `${base}.${key}`, message: "is required" };
   }
   if (kind === "every") {
-    const hasMinutes = body.minutes !== undefined;
-    const hasHours = body.hours !== undefined;
+    const hasMinutes = body["minutes"] !== undefined;
+    const hasHours = body["hours"] !== undefined;
     if (hasMinutes === hasHours) {
       return { field: base, message: "must have exactly one of minutes, hours" };
     }
     return hasMinutes
-      ? integerProblem(body.minutes, `${base}.minutes`, 1, SCHEDULE_LIMITS.maxMinutes)
-      : integerProblem(body.hours, `${base}.hours`, 1, SCHEDULE_LIMITS.maxHours);
+      ? integerProblem(body["minutes"], `${base}.minutes`, 1, SCHEDULE_LIMITS.maxMinutes)
+      : integerProblem(body["hours"], `${base}.hours`, 1, SCHEDULE_LIMITS.maxHours);
   }
   const problem =
-    (body.at === undefined ? null : atProblem(body.at, `${base}.at`)) ??
-    (body.timeZone === undefined ? null : timeZoneProblem(body.timeZone, `${base}.timeZone`)) ??
-    (kind === "weekly" ? integerProblem(body.weekday, `${base}.weekday`, 0, 6) : null) ??
-    (kind === "monthly" ? integerProblem(body.day, `${base}.day`, 1, 31) : null) ??
-    (kind === "once" ? dateProblem(body.date, `${base}.date`) : null) ??
-    (kind === "once" && body.offsetDays !== undefined
+    (body["at"] === undefined ? null : atProblem(body["at"], `${base}.at`)) ??
+    (body["timeZone"] === undefined ? null : timeZoneProblem(body["timeZone"], `${base}.timeZone`)) ??
+    (kind === "weekly" ? integerProblem(body["weekday"], `${base}.weekday`, 0, 6) : null) ??
+    (kind === "monthly" ? integerProblem(body["day"], `${base}.day`, 1, 31) : null) ??
+    (kind === "once" ? dateProblem(body["date"], `${base}.date`) : null) ??
+    (kind === "once" && body["offsetDays"] !== undefined
       ? integerProblem(
-          body.offsetDays,
+          body["offsetDays"],
           `${base}.offsetDays`,
           -SCHEDULE_LIMITS.maxOffsetDays,
           SCHEDULE_LIMITS.maxOffsetDays,
@@ -362,15 +362,16 @@ export function localParts(ms: number, timeZone: string): LocalDateTime {
   for (const part of formatter(timeZone).formatToParts(new Date(ms))) {
     if (part.type !== "literal") fields[part.type] = Number(part.value);
   }
+  // The formatter's options ask for every field read below, so each is set.
   // Some engines print midnight as 24 even with hourCycle h23.
-  const hour = fields.hour === 24 ? 0 : fields.hour;
+  const hour = fields["hour"] === 24 ? 0 : fields["hour"]!;
   return {
-    year: fields.year,
-    month: fields.month,
-    day: fields.day,
+    year: fields["year"]!,
+    month: fields["month"]!,
+    day: fields["day"]!,
     hour,
-    minute: fields.minute,
-    second: fields.second,
+    minute: fields["minute"]!,
+    second: fields["second"]!,
   };
 }
 

@@ -127,12 +127,12 @@ function render(value: unknown, context: unknown, field: string): unknown {
   let out: Record<string, unknown> | undefined;
   const keys = Object.keys(value);
   for (let i = 0; i < keys.length; i++) {
-    const key = keys[i];
+    const key = keys[i]!;
     const item = value[key];
     const rendered = render(item, context, field ? `${field}.${key}` : key);
     if (out === undefined && !Object.is(rendered, item)) {
       out = {};
-      for (let j = 0; j < i; j++) setOwn(out, keys[j], value[keys[j]]);
+      for (let j = 0; j < i; j++) setOwn(out, keys[j]!, value[keys[j]!]);
     }
     if (out !== undefined) setOwn(out, key, rendered);
   }
@@ -143,7 +143,7 @@ function renderString(text: string, context: unknown, field: string): unknown {
   const placeholders = scan(text);
   if (placeholders.length === 0) return text;
   const values = placeholders.map((p) => lookup(p, context, field));
-  const only = placeholders[0];
+  const only = placeholders[0]!;
   if (placeholders.length === 1 && only.start === 0 && only.end === text.length) {
     return values[0];
   }

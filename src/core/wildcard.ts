@@ -51,8 +51,8 @@ export function compileWildcard(wildcard: string): (text: string) => boolean {
     const literal = segments[0];
     return (text) => text === literal;
   }
-  const first = segments[0];
-  const last = segments[segments.length - 1];
+  const first = segments[0]!;
+  const last = segments[segments.length - 1]!;
   const middle = segments.slice(1, -1).filter((segment) => segment.length > 0);
   const minLength = segments.reduce((sum, segment) => sum + segment.length, 0);
   return (text) => {

@@ -107,7 +107,7 @@ export function advance(execution: ExecutionState): Advance {
   const actions = execution.actions.map((a) => ({ ...a }));
   const logs: LogEntry[] = [];
   for (let index = 0; index < actions.length; index++) {
-    const action = actions[index];
+    const action = actions[index]!;
     if (action.status !== "pending") continue;
     let error: string | undefined;
     let config: unknown;
@@ -251,11 +251,11 @@ function builtinProblem(handler: BuiltinActionHandler, config: unknown): string 
 
 /** Fails an action; with onError "stop", the pending actions after it are skipped. */
 function markFailed(actions: ActionRun[], index: number, error: string) {
-  actions[index] = { ...actions[index], status: "failed", error, endedAt: Date.now() };
-  if (actions[index].onError === "stop") {
+  actions[index] = { ...actions[index]!, status: "failed", error, endedAt: Date.now() };
+  if (actions[index]!.onError === "stop") {
     for (let later = index + 1; later < actions.length; later++) {
-      if (actions[later].status === "pending") {
-        actions[later] = { ...actions[later], status: "skipped" };
+      if (actions[later]!.status === "pending") {
+        actions[later] = { ...actions[later]!, status: "skipped" };
       }
     }
   }
@@ -440,10 +440,10 @@ export async function runAttempt(
 function dataMessage(error: unknown): string | undefined {
   if (!(error instanceof ConvexError)) return undefined;
   const data = error.data as Record<string, unknown> | null;
-  if (typeof data !== "object" || data === null || data.__convexWorkpoolNonRetryable !== true) {
+  if (typeof data !== "object" || data === null || data["__convexWorkpoolNonRetryable"] !== true) {
     return undefined;
   }
-  return typeof data.message === "string" ? data.message : undefined;
+  return typeof data["message"] === "string" ? data["message"] : undefined;
 }
 
 /** The wait an attempt asked for, when it returned the retry-later marker. */
@@ -465,7 +465,7 @@ export const recordAttempt = internalMutation({
     const execution = await ctx.db.get("ruleExecutions", args.executionId);
     if (!execution) return { attempt: 0, event: null };
     const actions = execution.actions.map((a) => ({ ...a }));
-    const action = actions[args.actionIndex];
+    const action = actions[args.actionIndex]!;
     action.attempts += 1;
     await countAttempt(ctx, args.executionId, actions);
     await appendLog(

@@ -488,8 +488,8 @@ function checkDispatchArgs(args: {
 /** Handlers must be function handles with sane retry policies (also checked when stored). */
 export function checkHandlers(handlers: Handlers | undefined, field = "handlers") {
   const handles = [
-    ...Object.entries(handlers?.actions ?? {}).map(([type, h]) => [`${field}.actions.${type}`, h.handle]),
-    ...Object.entries(handlers?.conditions ?? {}).map(([type, h]) => [`${field}.conditions.${type}`, h.handle]),
+    ...Object.entries(handlers?.actions ?? {}).map(([type, h]) => [`${field}.actions.${type}`, h.handle] as const),
+    ...Object.entries(handlers?.conditions ?? {}).map(([type, h]) => [`${field}.conditions.${type}`, h.handle] as const),
   ];
   for (const [field, handle] of handles) {
     if (!handle.startsWith("function://")) {

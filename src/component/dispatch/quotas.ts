@@ -432,7 +432,7 @@ async function takeOne(ctx: MutationCtx, scope: Scope, limit: Limit, shardPick: 
 /** One token of every limit of the quota (one call when there is one limit). */
 async function take(ctx: MutationCtx, quota: Doc<"quotas">, scope: Scope, shardPick: number): Promise<Taken> {
   const limits = limitsOf(quota);
-  if (limits.length === 1) return await takeOne(ctx, scope, limits[0], shardPick);
+  if (limits.length === 1) return await takeOne(ctx, scope, limits[0]!, shardPick);
   try {
     const longest = await ctx.runMutation(internal.dispatch.quotas.takeTokens, {
       integrationId: scope.integrationId,
@@ -443,12 +443,12 @@ async function take(ctx: MutationCtx, quota: Doc<"quotas">, scope: Scope, shardP
     return { ok: true, ...longest };
   } catch (error) {
     const data = error instanceof ConvexError ? (error.data as Record<string, unknown>) : null;
-    if (data?.kind !== QUOTA_EXCEEDED) throw error;
+    if (data?.["kind"] !== QUOTA_EXCEEDED) throw error;
     return {
       ok: false,
-      window: data.window as QuotaWindow,
-      limit: data.limit as number,
-      retryAfter: data.retryAfter as number,
+      window: data["window"] as QuotaWindow,
+      limit: data["limit"] as number,
+      retryAfter: data["retryAfter"] as number,
     };
   }
 }
@@ -469,7 +469,7 @@ function waitingStep(step: Advance, waitMs: number, window?: QuotaWindow, limit?
   const start = step.start!;
   const runAt = Date.now() + waitMs;
   const actions = step.actions.map((a, i) => (i === start.index ? { ...a, startedAt: runAt } : a));
-  const action = actions[start.index];
+  const action = actions[start.index]!;
   const why = window ? `the ${WINDOW_LABEL[window]} quota of ${limit} action runs is used up` : "over quota";
   return {
     ...step,
@@ -500,7 +500,7 @@ function refusedStep(step: Advance, scope: Scope, exceeded: Exceeded): Advance {
     }
     return i > index && action.status === "pending" ? { ...action, status: "skipped" as const } : action;
   });
-  const action = actions[index];
+  const action = actions[index]!;
   const resultData: Record<string, unknown> = {};
   for (const a of actions) if (a.status === "succeeded") resultData[a.id] = a.result ?? null;
   return {

@@ -96,7 +96,7 @@ class Batch {
           ruleId: first.ruleId,
           integrationId: first.integrationId,
           namespace: first.namespace,
-          status: RETAINED_STATUSES[0],
+          status: RETAINED_STATUSES[0]!,
           stage: "age",
           kept: 0,
         };
@@ -158,7 +158,7 @@ class Batch {
 
     let index = Math.max(0, RETAINED_STATUSES.indexOf(progress.status as ExecutionStatus));
     for (; index < RETAINED_STATUSES.length; index++) {
-      const status = RETAINED_STATUSES[index];
+      const status = RETAINED_STATUSES[index]!;
       const resumed = status === progress.status;
       let at: RuleProgress = resumed ? progress : { ...progress, status, stage: "age", kept: 0, last: undefined };
       if (at.stage === "age") {

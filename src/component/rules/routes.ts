@@ -70,7 +70,7 @@ export async function syncRoutes(
   const routes = active ? await routesWithinPathCaps(ctx, rule, routesOf(rule)) : [];
   const kept = new Set(routes.map((r) => r.routePath));
   for (const path of new Set(existing.map((r) => r.routePath))) {
-    if (path !== undefined && !kept.has(path)) await prunePathLater(ctx, existing[0], path);
+    if (path !== undefined && !kept.has(path)) await prunePathLater(ctx, existing[0]!, path);
   }
   if (!active) return;
   // Run order is priority, then creation. `createdAt` is the same for every
@@ -127,7 +127,7 @@ async function routesWithinPathCaps(ctx: MutationCtx, scope: Scope, routes: Rout
  * widest single-field set already registered, else the wildcard.
  */
 async function routesWithinPathCap(ctx: MutationCtx, scope: Scope, routes: Route[]): Promise<Route[]> {
-  const path = routes[0].routePath;
+  const path = routes[0]!.routePath;
   if (path === undefined) return routes;
   if (await pathRow(ctx, scope, path)) return routes;
   const registered = await ctx.db
@@ -348,7 +348,7 @@ export async function* candidates(
     }
     if (best < 0) return;
     const route = heads[best]!;
-    heads[best] = await nextAfter(iterators[best]);
+    heads[best] = await nextAfter(iterators[best]!);
     // A rule routed on several keys the event has appears once per key.
     if (last !== null && compareRun(route, last) <= 0) continue;
     last = route;
