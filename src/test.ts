@@ -6,6 +6,7 @@ import type {
   GenericSchema,
   SchemaDefinition,
 } from "convex/server";
+import { vi } from "vitest";
 import workpool from "@convex-dev/workpool/test";
 import rateLimiter from "@convex-dev/rate-limiter/test";
 import schema from "./component/schema.js";
@@ -39,6 +40,69 @@ export function register<
     t as unknown as TestConvex<SchemaDefinition<GenericSchema, boolean>>,
     `${name}/rateLimiter`,
   );
+}
+
+export type DrainOptions = {
+  /** Stop (throw) after this many timers; 1,000 by default. */
+  maxSteps?: number;
+  /**
+   * Stop, without error, once the clock has moved this many ms since the
+   * call: for apps with scheduled rules, which re-arm themselves forever.
+   */
+  withinMs?: number;
+};
+
+/**
+ * Runs every scheduled function to completion: the workpool that runs the
+ * rules' actions, their retries and completion callbacks, the batch
+ * worker, the host's own scheduled functions. Needs `vi.useFakeTimers()`
+ * before the test's first call (convex-test schedules on `setTimeout`).
+ *
+ * It moves the fake clock one timer at a time, and only when nothing is
+ * running, so a function always runs at its scheduled time and sees the
+ * previous one finished: an execution's duration is what its scheduling
+ * took (0 ms for an action that runs at once, its backoff when it retries),
+ * and no watchdog fires early. `t.finishAllScheduledFunctions(vi.runAllTimers)`
+ * instead fires every timer at once, in flight or not, jumping the clock by
+ * minutes and waking the batch worker's monitor ("loop is not running").
+ *
+ * @returns The number of timers it fired.
+ * @example
+ * ```ts
+ * beforeEach(() => vi.useFakeTimers());
+ * afterEach(() => vi.useRealTimers());
+ *
+ * test("a done item notifies its owner", async () => {
+ *   const t = convexTest({ schema, modules, transactionLimits: true });
+ *   register(t);
+ *   await t.mutation(api.rules.createDoneRule, {});
+ *   await t.mutation(api.events.itemDone, { itemId: "1" });
+ *   await drain(t);
+ *   expect(await t.query(api.rules.lastExecution, {})).toMatchObject({ status: "succeeded" });
+ * });
+ * ```
+ */
+export async function drain<Schema extends SchemaDefinition<GenericSchema, boolean>>(
+  t: TestConvex<Schema>,
+  options: DrainOptions = {},
+): Promise<number> {
+  if (!vi.isFakeTimers()) {
+    throw new Error(
+      "drain(t) needs fake timers: call vi.useFakeTimers() before the test's first call (e.g. in beforeEach)",
+    );
+  }
+  const maxSteps = options.maxSteps ?? 1000;
+  const deadline = options.withinMs === undefined ? Infinity : Date.now() + options.withinMs;
+  for (let step = 0; ; step++) {
+    await t.finishInProgressScheduledFunctions();
+    if (vi.getTimerCount() === 0 || Date.now() >= deadline) return step;
+    if (step === maxSteps) {
+      throw new Error(
+        `drain(t): scheduled work still pending after ${maxSteps} timers; a function that reschedules itself (a scheduled rule) needs { withinMs }`,
+      );
+    }
+    await vi.advanceTimersToNextTimerAsync();
+  }
 }
 
 /** A rule of Convex's value model that a stored document breaks. */
@@ -112,4 +176,4 @@ export async function assertStorable<
   }
 }
 
-export default { register, schema, modules, checkStorage, assertStorable };
+export default { register, schema, modules, checkStorage, assertStorable, drain };

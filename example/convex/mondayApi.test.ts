@@ -3,7 +3,7 @@
 // requests they send, how each kind of failure is classified, and how the
 // rules engine retries them (fake timers drive workpool).
 import { convexTest } from "convex-test";
-import { register } from "convex-rules/test";
+import { drain, register } from "convex-rules/test";
 import { ConvexError } from "convex/values";
 import { afterEach, beforeEach, describe, expect, test, vi, type Mock } from "vitest";
 import { api, internal } from "./_generated/api.js";
@@ -399,7 +399,7 @@ describe("through the rules engine", () => {
       workspaceId: WS,
       body: JSON.stringify(statusEvent()),
     });
-    await t.finishAllScheduledFunctions(vi.runAllTimers);
+    await drain(t);
     const execution = await t.query((ctx) => rules.executions.get(ctx, { executionId: result.executionId }));
     const logs = await t.query((ctx) => rules.executions.getLogs(ctx, { executionId: result.executionId }));
     return { execution: execution!, logs, key: `${result.executionId}:a1` };

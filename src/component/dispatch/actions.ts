@@ -318,12 +318,23 @@ export async function enqueueRuns(
     return {
       ...run,
       fnType: "action" as const,
-      runAt: start.runAt ?? Date.now(),
+      runAt: start.runAt === undefined ? Date.now() : notEarlierThan(start.runAt),
       onComplete: { fnHandle: completeHandle, context: target },
       ...(retry === undefined ? {} : { retryBehavior: retry }),
     };
   });
   await ctx.runMutation(components.workpool.lib.enqueueBatch, { config: WORKPOOL_CONFIG, items });
+}
+
+/**
+ * Workpool runs work in 100 ms segments, from the start of the one its
+ * `runAt` falls in: up to 99 ms early. A wait (Retry-After, a quota window)
+ * starts at the next segment instead, so it is never cut short.
+ */
+const WORKPOOL_SEGMENT_MS = 100;
+
+function notEarlierThan(runAt: number): number {
+  return Math.ceil(runAt / WORKPOOL_SEGMENT_MS) * WORKPOOL_SEGMENT_MS;
 }
 
 /**
