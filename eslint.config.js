@@ -29,8 +29,8 @@ export default tseslint.config(
   },
   {
     // The plugin's recommended rules target `convex/` by default; our
-    // functions live in the component and the example app.
-    files: ["src/**/*.ts", "example/convex/**/*.ts"],
+    // functions live in the component, the example app and the quick start.
+    files: ["src/**/*.ts", "example/convex/**/*.ts", "quickstart/convex/**/*.ts"],
     plugins: { "@convex-dev": convexPlugin },
     rules: convexPlugin.configs.recommended[0].rules,
   },

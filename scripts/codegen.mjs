@@ -534,7 +534,6 @@ if (
 // --- the example app's _generated/ (an app gets .js + .d.ts files) ---------
 
 const exampleDir = path.join(root, "example", "convex");
-const exampleGenerated = path.join(exampleDir, "_generated");
 const { serverCodegen } = require(path.join(templates, "server.js"));
 const { apiCodegen } = require(path.join(templates, "api.js"));
 
@@ -550,31 +549,48 @@ function appDataModelDts() {
   return new Function("header", `return ${source.slice(start, end)}`)(header);
 }
 
-const exampleModules = componentModules(exampleDir, exampleDir).map((m) => m.replace(/\.ts$/, ""));
-const exampleServer = serverCodegen({ useTypeScript: false });
-const exampleApi = apiCodegen(exampleModules, { useTypeScript: false });
-const exampleComponents = `
+/**
+ * An app's `_generated/` files, as `npx convex codegen` writes them for a
+ * JavaScript-output app, with `components` declared from `components`
+ * (name to the package path of its `ComponentApi`).
+ */
+function appOutputs(appDir, components) {
+  const modules = componentModules(appDir, appDir).map((m) => m.replace(/\.ts$/, ""));
+  const server = serverCodegen({ useTypeScript: false });
+  const api = apiCodegen(modules, { useTypeScript: false });
+  const componentsDts = `
 export declare const components: {
-  migrations: import("@convex-dev/migrations/_generated/component.js").ComponentApi<"migrations">;
-  rules: import("convex-rules/_generated/component.js").ComponentApi<"rules">;
+${Object.entries(components)
+  .map(([name, from]) => `  ${name}: import("${from}").ComponentApi<"${name}">;`)
+  .join("\n")}
 };
 `;
+  return [
+    ["server.d.ts", server.DTS],
+    ["server.js", server.JS],
+    ["dataModel.d.ts", appDataModelDts()],
+    ["api.d.ts", api.DTS + componentsDts],
+    [
+      "api.js",
+      api.JS.replace(
+        'import { anyApi } from "convex/server";',
+        'import { anyApi, componentsGeneric } from "convex/server";',
+      ) + "\nexport const components = componentsGeneric();\n",
+    ],
+  ].map(([filename, source]) => [
+    path.join(appDir, "_generated", filename),
+    () => prettier(source, filename) ?? source,
+  ]);
+}
+
 const exampleOutputs = [
-  ["server.d.ts", exampleServer.DTS],
-  ["server.js", exampleServer.JS],
-  ["dataModel.d.ts", appDataModelDts()],
-  ["api.d.ts", exampleApi.DTS + exampleComponents],
-  [
-    "api.js",
-    exampleApi.JS.replace(
-      'import { anyApi } from "convex/server";',
-      'import { anyApi, componentsGeneric } from "convex/server";',
-    ) + "\nexport const components = componentsGeneric();\n",
-  ],
-].map(([filename, source]) => [
-  path.join(exampleGenerated, filename),
-  () => prettier(source, filename) ?? source,
-]);
+  ...appOutputs(exampleDir, {
+    migrations: "@convex-dev/migrations/_generated/component.js",
+    rules: "convex-rules/_generated/component.js",
+  }),
+  // The README's quick start, also installed from the packed tarball by scripts/consumer.mjs.
+  ...appOutputs(path.join(root, "quickstart", "convex"), { rules: "convex-rules/_generated/component.js" }),
+];
 
 let stale = false;
 for (const [target, render] of [

@@ -36,7 +36,7 @@ async function runOne(t: ReturnType<typeof setup>, action: ShopDraft["actions"][
   await createRule(t, action);
   const [result] = await t.mutation(host.dispatch, { event: order });
   expect(await drain(t)).toBeGreaterThan(0);
-  return await t.query(host.execution, { executionId: result!.executionId });
+  return (await t.query(host.execution, { executionId: result!.executionId }))!;
 }
 
 afterEach(() => {
