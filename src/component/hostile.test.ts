@@ -19,12 +19,11 @@ describe("prototype-polluting keys in rule configs", () => {
   // JSON.parse makes "__proto__" an own field, as a request body would.
   const proto = () => JSON.parse('{"__proto__": {"polluted": true}, "ok": 1}') as Record<string, unknown>;
 
-  // Decision: a "__proto__" field never reaches the component. Convex's
+  // Called directly, the component never sees a "__proto__" field: Convex's
   // own serialization of arguments (convexToJson assigns fields one by one)
-  // turns it into the prototype of a throwaway copy, which JSON leaves out:
-  // the rule is stored without it, and no prototype is touched. (Were it to
-  // arrive, validation would refuse it: names starting with "_" are not
-  // storable - see ruleValidation.test.ts.)
+  // turns it into the prototype of a throwaway copy, which JSON leaves out,
+  // and no prototype is touched. Through the client it is refused before
+  // that, with its path (client/errorContract.test.ts).
   test.each([
     ["triggerConfig", () => ({ triggerConfig: proto() }), (r: Rule) => r.triggerConfig],
     ["metadata", () => ({ metadata: { nested: proto() } }), (r: Rule) => (r.metadata as { nested: unknown }).nested],
@@ -47,21 +46,33 @@ describe("prototype-polluting keys in rule configs", () => {
     expect(await checkStorage(t, "")).toEqual([]);
   });
 
-  test("constructor and prototype keys are stored as plain data, read back as such, and pollute nothing", async () => {
+  test.each([
+    ["triggerConfig", (config: object) => ({ triggerConfig: config }), "triggerConfig"],
+    ["metadata", (config: object) => ({ metadata: { nested: config } }), "metadata.nested"],
+    ["an action's config", (config: object) => ({ actions: [{ type: "notify", config }] }), "actions[0].config"],
+    [
+      "a condition's config",
+      (config: object) => ({ conditions: [{ type: "field", config: { path: "a", op: "eq", value: config } }] }),
+      "conditions(c1).config.value",
+    ],
+  ])("constructor and prototype keys in %s are refused with the path, like _x; nothing is written", async (_name, overrides, field) => {
     const t = initConvexTest();
-    const config = { constructor: { name: "Evil" }, prototype: { polluted: true }, toString: "x" };
+    for (const key of ["constructor", "prototype"]) {
+      const data = await rulesErrorOf(
+        t.mutation(api.rules.createRule, ruleInput(overrides({ [key]: { polluted: true } }) as Partial<RuleInput>)),
+      );
+      expect(data).toMatchObject({ code: "INVALID_RULE", field });
+      expect(data.message).toContain(`"${key}" is reserved`);
+    }
+    expect(await t.run(async (ctx) => await ctx.db.query("rules").collect())).toEqual([]);
+  });
+
+  test("a condition path through constructor never reaches Object's prototype", async () => {
+    const t = initConvexTest();
     const ruleId = await t.mutation(api.rules.createRule, ruleInput({
-      triggerConfig: config,
       conditions: [{ type: "field", config: { path: "constructor.name", op: "eq", value: "Object" } }],
-      actions: [{ type: "notify", config }],
-      metadata: config,
     }));
-    const rule = await t.query(api.rules.getRule, { ruleId });
-    expect(rule?.triggerConfig).toEqual(config);
-    expect(rule?.actions[0].config).toEqual(config);
-    expect(rule?.metadata).toEqual(config);
-    // A path through "constructor" never reaches Object's prototype: the
-    // event has no own "constructor" field, so the condition is not met.
+    // The event has no own "constructor" field, so the condition is not met.
     const [result] = await t.mutation(api.dispatch.engine.execute, {
       integrationId: "monday",
       triggerType: "status_changed",
@@ -69,7 +80,6 @@ describe("prototype-polluting keys in rule configs", () => {
     });
     expect(result).toMatchObject({ ruleId, status: "skipped" });
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    expect(Object.prototype.toString).toBe(Object.prototype.toString);
     expect(await checkStorage(t, "")).toEqual([]);
   });
 });
