@@ -38,6 +38,7 @@ export function triggerTypeOf(event: { type?: unknown; columnType?: unknown }): 
  * compare column texts there.
  * A redelivery (same `triggerUuid`) runs nothing twice.
  */
+// #region receive
 export const receiveMondayEvent = internalMutation({
   args: {
     workspaceId: v.string(),
@@ -66,3 +67,4 @@ export const receiveMondayEvent = internalMutation({
     });
   },
 });
+// #endregion receive
