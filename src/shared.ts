@@ -610,7 +610,7 @@ export const vQuota = v.object({
   namespace: v.optional(v.string()),
   perMinute: v.optional(v.number()),
   perHour: v.optional(v.number()),
-  /** Per 30 days (fixed windows from 1970-01-01 UTC): see the README. */
+  /** Per 30 days (fixed windows from 1970-01-01 UTC): see docs/operations.md#quotas. */
   perMonth: v.optional(v.number()),
   whenExceeded: vWhenExceeded,
   updatedAt: v.number(),

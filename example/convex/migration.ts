@@ -12,6 +12,8 @@
  * rule edited since back to its legacy definition); a stopped or failed run
  * resumes from its cursor.
  */
+// docs/migration.md shows this module from here on.
+// #region migration
 import { Migrations } from "@convex-dev/migrations";
 import { v } from "convex/values";
 import { vMigratedRulesPage, vRule } from "convex-rules";
@@ -55,3 +57,4 @@ export const getLegacyRule = query({
     return rule;
   },
 });
+// #endregion migration

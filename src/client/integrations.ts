@@ -8,7 +8,7 @@ import type { FieldOperator, HttpRequestConfig, RetryBehavior } from "../shared.
 import type { ScheduleSpec } from "../core/schedule.js";
 
 /**
- * An EventBridge event pattern (see the README's "Trigger patterns"). `$or`
+ * An EventBridge event pattern (see docs/patterns.md). `$or`
  * is accepted here and stored and returned as `~or`, because Convex field
  * names cannot start with `$`.
  */

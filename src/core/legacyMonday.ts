@@ -31,7 +31,7 @@
  * reason in `metadata.migration.unmappedReason`.
  */
 
-/** The migration's name, as recorded in the component's `migrations` table. */
+/** The migration's name, as recorded in each migrated rule's `metadata.migration.name`. */
 export const MONDAY_MIGRATION_NAME = "monday-rules-to-generic";
 /** Migrated rule ids are this prefix followed by the legacy row's `_id`. */
 export const LEGACY_RULE_ID_PREFIX = "legacy-monday-";

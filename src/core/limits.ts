@@ -3,7 +3,7 @@
  * from Convex; re-exported by src/shared.ts for both sides of the boundary.
  */
 
-/** Limits enforced on every rule; documented in the README. */
+/** Limits enforced on every rule; documented in docs/limits-and-errors.md. */
 export const LIMITS = {
   nameLength: 200,
   descriptionLength: 2000,

@@ -1,10 +1,10 @@
 /// <reference types="vite/client" />
 /**
- * The README's table of pattern operators is checked here, row by row: each
- * pattern is valid, matches its "Matches" event and not the other one.
+ * The table of pattern operators in docs/patterns.md is checked here, row by
+ * row: each pattern is valid, matches its "Matches" event and not the other one.
  */
 import { describe, expect, test } from "vitest";
-import readme from "../../README.md?raw";
+import doc from "../../docs/patterns.md?raw";
 import { findPatternProblem } from "./pattern.js";
 import { compilePattern } from "./patternMatch.js";
 import { fromStoredPattern, toStoredPattern } from "./storedPattern.js";
@@ -13,7 +13,7 @@ const START = "<!-- pattern-examples:start -->";
 const END = "<!-- pattern-examples:end -->";
 
 function tableRows(): Array<{ operator: string; pattern: object; matches: unknown; doesNot: unknown }> {
-  const table = readme.slice(readme.indexOf(START) + START.length, readme.indexOf(END));
+  const table = doc.slice(doc.indexOf(START) + START.length, doc.indexOf(END));
   return table
     .split("\n")
     .filter((line) => line.startsWith("| ") && line.includes("`{"))
@@ -24,7 +24,7 @@ function tableRows(): Array<{ operator: string; pattern: object; matches: unknow
     });
 }
 
-describe("README pattern table", () => {
+describe("docs/patterns.md pattern table", () => {
   const rows = tableRows();
 
   test("has a row for every operator", () => {

@@ -17,7 +17,7 @@
  *   `rate_limited`, keeping what its earlier actions did.
  * - Windows are fixed windows aligned to the epoch: minutes and hours of the
  *   UTC clock, and "months" of 30 days from 1970-01-01 (the rate limiter has
- *   fixed periods, not calendar months; see the README).
+ *   fixed periods, not calendar months; see docs/operations.md#quotas).
  * - whenExceeded "reject": the execution is recorded `rate_limited` and the
  *   action (and the rest) do not run; `replayExecution` runs them later.
  *   "wait": the token is reserved in a later window (at most one window
