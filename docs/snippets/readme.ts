@@ -46,6 +46,26 @@ export const github = defineIntegration({
 });
 // #endregion declare
 
+export const intro = mutation({
+  args: { storeId: v.string(), orderId: v.string(), total: v.number() },
+  returns: v.null(),
+  handler: async (ctx, order) => {
+    // #region intro
+    await rules.create(ctx, {
+      name: "Orders over 100",
+      integrationId: "shop",
+      triggerType: "order_placed",
+      triggerConfig: { storeId: "s1" },
+      conditions: [{ type: "field", config: { path: "total", op: "gte", value: 100 } }],
+      actions: [{ type: "notify", config: { channel: "#sales", text: "Order {{event.orderId}}" } }],
+    });
+
+    await rules.execute(ctx, { integrationId: "shop", triggerType: "order_placed", event: order });
+    // #endregion intro
+    return null;
+  },
+});
+
 export const examples = mutation({
   args: { ruleId: v.string() },
   returns: v.null(),
