@@ -8,7 +8,7 @@
 import type { FunctionArgs } from "convex/server";
 import { getConvexSize } from "convex/values";
 import { afterEach, describe, expect, test, vi } from "vitest";
-import { api } from "../_generated/api.js";
+import { api, internal } from "../_generated/api.js";
 import type { Doc, Id } from "../_generated/dataModel.js";
 import { initConvexTest, ruleInput } from "../setup.test.js";
 import { EVENT_MAX_BYTES } from "../../shared.js";
@@ -99,6 +99,52 @@ describe("patterns at dispatch", () => {
     expect(executions.map((e) => e.ruleId)).toEqual(["done"]);
     expect(await execute(t, { event: { boardId: 1, value: { label: { text: "Working" } } } })).toEqual([]);
     expect((await everything(t)).executions).toHaveLength(1);
+  });
+
+  test("an event no rule recorded anything for is not kept; one that ran rules is stored once", async () => {
+    const t = initConvexTest();
+    await createRule(t, { id: "board-1", triggerPattern: { boardId: [1] } });
+    expect(await execute(t, { event: { boardId: 2 }, eventId: "miss" })).toEqual([]);
+    let stored = await everything(t);
+    expect(stored.storedEvents).toEqual([]);
+    // Its redelivery is still recognised, and still runs nothing.
+    expect(stored.events).toMatchObject([{ eventId: "miss", results: [] }]);
+    expect(stored.events[0]!.eventRef).toBeUndefined();
+    expect(await execute(t, { event: { boardId: 1 }, eventId: "miss" })).toEqual([]);
+
+    const [hit] = await execute(t, { event: { boardId: 1 }, eventId: "hit" });
+    stored = await everything(t);
+    expect(stored.storedEvents).toHaveLength(1);
+    expect(stored.events.find((e) => e.eventId === "hit")?.eventRef).toBe(stored.storedEvents[0]!._id);
+    expect((await executionDoc(t, hit!.executionId)).triggerData).toEqual({ boardId: 1 });
+  });
+
+  test("the last batch of a continued dispatch deletes the event when no batch recorded anything", async () => {
+    const t = initConvexTest();
+    const scope = { integrationId: "monday", namespace: "", triggerType: "status_changed" };
+    // Continued batches reach this only past a quarter of a transaction
+    // limit in reads of routes refused by their pattern: the last one is
+    // called directly, after every candidate (none is left to record).
+    const last = async (withExecution: boolean) => {
+      const eventRef = await t.run(async (ctx) => {
+        const ref = await ctx.db.insert("ruleEvents", { ...scope, data: { boardId: 1 }, receivedAt: Date.now() });
+        if (withExecution) {
+          await ctx.db.insert("ruleExecutions", {
+            ...scope, ruleId: "earlier", ruleName: "earlier", ruleVersion: 1, eventRef: ref, chain: [], startTime: Date.now(),
+            status: "skipped", triggered: true, conditionsMet: false, successful: false, actions: [],
+          });
+        }
+        return ref;
+      });
+      await t.mutation(internal.dispatch.engine.continueDispatch, {
+        job: { ...scope, eventRef, chain: [], handlers: { actions: {}, conditions: {} }, options: {}, ran: 0 },
+        after: { priority: Number.MAX_SAFE_INTEGER, ruleCreatedAt: 0, ruleId: "" },
+      });
+      return await t.run(async (ctx) => await ctx.db.get("ruleEvents", eventRef));
+    };
+    await createRule(t, { id: "board-1", triggerPattern: { boardId: [1] } });
+    expect(await last(false)).toBeNull();
+    expect(await last(true)).toMatchObject({ data: { boardId: 1 } });
   });
 
   test("a rule without a pattern matches every event of its trigger type only", async () => {

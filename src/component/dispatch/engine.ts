@@ -32,6 +32,7 @@ import { usedShare } from "../lib/transactionLimits.js";
 import { applyQuota } from "./quotas.js";
 // Stats and auto-disable: trigger activity, finished executions.
 import { noteEvent } from "../executions/health.js";
+import { deleteEventIfUnused } from "../executions/events.js";
 import {
   advance,
   builtinHandlerFor,
@@ -69,6 +70,8 @@ const vDispatchJob = v.object({
   ran: v.number(),
 });
 type DispatchJob = Infer<typeof vDispatchJob>;
+/** A first batch's job: its event is not stored yet. */
+type PendingJob = Omit<DispatchJob, "eventRef">;
 
 /**
  * Runs the rules an event matches. Returns, for every rule considered (its
@@ -130,16 +133,20 @@ export const execute = mutation({
     const chain = await causingChain(ctx, args.causedBy);
     // Rules see the event as stored, in this batch and in later ones alike.
     const stored = sanitizeForStorage(args.event, { maxBytes: EVENT_MAX_BYTES, depthOffset: 1 });
-    const eventRef = await ctx.db.insert("ruleEvents", {
+    // Stored once its first execution is recorded (or a later batch needs
+    // it): an event no rule matched is not kept, as events live exactly as
+    // long as their executions (executions/events.ts).
+    let eventRef: Id<"ruleEvents"> | undefined;
+    const storeEvent = async () =>
+      (eventRef ??= await ctx.db.insert("ruleEvents", {
+        ...scope,
+        ...(args.eventId === undefined ? {} : { eventId: args.eventId }),
+        data: stored.value,
+        ...(stored.sanitized || args.eventSanitized ? { sanitized: true } : {}),
+        receivedAt: Date.now(),
+      }));
+    const job: PendingJob = {
       ...scope,
-      ...(args.eventId === undefined ? {} : { eventId: args.eventId }),
-      data: stored.value,
-      ...(stored.sanitized || args.eventSanitized ? { sanitized: true } : {}),
-      receivedAt: Date.now(),
-    });
-    const job: DispatchJob = {
-      ...scope,
-      eventRef,
       ...(args.eventId === undefined ? {} : { eventId: args.eventId }),
       ...(args.causedBy === undefined ? {} : { causedBy: args.causedBy }),
       chain: chain.ruleIds,
@@ -147,14 +154,14 @@ export const execute = mutation({
       options,
       ran: 0,
     };
-    const results = await dispatchBatch(ctx, job, stored.value, null);
+    const { results } = await dispatchBatch(ctx, job, stored.value, null, storeEvent);
     if (args.eventId !== undefined) {
       await ctx.db.insert("processedEvents", {
         integrationId: args.integrationId,
         namespace,
         eventId: args.eventId,
         receivedAt: Date.now(),
-        eventRef,
+        ...(eventRef === undefined ? {} : { eventRef }),
         results: results.map((r) => ({
           executionId: r.executionId as Id<"ruleExecutions">,
           ruleId: r.ruleId,
@@ -174,7 +181,10 @@ export const continueDispatch = internalMutation({
     const event = await ctx.db.get("ruleEvents", job.eventRef);
     // Deleted meanwhile (its executions were cleared): nothing left to record against.
     if (!event) return null;
-    await dispatchBatch(ctx, job, event.data, after);
+    const { eventRef } = job;
+    const { continues } = await dispatchBatch(ctx, job, event.data, after, async () => eventRef);
+    // The last batch: an event whose batches recorded nothing is not kept.
+    if (!continues) await deleteEventIfUnused(ctx, eventRef);
     return null;
   },
 });
@@ -182,28 +192,34 @@ export const continueDispatch = internalMutation({
 /**
  * Records the candidates of one batch, from `after` on, until the batch's
  * share of the transaction limits or `MAX_BATCH_CANDIDATES` is reached; then
- * schedules the next batch. Returns the executions recorded.
+ * schedules the next batch. `storeEvent` gives the stored event's id,
+ * storing it on first use: a batch that records nothing stores nothing.
+ * Returns the executions recorded, and whether a next batch was scheduled.
  */
 async function dispatchBatch(
   ctx: MutationCtx,
-  job: DispatchJob,
+  job: PendingJob,
   event: unknown,
   after: RunCursor | null,
-): Promise<ExecuteResult[]> {
+  storeEvent: () => Promise<Id<"ruleEvents">>,
+): Promise<{ results: ExecuteResult[]; continues: boolean }> {
   const { options } = job;
   const maxRules = options.maxRulesPerEvent ?? DEFAULT_MAX_RULES_PER_EVENT;
   const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
   const scope = { integrationId: job.integrationId, namespace: job.namespace, triggerType: job.triggerType };
-  const base: ExecutionBase = {
-    ...scope,
-    eventRef: job.eventRef,
-    ...(job.eventId === undefined ? {} : { eventId: job.eventId }),
-    ...(job.causedBy === undefined ? {} : { causedBy: job.causedBy }),
-    chain: job.chain,
-    startTime: Date.now(),
-    ...(options.monitoring === undefined ? {} : { monitoring: options.monitoring }),
-    ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
-  };
+  const startTime = Date.now();
+  let base: ExecutionBase | undefined;
+  const baseOf = async (): Promise<ExecutionBase> =>
+    (base ??= {
+      ...scope,
+      eventRef: await storeEvent(),
+      ...(job.eventId === undefined ? {} : { eventId: job.eventId }),
+      ...(job.causedBy === undefined ? {} : { causedBy: job.causedBy }),
+      chain: job.chain,
+      startTime,
+      ...(options.monitoring === undefined ? {} : { monitoring: options.monitoring }),
+      ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
+    });
   const inChain = new Set(job.chain);
   const results: ExecuteResult[] = [];
   const runs: PendingRun[] = [];
@@ -239,7 +255,7 @@ async function dispatchBatch(
     if (refusal) {
       // One document says why: a refused rule costs one write.
       const id = await insertExecution(ctx, {
-        ...base,
+        ...(await baseOf()),
         ruleId: route.ruleId,
         ruleName: route.name,
         ruleVersion: route.version,
@@ -253,7 +269,7 @@ async function dispatchBatch(
     ran++;
     const { result, run } = await runRule(ctx, { ...route, compiledKey: route._id }, {
       event,
-      base,
+      base: await baseOf(),
       handlers: job.handlers,
       options,
     });
@@ -265,7 +281,10 @@ async function dispatchBatch(
   }
   await enqueueRuns(ctx, runs);
   if (more && last !== null) {
-    await ctx.scheduler.runAfter(0, internal.dispatch.engine.continueDispatch, { job: { ...job, ran }, after: last });
+    await ctx.scheduler.runAfter(0, internal.dispatch.engine.continueDispatch, {
+      job: { ...job, eventRef: await storeEvent(), ran },
+      after: last,
+    });
   }
   // One line per batch: what was considered and how it ended. Its fields
   // are built only when the line is printed (dispatch is hot).
@@ -287,7 +306,7 @@ async function dispatchBatch(
       options.logLevel,
     );
   }
-  return results;
+  return { results, continues: more && last !== null };
 }
 
 /** What an action run will write into workpool's queue, roughly. */
