@@ -115,7 +115,6 @@ export const enabledRules = query({
 });
 // #endregion list
 
-// #region importExport
 export const exportRules = query({
   args: { paginationOpts: paginationOptsValidator },
   returns: paginationResultValidator(vRuleExport),
@@ -123,6 +122,7 @@ export const exportRules = query({
     await rules.export(ctx, { integrationId: "shop", paginationOpts }),
 });
 
+// #region importExport
 /** Rules from a file: any JSON. A malformed rule fails with its index and field. */
 export const importRules = mutation({
   args: { json: v.string() },
@@ -176,11 +176,9 @@ export const postToSlack = internalAction({
 });
 // #endregion handler
 
-// #region replay
 export const replayFailure = mutation({
   args: { executionId: v.string() },
   returns: v.array(v.string()),
   // Re-runs the failed actions (and the ones they stopped); succeeded ones never run again.
   handler: async (ctx, args) => (await rules.executions.replay(ctx, args)).replayed,
 });
-// #endregion replay
