@@ -6,6 +6,7 @@
 import { ConvexError, v } from "convex/values";
 import { mondayColumnTexts, vExecuteResult } from "convex-rules";
 import { internalMutation } from "./_generated/server.js";
+import { githubTriggerOf } from "./github.js";
 import { rules } from "./rules.js";
 
 type MondayTrigger =
@@ -68,3 +69,33 @@ export const receiveMondayEvent = internalMutation({
   },
 });
 // #endregion receive
+
+/**
+ * A verified GitHub delivery (githubWebhook.ts) for the rules of one
+ * workspace: its trigger type from the event name and `action`, the
+ * delivery id as event id. A payload no trigger handles runs nothing.
+ */
+export const receiveGitHubEvent = internalMutation({
+  args: { workspaceId: v.string(), event: v.string(), delivery: v.string(), body: v.string() },
+  returns: v.array(vExecuteResult),
+  handler: async (ctx, args) => {
+    let payload: unknown;
+    try {
+      payload = JSON.parse(args.body);
+    } catch {
+      throw new ConvexError({ code: "BAD_EVENT", message: "body: not JSON" });
+    }
+    if (typeof payload !== "object" || payload === null || Array.isArray(payload)) {
+      throw new ConvexError({ code: "BAD_EVENT", message: "body: not a JSON object" });
+    }
+    const triggerType = githubTriggerOf(args.event, payload as { action?: unknown });
+    if (!triggerType) return [];
+    return await rules.execute(ctx, {
+      integrationId: "github",
+      triggerType,
+      namespace: args.workspaceId,
+      event: payload,
+      eventId: args.delivery,
+    });
+  },
+});

@@ -28,6 +28,7 @@ import { ConvexError } from "convex/values";
 import { errors as joseErrors, jwtVerify } from "jose";
 import { internal } from "./_generated/api.js";
 import { httpAction } from "./_generated/server.js";
+import { githubWebhook } from "./githubWebhook.js";
 
 /** Convex functions read environment variables from `process.env`. */
 declare const process: { env: Record<string, string | undefined> };
@@ -100,6 +101,9 @@ http.route({
     }
   }),
 });
+
+// GitHub's webhook deliveries (githubWebhook.ts).
+http.route({ path: "/github/webhook", method: "POST", handler: githubWebhook });
 
 export default http;
 

@@ -11,15 +11,22 @@ import {
   query,
   type QueryCtx,
 } from "./_generated/server.js";
+import { github } from "./github.js";
+import { GITHUB_RETRY } from "./githubApi.js";
 import { monday } from "./monday.js";
 import { MONDAY_RETRY } from "./mondayApi.js";
+import { slack } from "./slack.js";
+import { SLACK_RETRY } from "./slackApi.js";
+
+/** The integrations of this app: rules of each are typed by its declarations. */
+type Integrations = { monday: typeof monday; github: typeof github; slack: typeof slack };
 
 /**
  * The rules engine of this app. The explicit type keeps the app's generated
  * `api` (referenced by the handlers) from depending on itself.
  */
-export const rules: Rules<{ monday: typeof monday }> = new Rules(components.rules, {
-  integrations: { monday },
+export const rules: Rules<Integrations> = new Rules(components.rules, {
+  integrations: { monday, github, slack },
   handlers: {
     monday: {
       // Convex actions calling monday.com's GraphQL API (mondayApi.ts).
@@ -31,6 +38,19 @@ export const rules: Rules<{ monday: typeof monday }> = new Rules(components.rule
         create_item: { action: internal.mondayApi.createItem, retry: MONDAY_RETRY },
       },
     },
+    // #region handlers
+    github: {
+      actions: {
+        comment_on_issue: { action: internal.githubApi.commentOnIssue, retry: GITHUB_RETRY },
+        add_labels: { action: internal.githubApi.addLabels, retry: GITHUB_RETRY },
+        // Slack's action, declared under github too: Slack's handler runs it.
+        slack_post_message: { action: internal.slackApi.postMessage, retry: SLACK_RETRY },
+      },
+    },
+    slack: {
+      actions: { post_message: { action: internal.slackApi.postMessage, retry: SLACK_RETRY } },
+    },
+    // #endregion handlers
   },
   // The built-in http.request action (legacy webhook rules migrate to it)
   // may only call these hosts.
