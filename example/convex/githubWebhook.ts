@@ -14,9 +14,9 @@
  *   nothing twice. `ping` (sent when the webhook is created) runs nothing.
  */
 import { verify } from "@octokit/webhooks-methods";
-import { ConvexError } from "convex/values";
 import { internal } from "./_generated/api.js";
 import { httpAction } from "./_generated/server.js";
+import { recordDelivery, reply } from "./webhookReplies.js";
 
 /** Convex functions read environment variables from `process.env`. */
 declare const process: { env: Record<string, string | undefined> };
@@ -63,29 +63,10 @@ export const githubWebhook = httpAction(async (ctx, request) => {
     return reply(400, { error: "X-GitHub-Event and X-GitHub-Delivery: missing or malformed" });
   }
   if (event === "ping") return reply(200, { ok: true, executions: 0, duplicate: false });
-  try {
-    // The text, not the parsed body: Convex refuses some JSON as an
-    // argument; rules.execute makes any event storable.
-    const results = await ctx.runMutation(internal.events.receiveGitHubEvent, {
-      workspaceId,
-      event,
-      delivery,
-      body: text,
-    });
-    return reply(200, {
-      ok: true,
-      executions: results.length,
-      duplicate: results.some((r) => r.status === "duplicate"),
-    });
-  } catch (error) {
-    // A refusal (a body that is not a GitHub payload): 400, not retried.
-    if (error instanceof ConvexError) {
-      return reply(400, { error: String((error.data as { message?: unknown }).message ?? "refused") });
-    }
-    throw error;
-  }
+  // The text, not the parsed body: Convex refuses some JSON as an
+  // argument; rules.execute makes any event storable.
+  return await recordDelivery(() =>
+    ctx.runMutation(internal.events.receiveGitHubEvent, { workspaceId, event, delivery, body: text }),
+  );
 });
 
-function reply(status: number, body: unknown): Response {
-  return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
-}

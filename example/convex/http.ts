@@ -24,11 +24,11 @@
  * signed request for one workspace cannot be replayed against another's.
  */
 import { httpRouter } from "convex/server";
-import { ConvexError } from "convex/values";
 import { errors as joseErrors, jwtVerify } from "jose";
 import { internal } from "./_generated/api.js";
 import { httpAction } from "./_generated/server.js";
 import { githubWebhook } from "./githubWebhook.js";
+import { recordDelivery, reply } from "./webhookReplies.js";
 
 /** Convex functions read environment variables from `process.env`. */
 declare const process: { env: Record<string, string | undefined> };
@@ -76,29 +76,11 @@ http.route({
         error: "workspace: missing or invalid query parameter (?workspace=<id>, letters, digits, _ . : -)",
       });
     }
-    try {
-      // The text, not the parsed body: Convex refuses some JSON as an
-      // argument ("$" field names...); rules.execute makes any event storable.
-      const results = await ctx.runMutation(internal.events.receiveMondayEvent, {
-        workspaceId,
-        body: text,
-      });
-      return reply(200, {
-        ok: true,
-        executions: results.length,
-        duplicate: results.some((r) => r.status === "duplicate"),
-      });
-    } catch (error) {
-      // A refusal (an event the rules engine will never accept): 400, so
-      // that monday.com does not retry it for 30 minutes. Anything else is
-      // a 500, which monday.com retries.
-      if (error instanceof ConvexError) {
-        const data = error.data as { message?: unknown } | string;
-        const message = typeof data === "string" ? data : String(data?.message ?? "refused");
-        return reply(400, { error: message });
-      }
-      throw error;
-    }
+    // The text, not the parsed body: Convex refuses some JSON as an
+    // argument ("$" field names...); rules.execute makes any event storable.
+    return await recordDelivery(() =>
+      ctx.runMutation(internal.events.receiveMondayEvent, { workspaceId, body: text }),
+    );
   }),
 });
 
@@ -174,9 +156,3 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function reply(status: number, body: unknown): Response {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { "Content-Type": "application/json" },
-  });
-}

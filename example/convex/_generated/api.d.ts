@@ -24,6 +24,7 @@ import type * as mondayApi from "../mondayApi.js";
 import type * as rules from "../rules.js";
 import type * as slack from "../slack.js";
 import type * as slackApi from "../slackApi.js";
+import type * as webhookReplies from "../webhookReplies.js";
 
 /**
  * A utility for referencing Convex functions in your app's API.
@@ -45,6 +46,7 @@ declare const fullApi: ApiFromModules<{
   rules: typeof rules;
   slack: typeof slack;
   slackApi: typeof slackApi;
+  webhookReplies: typeof webhookReplies;
 }>;
 export declare const api: FilterApi<
   typeof fullApi,
