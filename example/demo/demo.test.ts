@@ -64,10 +64,29 @@ describe("npm run demo", () => {
     expect(result.executions).toEqual({ succeeded: 2, skipped: 1 });
 
     expect(lines[0]).toMatch(/^convex-rules demo/);
-    expect(lines.at(-1)).toBe(
+    expect(lines).toContain(
       "Totals: 6 deliveries (1 ignored, 1 duplicate); 3 executions recorded (2 succeeded, 1 skipped); " +
         "1 not matched, 1 disabled; 3 requests to monday.com.",
     );
+
+    // GitHub: published deliveries run their rules, an unsigned one is refused,
+    // and the Slack posts are the ones GitHub events caused.
+    expect(result.github.rows.map((r) => [r.delivery, r.http, r.status])).toEqual([
+      ["issues/opened", 200, "succeeded"],
+      ["pull_request/closed (not merged)", 200, "-"],
+      ["pull_request/closed, merged", 200, "succeeded"],
+      ["workflow_run/completed", 200, "succeeded"],
+      ["push (a tag)", 200, "-"],
+      ["issues/opened, unsigned", 401, "-"],
+    ]);
+    expect(result.github.slack.map((r) => r.body)).toEqual([
+      { channel: "#dev", text: "New issue #1: Spelling error in the README file" },
+      { channel: "#dev", text: "Merged #2: Update the README with new information." },
+      { channel: "#dev", text: "Workflow test #163 passed on master" },
+    ]);
+    expect(result.github.github.map((r) => r.url)).toEqual([
+      "https://api.github.com/repos/Codertocat/Hello-World/issues/1/comments",
+    ]);
     // Readable in a 120-column terminal.
     const tableLines = lines.filter((l) => /^[│┌├└]/.test(l));
     expect(tableLines.length).toBeGreaterThan(20);

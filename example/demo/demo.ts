@@ -20,6 +20,7 @@ import { triggerTypeOf } from "../convex/events.js";
 import type { monday } from "../convex/monday.js";
 import { rules } from "../convex/rules.js";
 import schema from "../convex/schema.js";
+import { githubScenario, GITHUB_DEMO_SECRET, type ApiRequest, type GitHubDemoRow } from "./github.js";
 import { renderTable } from "./table.js";
 
 const modules = import.meta.glob("../convex/**/*.ts");
@@ -131,16 +132,26 @@ export type DemoResult = {
   requests: DemoRequest[];
   /** Executions the engine recorded, by status (from `rules.executions.list`). */
   executions: Record<string, number>;
+  /** The GitHub part: deliveries and what ran, and the Slack and GitHub API requests. */
+  github: { rows: GitHubDemoRow[]; slack: ApiRequest[]; github: ApiRequest[] };
 };
 
 /** Runs the scenario, printing it line by line; returns what happened for tests. */
 export async function runDemo(print: (line: string) => void): Promise<DemoResult> {
   vi.useFakeTimers();
   vi.stubEnv("MONDAY_API_TOKEN", "demo-token");
+  vi.stubEnv("GITHUB_WEBHOOK_SECRET", GITHUB_DEMO_SECRET);
+  vi.stubEnv("GITHUB_TOKEN", "demo-token");
+  vi.stubEnv("SLACK_BOT_TOKEN", "xoxb-demo-token");
   const sent: Array<Omit<DemoRequest, "rule">> = [];
-  vi.stubGlobal("fetch", fakeMonday(sent));
+  const apiRequests: ApiRequest[] = [];
+  const monday = fakeMonday(sent);
+  const others = fakeGitHubAndSlack(apiRequests);
+  vi.stubGlobal("fetch", (url: string, init: RequestInit) =>
+    url === "https://api.monday.com/v2" ? monday(url, init) : others(url, init),
+  );
   try {
-    return await scenario(print, sent);
+    return await scenario(print, sent, apiRequests);
   } finally {
     vi.unstubAllGlobals();
     vi.unstubAllEnvs();
@@ -170,9 +181,26 @@ function fakeMonday(sent: Array<Omit<DemoRequest, "rule">>) {
   };
 }
 
+/** Stand-ins for GitHub's REST API and Slack's chat.postMessage: record, answer success. */
+function fakeGitHubAndSlack(sent: ApiRequest[]) {
+  return async (url: string, init: RequestInit): Promise<Response> => {
+    const body = JSON.parse(init.body as string) as Record<string, unknown>;
+    if (url === "https://slack.com/api/chat.postMessage") {
+      sent.push({ url, body });
+      return Response.json({ ok: true, channel: "C024BE91L", ts: `1700000000.00000${sent.length}` });
+    }
+    if (url.startsWith("https://api.github.com/repos/")) {
+      sent.push({ url, body });
+      return Response.json({ html_url: `https://github.com${new URL(url).pathname}` }, { status: 201 });
+    }
+    throw new Error(`the demo is offline: no ${url}`);
+  };
+}
+
 async function scenario(
   print: (line: string) => void,
   sent: Array<Omit<DemoRequest, "rule">>,
+  apiRequests: ApiRequest[],
 ): Promise<DemoResult> {
   const t = convexTest({ schema, modules, transactionLimits: true });
   register(t);
@@ -390,7 +418,8 @@ async function scenario(
         .join(", ")}); ` +
       `${count("no match")} not matched, ${count("disabled")} disabled; ${requests.length} requests to monday.com.`,
   );
-  return { rows, requests, executions };
+  const github = await githubScenario(t, WORKSPACE, print, apiRequests);
+  return { rows, requests, executions, github };
 }
 
 function eventOf(body: unknown): Record<string, unknown> | null {
