@@ -75,6 +75,7 @@ export const receiveMondayEvent = internalMutation({
  * workspace: its trigger type from the event name and `action`, the
  * delivery id as event id. A payload no trigger handles runs nothing.
  */
+// #region receiveGitHub
 export const receiveGitHubEvent = internalMutation({
   args: { workspaceId: v.string(), event: v.string(), delivery: v.string(), body: v.string() },
   returns: v.array(vExecuteResult),
@@ -99,3 +100,4 @@ export const receiveGitHubEvent = internalMutation({
     });
   },
 });
+// #endregion receiveGitHub

@@ -9,6 +9,7 @@ import WebhookDefinitions from "@octokit/webhooks-examples";
 import { convexTest } from "convex-test";
 import { drain, register } from "convex-rules/test";
 import { afterEach, beforeEach, describe, expect, test, vi, type Mock } from "vitest";
+import { internal } from "./_generated/api.js";
 import { githubTriggerOf } from "./github.js";
 import { webhookSecretFor } from "./githubWebhook.js";
 import { rules } from "./rules.js";
@@ -116,6 +117,7 @@ async function setup() {
 type T = Awaited<ReturnType<typeof setup>>;
 
 let deliveries = 0;
+// #region deliver
 async function deliver(
   t: T,
   event: string,
@@ -139,6 +141,7 @@ async function deliver(
   });
   return { status: response.status, body: (await response.json()) as Record<string, unknown>, delivery };
 }
+// #endregion deliver
 
 async function executions(t: T) {
   const page = await t.query(async (ctx) =>
@@ -221,6 +224,10 @@ describe("GitHub webhooks, on the published example payloads", () => {
 
   test("a missing, wrong or other workspace's signature is refused with 401 and runs nothing", async () => {
     const t = await setup();
+    // The secret an admin gives GitHub for a workspace's webhook.
+    expect(await t.action(internal.githubWebhook.webhookSecret, { workspaceId: WS })).toBe(
+      await webhookSecretFor(DEPLOYMENT_SECRET, WS),
+    );
     const issue = published.find((p) => p.event === "issues" && p.payload.action === "opened")!.payload;
     expect((await deliver(t, "issues", issue, { signature: null })).status).toBe(401);
     expect((await deliver(t, "issues", issue, { signature: "sha256=" + "0".repeat(64) })).status).toBe(401);

@@ -101,6 +101,7 @@ function messageOf(text: string): string {
   return text.trim().slice(0, 200) || "(empty answer)";
 }
 
+// #region act
 export const commentOnIssue = internalAction({
   args: vActionHandlerArgs(github.actions.comment_on_issue.config),
   returns: vGitHubResult,
@@ -110,6 +111,7 @@ export const commentOnIssue = internalAction({
     return { url: String(answer.html_url ?? answer.url ?? "") };
   },
 });
+// #endregion act
 
 export const addLabels = internalAction({
   args: vActionHandlerArgs(github.actions.add_labels.config),

@@ -15,7 +15,8 @@
  */
 import { verify } from "@octokit/webhooks-methods";
 import { internal } from "./_generated/api.js";
-import { httpAction } from "./_generated/server.js";
+import { v } from "convex/values";
+import { httpAction, internalAction } from "./_generated/server.js";
 import { recordDelivery, reply } from "./webhookReplies.js";
 
 /** Convex functions read environment variables from `process.env`. */
@@ -39,6 +40,20 @@ export async function webhookSecretFor(deploymentSecret: string, workspaceId: st
   return Array.from(new Uint8Array(mac), (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
+/**
+ * A workspace's webhook secret, for the admin who creates the webhook:
+ * `npx convex run githubWebhook:webhookSecret '{"workspaceId": "acme"}'`.
+ */
+export const webhookSecret = internalAction({
+  args: { workspaceId: v.string() },
+  returns: v.string(),
+  handler: async (_ctx, { workspaceId }) => {
+    const deploymentSecret = process.env.GITHUB_WEBHOOK_SECRET;
+    if (!deploymentSecret) throw new Error("GITHUB_WEBHOOK_SECRET is not set on this deployment");
+    return await webhookSecretFor(deploymentSecret, workspaceId);
+  },
+});
+
 export const githubWebhook = httpAction(async (ctx, request) => {
   const text = await request.text();
   if (new TextEncoder().encode(text).byteLength > MAX_GITHUB_BODY_BYTES) {
@@ -51,11 +66,13 @@ export const githubWebhook = httpAction(async (ctx, request) => {
   const deploymentSecret = process.env.GITHUB_WEBHOOK_SECRET;
   if (!deploymentSecret) return reply(500, { error: "GITHUB_WEBHOOK_SECRET is not set on this deployment" });
 
+  // #region verify
   const signature = request.headers.get("x-hub-signature-256");
   if (!signature) return reply(401, { error: "X-Hub-Signature-256: missing" });
   const secret = await webhookSecretFor(deploymentSecret, workspaceId);
   const valid = await verify(secret, text, signature).catch(() => false);
   if (!valid) return reply(401, { error: "X-Hub-Signature-256: does not match the body" });
+  // #endregion verify
 
   const event = request.headers.get("x-github-event");
   const delivery = request.headers.get("x-github-delivery");
