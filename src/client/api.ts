@@ -6,6 +6,7 @@
 import {
   mutationGeneric,
   queryGeneric,
+  paginationOptsValidator,
   paginationResultValidator,
   type GenericDataModel,
   type GenericQueryCtx,
@@ -13,6 +14,9 @@ import {
 } from "convex/server";
 import { v, type Infer } from "convex/values";
 import {
+  vExecution,
+  vExecutionLog,
+  vExecutionStatus,
   vImportResult,
   vRule,
   vRuleExport,
@@ -37,12 +41,19 @@ export type RulesOperation =
        * `importRules` asks once per integration and namespace that the
        * imported rules belong to; the others once per call.
        */
-      name: "createRule" | "listRules" | "importRules" | "exportRules";
+      name: "createRule" | "listRules" | "importRules" | "exportRules" | "listExecutions";
       integrationId: string;
       namespace: string;
     }
   | {
-      name: "getRule" | "updateRule" | "deleteRule" | "enableRule" | "disableRule";
+      /** Reads of one execution: asked with the execution's own scope, once it is read. */
+      name: "getExecution" | "getExecutionLogs";
+      integrationId: string;
+      namespace: string;
+      executionId: string;
+    }
+  | {
+      name: "getRule" | "updateRule" | "deleteRule" | "enableRule" | "disableRule" | "listRuleExecutions";
       ruleId: string;
       rule: RuleDoc | null;
     };
@@ -71,7 +82,7 @@ export function rulesApi<Is extends Integrations, DataModel extends GenericDataM
 ) {
   const ruleOperation = async (
     ctx: GenericQueryCtx<DataModel>,
-    name: "getRule" | "updateRule" | "deleteRule" | "enableRule" | "disableRule",
+    name: "getRule" | "updateRule" | "deleteRule" | "enableRule" | "disableRule" | "listRuleExecutions",
     ruleId: string,
   ) => {
     const rule = await rules.get(ctx, { ruleId });
@@ -172,6 +183,59 @@ export function rulesApi<Is extends Integrations, DataModel extends GenericDataM
         await ruleOperation(ctxAsQuery, "enableRule", args.ruleId);
         await rules.enable(ctx, args);
         return null;
+      },
+    }),
+    // Reads of the history, for the React components (convex-rules/react).
+    listExecutions: queryGeneric({
+      args: { ...vScopePageArgs.fields, status: v.optional(vExecutionStatus) },
+      returns: paginationResultValidator(vExecution),
+      handler: async (ctx, args) => {
+        await opts.auth(ctx as GenericQueryCtx<DataModel>, {
+          name: "listExecutions",
+          integrationId: args.integrationId,
+          namespace: args.namespace ?? "",
+        });
+        return await rules.executions.list(ctx, args);
+      },
+    }),
+    listRuleExecutions: queryGeneric({
+      args: { ruleId: v.string(), paginationOpts: paginationOptsValidator },
+      returns: paginationResultValidator(vExecution),
+      handler: async (ctx, args) => {
+        const rule = await ruleOperation(ctx as GenericQueryCtx<DataModel>, "listRuleExecutions", args.ruleId);
+        // A rule that is gone has no history to show (it is being deleted).
+        if (!rule) return { page: [], isDone: true, continueCursor: "" };
+        return await rules.executions.listForRulePaged(ctx, args);
+      },
+    }),
+    getExecution: queryGeneric({
+      args: { executionId: v.string() },
+      returns: v.union(vExecution, v.null()),
+      handler: async (ctx, args) => {
+        const execution = await rules.executions.get(ctx, args);
+        if (!execution) return null;
+        await opts.auth(ctx as GenericQueryCtx<DataModel>, {
+          name: "getExecution",
+          integrationId: execution.integrationId,
+          namespace: execution.namespace,
+          executionId: args.executionId,
+        });
+        return execution;
+      },
+    }),
+    getExecutionLogs: queryGeneric({
+      args: { executionId: v.string() },
+      returns: v.array(vExecutionLog),
+      handler: async (ctx, args) => {
+        const execution = await rules.executions.get(ctx, args);
+        if (!execution) return [];
+        await opts.auth(ctx as GenericQueryCtx<DataModel>, {
+          name: "getExecutionLogs",
+          integrationId: execution.integrationId,
+          namespace: execution.namespace,
+          executionId: args.executionId,
+        });
+        return await rules.executions.getLogs(ctx, args);
       },
     }),
     disableRule: mutationGeneric({

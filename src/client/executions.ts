@@ -59,6 +59,23 @@ export class ExecutionsClient {
     return await ctx.runQuery(this.component.executions.queries.getRuleExecutions, args);
   }
   /**
+   * One page of a rule's executions, newest first (for `usePaginatedQuery`).
+   *
+   * @example
+   * ```ts
+   * const { page, continueCursor } = await rules.executions.listForRulePaged(ctx, {
+   *   ruleId,
+   *   paginationOpts: { numItems: 20, cursor: null },
+   * });
+   * ```
+   */
+  async listForRulePaged(
+    ctx: RunQueryCtx,
+    args: { ruleId: string; paginationOpts: PaginationOptions },
+  ): Promise<PaginationResult<Execution>> {
+    return await ctx.runQuery(this.component.executions.queries.listRuleExecutions, args);
+  }
+  /**
    * The logs of an execution, in the order they were written.
    *
    * @example

@@ -509,6 +509,77 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           },
           Name
         >;
+        listRuleExecutions: FunctionReference<
+          "query",
+          "internal",
+          {
+            ruleId: string;
+            paginationOpts: {
+              numItems: number;
+              cursor: string | null;
+              endCursor?: string | null;
+              id?: number;
+              maximumRowsRead?: number;
+              maximumBytesRead?: number;
+            };
+          },
+          {
+            page: Array<{
+              executionId: string;
+              ruleId: string;
+              ruleName: string;
+              ruleVersion: number;
+              integrationId: string;
+              namespace: string;
+              triggerType: string;
+              eventId?: string;
+              slot?: number;
+              triggered: boolean;
+              conditionsMet: boolean;
+              successful: boolean;
+              status:
+                | "running"
+                | "succeeded"
+                | "failed"
+                | "skipped"
+                | "loop_blocked"
+                | "duplicate"
+                | "rate_limited";
+              startTime: number;
+              endTime?: number;
+              triggerData: any;
+              triggerDataSanitized?: boolean;
+              explanation?: any;
+              actions: Array<{
+                id: string;
+                type: string;
+                onError: "stop" | "continue";
+                status:
+                  | "pending"
+                  | "running"
+                  | "succeeded"
+                  | "failed"
+                  | "skipped";
+                attempts: number;
+                config?: any;
+                startedAt?: number;
+                endedAt?: number;
+                result?: any;
+                error?: string;
+              }>;
+              causedBy?: string;
+              chain: Array<string>;
+              resultData?: any;
+              error?: string;
+              logLevel?: "DEBUG" | "INFO" | "WARN" | "ERROR";
+            }>;
+            continueCursor: string;
+            isDone: boolean;
+            splitCursor?: string | null;
+            pageStatus?: "SplitRecommended" | "SplitRequired" | null;
+          },
+          Name
+        >;
       };
       stats: {
         getRulesStats: FunctionReference<

@@ -1,5 +1,5 @@
 /** Reading executions: one, a rule's latest, or a namespace's by page. */
-import { paginationResultValidator } from "convex/server";
+import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v } from "convex/values";
 import { paginator } from "convex-helpers/server/pagination";
 import type { Doc, Id } from "../_generated/dataModel.js";
@@ -71,6 +71,20 @@ export const getRuleExecutions = query({
       .order("desc")
       .take(limit);
     return await new ExecutionReader(ctx).readAll(docs);
+  },
+});
+
+/** One page of a rule's executions, newest first. */
+export const listRuleExecutions = query({
+  args: { ruleId: v.string(), paginationOpts: paginationOptsValidator },
+  returns: paginationResultValidator(vExecution),
+  handler: async (ctx, args) => {
+    const result = await paginator(ctx.db, schema)
+      .query("ruleExecutions")
+      .withIndex("by_rule_start", (q) => q.eq("ruleId", args.ruleId))
+      .order("desc")
+      .paginate(args.paginationOpts);
+    return { ...result, page: await new ExecutionReader(ctx).readAll(result.page) };
   },
 });
 
