@@ -56,7 +56,7 @@ export const schema = defineSchema({
 /** Short backoffs: the tests drive them with fake timers anyway. */
 const retry = (maxAttempts: number) => ({ maxAttempts, initialBackoffMs: 10, base: 2 });
 
-const shop = defineIntegration({
+export const shop = defineIntegration({
   triggers: {
     order_created: {
       config: v.object({ storeId: v.string() }),

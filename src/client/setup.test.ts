@@ -86,6 +86,17 @@ export const testRuleFromJson = queryGeneric({
   args: { text: v.string() },
   handler: async (ctx, args) => await rules.testRule(ctx, JSON.parse(args.text)),
 });
+/** A push to `repo`, dispatched in a namespace. */
+export const push = mutationGeneric({
+  args: { repo: v.string(), namespace: v.string() },
+  handler: async (ctx, args) =>
+    await rules.execute(ctx, {
+      integrationId: "github",
+      triggerType: "push",
+      namespace: args.namespace,
+      event: { repository: { full_name: args.repo } },
+    }),
+});
 export const remove = mutationGeneric({
   args: { ruleId: v.string() },
   handler: async (ctx, args) => await rules.remove(ctx, args),
@@ -141,6 +152,10 @@ export const {
   enableRule,
   disableRule,
   importRules: apiImportRules,
+  listExecutions,
+  listRuleExecutions,
+  getExecution,
+  getExecutionLogs,
 } = rules.api({
   auth: async (ctx, operation) => {
     const identity = await ctx.auth.getUserIdentity();

@@ -85,7 +85,13 @@ export function ExecutionTrace({ execution, logs, className }: ExecutionTracePro
       <section className="cr-section" aria-label="Actions">
         <h4>Actions</h4>
         {execution.actions.length === 0 ? (
-          <p>No actions.</p>
+          <p>
+            {execution.status === "skipped" && tree.length > 0
+              ? "No action ran: the conditions did not hold."
+              : execution.status === "succeeded"
+                ? "The rule has no actions."
+                : "No action ran."}
+          </p>
         ) : (
           <ol className="cr-actions">
             {execution.actions.map((action) => (
