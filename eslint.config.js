@@ -5,7 +5,7 @@ import globals from "globals";
 
 export default tseslint.config(
   {
-    ignores: ["dist/**", "coverage/**", "node_modules/**", "**/_generated/**"],
+    ignores: ["**/dist/**", "coverage/**", "node_modules/**", "**/_generated/**"],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

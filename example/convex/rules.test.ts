@@ -16,6 +16,13 @@ const modules = import.meta.glob("./**/*.ts");
 
 type MondayDraft = RuleDraft<{ monday: typeof monday }>;
 
+const fixtures = import.meta.glob<Record<string, any>>("../fixtures/monday/*.json", {
+  eager: true,
+  import: "default",
+});
+/** monday.com's delivery of "Ship onboarding emails" becoming Done, for workspace A. */
+const doneDelivery = fixtures["../fixtures/monday/change_status_column_value.json"];
+
 const WS_A = "ws-a";
 const WS_B = "ws-b";
 const page = { numItems: 50, cursor: null };
@@ -229,6 +236,47 @@ describe("auth", () => {
         enabled: true,
         version: 1,
       });
+    }
+  });
+});
+
+describe("the history (listExecutions, listRuleExecutions, getExecution, getExecutionLogs)", () => {
+  test("members of the workspace read it, viewers too; others are refused", async () => {
+    const { t, alice, victor, bob } = await setup();
+    const ruleId = await alice.mutation(api.rules.createRule, doneRule);
+    // "Ship onboarding emails" became Done: the rule wants a "Release" item.
+    const [result] = await t.mutation(internal.events.receiveMondayEvent, {
+      workspaceId: WS_A,
+      body: JSON.stringify(doneDelivery),
+    });
+    const { executionId } = result!;
+    const reads = (caller: Caller) => ({
+      listExecutions: () =>
+        caller.query(api.rules.listExecutions, { integrationId: "monday", namespace: WS_A, paginationOpts: page }),
+      listRuleExecutions: () => caller.query(api.rules.listRuleExecutions, { ruleId, paginationOpts: page }),
+      getExecution: () => caller.query(api.rules.getExecution, { executionId }),
+      getExecutionLogs: () => caller.query(api.rules.getExecutionLogs, { executionId }),
+    });
+
+    for (const caller of [alice, victor]) {
+      const calls = reads(caller);
+      expect((await calls.listExecutions()).page.map((e) => [e.executionId, e.status])).toEqual([
+        [executionId, "skipped"],
+      ]);
+      expect((await calls.listRuleExecutions()).page.map((e) => e.executionId)).toEqual([executionId]);
+      expect(await calls.getExecution()).toMatchObject({ ruleId, status: "skipped", conditionsMet: false });
+      expect(await calls.getExecutionLogs()).toEqual(expect.any(Array));
+    }
+    for (const [name, call] of Object.entries(reads(bob))) {
+      const data = await errorOf(call());
+      expect({ name, code: data.code, message: data.message }).toEqual({
+        name,
+        code: "UNAUTHORIZED",
+        message: "not your workspace",
+      });
+    }
+    for (const [name, call] of Object.entries(reads(t))) {
+      expect({ name, code: (await errorOf(call())).code }).toEqual({ name, code: "UNAUTHORIZED" });
     }
   });
 });

@@ -57,6 +57,17 @@ export const rules: Rules<Integrations> = new Rules(components.rules, {
   http: { allowedHosts: ["hooks.example.com"] },
 });
 
+/** What viewers may do: read rules and their executions. */
+const READS = new Set<RulesOperation["name"]>([
+  "getRule",
+  "listRules",
+  "exportRules",
+  "listExecutions",
+  "listRuleExecutions",
+  "getExecution",
+  "getExecutionLogs",
+]);
+
 /** The caller's workspace membership; throws when signed out or unknown. */
 export async function requireMember(ctx: QueryCtx) {
   const identity = await ctx.auth.getUserIdentity();
@@ -75,7 +86,7 @@ export async function requireMember(ctx: QueryCtx) {
 
 /**
  * Lets admins manage the rules of their own workspace, and viewers read
- * them. The rule's namespace is the workspace.
+ * them and their history. The rule's namespace is the workspace.
  */
 export async function authorize(ctx: QueryCtx, operation: RulesOperation) {
   const member = await requireMember(ctx);
@@ -84,9 +95,7 @@ export async function authorize(ctx: QueryCtx, operation: RulesOperation) {
   if (namespace !== undefined && namespace !== member.workspaceId) {
     throw new ConvexError({ code: "UNAUTHORIZED", message: "not your workspace" });
   }
-  const reads =
-    operation.name === "getRule" || operation.name === "listRules" || operation.name === "exportRules";
-  if (!reads && member.role !== "admin") {
+  if (!READS.has(operation.name) && member.role !== "admin") {
     throw new ConvexError({ code: "UNAUTHORIZED", message: "admins only" });
   }
 }
@@ -101,6 +110,11 @@ export const {
   disableRule,
   importRules,
   exportRules,
+  // The history, for convex-rules/react (example/web shows it).
+  listExecutions,
+  listRuleExecutions,
+  getExecution,
+  getExecutionLogs,
 } = rules.api({ auth: authorize });
 
 /** Creates "when a status becomes <to>, notify <userId>" on a board. */

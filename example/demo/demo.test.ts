@@ -1,7 +1,8 @@
 // Runs the `npm run demo` scenario and checks what it reports, so the demo
 // cannot silently drift from what the engine does.
+import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
-import { runDemo } from "./demo.js";
+import { demoDataJson, runDemo } from "./demo.js";
 import { renderTable, wrap } from "./table.js";
 
 describe("npm run demo", () => {
@@ -87,6 +88,41 @@ describe("npm run demo", () => {
     expect(result.github.github.map((r) => r.url)).toEqual([
       "https://api.github.com/repos/Codertocat/Hello-World/issues/1/comments",
     ]);
+    // What example/web shows: real records, each execution as rules.executions.get returns it.
+    const statuses = result.data.executions.map(({ execution }) => `${execution.integrationId} ${execution.status}`);
+    expect(statuses).toEqual([
+      "monday skipped",
+      "monday succeeded",
+      "monday succeeded",
+      "github succeeded",
+      "github succeeded",
+      "github succeeded",
+    ]);
+    expect(result.data.rules.map((r) => r.ruleId)).toEqual([
+      "notify-when-done",
+      "help-when-stuck",
+      "triage-new-items",
+      "big-budget-alert",
+      "changelog-when-done",
+      "welcome-issues",
+      "announce-merges",
+      "green-builds",
+    ]);
+    const skipped = result.data.executions[0]!;
+    expect(skipped.execution.ruleName).toBe("Alert on budgets over $5,000");
+    expect(skipped.execution.explanation).toContainEqual(
+      expect.objectContaining({ id: "c2", result: false, path: "value.value", actual: 1250.5 }),
+    );
+    expect(result.data.executions[1]!.logs.map((log) => log.message)).toContain(
+      "Action a2 (create_update) succeeded after 1 attempt(s)",
+    );
+    // The committed file is this run's output: ids and times are the same on
+    // every run (a fixed fake clock, convex-test's numbered ids).
+    const committed = readFileSync(new URL("../web/public/demo-data.json", import.meta.url), "utf8");
+    const stale = "example/web/public/demo-data.json is out of date: run npm run demo";
+    expect(JSON.parse(committed), stale).toEqual(JSON.parse(demoDataJson(result.data)));
+    expect(committed === demoDataJson(result.data), stale).toBe(true);
+
     // Readable in a 120-column terminal.
     const tableLines = lines.filter((l) => /^[│┌├└]/.test(l));
     expect(tableLines.length).toBeGreaterThan(20);

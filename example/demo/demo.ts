@@ -9,11 +9,16 @@
  *
  * It runs under vitest (convex-test needs vite's `import.meta.glob`): see
  * demo.run.ts and vitest.config.ts here. demo.test.ts checks its outcomes.
+ * With `dataFile` it also writes what the engine recorded (`DemoData`): `npm
+ * run demo` writes example/web/public/demo-data.json, the page example/web
+ * shows without a deployment.
  */
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
 import { convexTest } from "convex-test";
 import { ConvexError } from "convex/values";
-import type { Execution, RuleDraft, RuleDoc } from "convex-rules";
-import { register } from "convex-rules/test";
+import type { Execution, ExecutionLog, RuleDraft, RuleDoc } from "convex-rules";
+import { drain, register } from "convex-rules/test";
 import { vi } from "vitest";
 import { api, internal } from "../convex/_generated/api.js";
 import { triggerTypeOf } from "../convex/events.js";
@@ -30,6 +35,12 @@ const fixtures = import.meta.glob<unknown>("../fixtures/monday/*.json", {
 });
 
 const WORKSPACE = "acme";
+/**
+ * The fake clock's start: with it, every time the engine records (and so
+ * example/web/public/demo-data.json) is the same on every run. Ids are
+ * already: convex-test numbers documents in order.
+ */
+const DEMO_START = new Date("2026-06-01T09:00:00.000Z");
 const BOARD = "1771812698";
 /** The delivery sent a second time, as monday.com does when it gets no 200. */
 const REDELIVERED = "change_status_column_value.json";
@@ -127,6 +138,33 @@ export type DemoRequest = {
   rule: string;
 };
 
+/**
+ * What the engine recorded, as its own functions return it: every rule of
+ * the demo's integrations (`rules.list`) and every execution
+ * (`rules.executions.get`) with its logs (`rules.executions.getLogs`),
+ * monday.com's then GitHub's, newest first. `npm run demo` writes it to
+ * example/web/public/demo-data.json, which example/web shows.
+ */
+export type DemoData = {
+  generatedBy: "npm run demo";
+  namespace: string;
+  rules: RuleDoc[];
+  executions: Array<{ execution: Execution; logs: ExecutionLog[] }>;
+};
+
+export type DemoOptions = {
+  /** Writes the recorded `DemoData` to this file, as `demoDataJson` formats it. */
+  dataFile?: string;
+};
+
+/** The integrations whose rules and executions `DemoData` holds. */
+const RECORDED_INTEGRATIONS = ["monday", "github"] as const;
+
+/** DemoData as the committed file holds it: two-space JSON, a final newline. */
+export function demoDataJson(data: DemoData): string {
+  return `${JSON.stringify(data, null, 2)}\n`;
+}
+
 export type DemoResult = {
   rows: DemoRow[];
   requests: DemoRequest[];
@@ -134,11 +172,14 @@ export type DemoResult = {
   executions: Record<string, number>;
   /** The GitHub part: deliveries and what ran, and the Slack and GitHub API requests. */
   github: { rows: GitHubDemoRow[]; slack: ApiRequest[]; github: ApiRequest[] };
+  /** What the engine recorded (what `dataFile` receives). */
+  data: DemoData;
 };
 
 /** Runs the scenario, printing it line by line; returns what happened for tests. */
-export async function runDemo(print: (line: string) => void): Promise<DemoResult> {
+export async function runDemo(print: (line: string) => void, options: DemoOptions = {}): Promise<DemoResult> {
   vi.useFakeTimers();
+  vi.setSystemTime(DEMO_START);
   vi.stubEnv("MONDAY_API_TOKEN", "demo-token");
   vi.stubEnv("GITHUB_WEBHOOK_SECRET", GITHUB_DEMO_SECRET);
   vi.stubEnv("GITHUB_TOKEN", "demo-token");
@@ -151,7 +192,12 @@ export async function runDemo(print: (line: string) => void): Promise<DemoResult
     url === "https://api.monday.com/v2" ? monday(url, init) : others(url, init),
   );
   try {
-    return await scenario(print, sent, apiRequests);
+    const result = await scenario(print, sent, apiRequests);
+    if (options.dataFile !== undefined) {
+      await mkdir(dirname(options.dataFile), { recursive: true });
+      await writeFile(options.dataFile, demoDataJson(result.data));
+    }
+    return result;
   } finally {
     vi.unstubAllGlobals();
     vi.unstubAllEnvs();
@@ -289,8 +335,9 @@ async function scenario(
       );
       continue;
     }
-    // Let the actions run (workpool jobs scheduled by the dispatch).
-    await t.finishAllScheduledFunctions(vi.runAllTimers);
+    // Let the actions run (workpool jobs scheduled by the dispatch), one
+    // fake timer at a time: the times recorded are the same on every run.
+    await drain(t);
 
     const triggerType = event ? triggerTypeOf(event) : null;
     if (!triggerType) {
@@ -419,7 +466,28 @@ async function scenario(
       `${count("no match")} not matched, ${count("disabled")} disabled; ${requests.length} requests to monday.com.`,
   );
   const github = await githubScenario(t, WORKSPACE, print, apiRequests);
-  return { rows, requests, executions, github };
+  return { rows, requests, executions, github, data: await recorded(t) };
+}
+
+/** The rules, executions and logs of the demo's workspace, through `rules`. */
+async function recorded(t: ReturnType<typeof convexTest>): Promise<DemoData> {
+  const data: DemoData = { generatedBy: "npm run demo", namespace: WORKSPACE, rules: [], executions: [] };
+  const paginationOpts = { numItems: 100, cursor: null };
+  for (const integrationId of RECORDED_INTEGRATIONS) {
+    const scope = { integrationId, namespace: WORKSPACE, paginationOpts };
+    const listed = await t.query((ctx) => rules.list(ctx, scope));
+    data.rules.push(...listed.page);
+    const page = await t.query((ctx) => rules.executions.list(ctx, scope));
+    for (const { executionId } of page.page) {
+      const [execution, logs] = await t.query(async (ctx) => [
+        await rules.executions.get(ctx, { executionId }),
+        await rules.executions.getLogs(ctx, { executionId }),
+      ] as const);
+      if (!execution) throw new Error(`execution ${executionId} not found`);
+      data.executions.push({ execution, logs });
+    }
+  }
+  return data;
 }
 
 function eventOf(body: unknown): Record<string, unknown> | null {

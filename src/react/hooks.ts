@@ -3,15 +3,16 @@
  * behind its `auth`): the component is never called from the browser.
  */
 import { usePaginatedQuery, useQuery } from "convex/react";
-import type { FunctionReference, PaginationOptions, PaginationResult } from "convex/server";
+import type { FunctionArgs, FunctionReference, PaginationOptions, PaginationResult } from "convex/server";
 import type { Execution, ExecutionLog } from "../shared.js";
 
 type ExecutionQuery = FunctionReference<"query", "public", { executionId: string }, Execution | null>;
 type LogsQuery = FunctionReference<"query", "public", { executionId: string }, ExecutionLog[]>;
-type PagedExecutions<Args> = FunctionReference<
+/** A paginated query of executions; its other arguments are what `useExecutions` takes. */
+type PagedExecutions = FunctionReference<
   "query",
   "public",
-  Args & { paginationOpts: PaginationOptions },
+  { paginationOpts: PaginationOptions },
   PaginationResult<Execution>
 >;
 
@@ -48,9 +49,11 @@ export function useExecutionLogs(query: LogsQuery, executionId: string | undefin
  * const { results, status, loadMore } = useExecutions(api.rules.listRuleExecutions, { ruleId });
  * ```
  */
-export function useExecutions<Args extends Record<string, unknown>>(
-  query: PagedExecutions<Args>,
-  args: Args,
+export function useExecutions<Query extends PagedExecutions>(
+  query: Query,
+  // From the query alone: an argument of a narrower type (a union of
+  // integration ids) must not narrow what the query is expected to take.
+  args: Omit<FunctionArgs<Query>, "paginationOpts">,
   options: { initialNumItems?: number } = {},
 ) {
   // usePaginatedQuery's own types want the query's args without paginationOpts.
