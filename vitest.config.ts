@@ -10,7 +10,7 @@ export default defineConfig({
     coverage: {
       provider: "v8",
       include: ["src/**/*.ts"],
-      exclude: ["src/**/*.test.ts", "src/**/_generated/**", "src/**/_ignore.ts"],
+      exclude: ["src/**/*.test.ts", "src/**/*.test.tsx", "src/**/_generated/**", "src/**/_ignore.ts"],
       reporter: ["text", "text-summary"],
       thresholds: { lines: 90 },
     },

@@ -97,7 +97,7 @@ test("picking a skipped execution shows the condition that failed and the value 
   const condition = trace.locator(`.cr-condition[data-result="false"]`);
   expect(await condition.isVisible()).toBe(true);
   expect(await condition.innerText()).toBe(`failed ${failed.id} value.value gt 5000 - saw 1250.5`);
-  expect(await trace.getByRole("region", { name: "Actions" }).innerText()).toContain("No actions.");
+  expect(await trace.getByRole("region", { name: "Actions" }).innerText()).toContain("No action ran: the conditions did not hold.");
   expect(await row.getAttribute("aria-current")).toBe("true");
 
   if (process.env.UPDATE_SCREENSHOT === "1" || !existsSync(screenshot)) {

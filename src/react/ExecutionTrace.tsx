@@ -31,7 +31,11 @@ export type ExecutionTraceProps = {
  * return execution ? <ExecutionTrace execution={execution} /> : null;
  * ```
  */
-export function ExecutionTrace({ execution, logs, className }: ExecutionTraceProps) {
+export function ExecutionTrace({
+  execution,
+  logs,
+  className,
+}: ExecutionTraceProps) {
   const tree = traceTree(execution.explanation);
   const duration = durationMs(execution.startTime, execution.endTime);
   return (
@@ -48,7 +52,9 @@ export function ExecutionTrace({ execution, logs, className }: ExecutionTracePro
           <dd>{execution.ruleVersion}</dd>
           <dt>Started</dt>
           <dd>
-            <time dateTime={new Date(execution.startTime).toISOString()}>{new Date(execution.startTime).toISOString()}</time>
+            <time dateTime={new Date(execution.startTime).toISOString()}>
+              {new Date(execution.startTime).toISOString()}
+            </time>
           </dd>
           <dt>Duration</dt>
           <dd>{formatDuration(duration)}</dd>
@@ -65,18 +71,26 @@ export function ExecutionTrace({ execution, logs, className }: ExecutionTracePro
               event <code>{execution.eventId}</code>
             </>
           )}
-          {execution.triggerDataSanitized ? " (the event was sanitized to be stored)" : null}
+          {execution.triggerDataSanitized
+            ? " (the event was sanitized to be stored)"
+            : null}
         </p>
         <details>
           <summary>Event data</summary>
-          <pre className="cr-json">{JSON.stringify(execution.triggerData, null, 2)}</pre>
+          <pre className="cr-json">
+            {JSON.stringify(execution.triggerData, null, 2)}
+          </pre>
         </details>
       </section>
 
       <section className="cr-section" aria-label="Conditions">
         <h4>Conditions</h4>
         {tree.length === 0 ? (
-          <p>{execution.triggered ? "No conditions: the rule always runs." : "Not evaluated."}</p>
+          <p>
+            {execution.triggered
+              ? "No conditions: the rule always runs."
+              : "Not evaluated."}
+          </p>
         ) : (
           <ConditionTree nodes={tree} />
         )}
@@ -95,7 +109,11 @@ export function ExecutionTrace({ execution, logs, className }: ExecutionTracePro
         ) : (
           <ol className="cr-actions">
             {execution.actions.map((action) => (
-              <li key={action.id} className="cr-action" data-status={action.status}>
+              <li
+                key={action.id}
+                className="cr-action"
+                data-status={action.status}
+              >
                 <span className="cr-action-name">
                   <code>{action.id}</code> {action.type}
                 </span>{" "}
@@ -112,13 +130,17 @@ export function ExecutionTrace({ execution, logs, className }: ExecutionTracePro
                 {action.config === undefined ? null : (
                   <details>
                     <summary>Config, as rendered</summary>
-                    <pre className="cr-json">{JSON.stringify(action.config, null, 2)}</pre>
+                    <pre className="cr-json">
+                      {JSON.stringify(action.config, null, 2)}
+                    </pre>
                   </details>
                 )}
                 {action.result === undefined ? null : (
                   <details>
                     <summary>Result</summary>
-                    <pre className="cr-json">{JSON.stringify(action.result, null, 2)}</pre>
+                    <pre className="cr-json">
+                      {JSON.stringify(action.result, null, 2)}
+                    </pre>
                   </details>
                 )}
               </li>
@@ -136,31 +158,40 @@ export function ExecutionTrace({ execution, logs, className }: ExecutionTracePro
       {logs === undefined ? null : (
         <section className="cr-section" aria-label="Logs">
           <h4>Logs</h4>
-          <table className="cr-logs">
-            <thead>
-              <tr>
-                <th scope="col">Time</th>
-                <th scope="col">Level</th>
-                <th scope="col">Message</th>
-              </tr>
-            </thead>
-            <tbody>
-              {logs.map((log, index) => (
-                <tr key={index} data-level={log.level}>
-                  <td>{new Date(log.timestamp).toISOString()}</td>
-                  <td>{log.level}</td>
-                  <td>{log.message}</td>
+          {logs.length === 0 ? (
+            <p>No logs: a rule that did not run writes none.</p>
+          ) : (
+            <table className="cr-logs">
+              <thead>
+                <tr>
+                  <th scope="col">Time</th>
+                  <th scope="col">Level</th>
+                  <th scope="col">Message</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {logs.map((log, index) => (
+                  <tr key={index} data-level={log.level}>
+                    <td>{new Date(log.timestamp).toISOString()}</td>
+                    <td>{log.level}</td>
+                    <td>{log.message}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
         </section>
       )}
     </article>
   );
 }
 
-const RESULT_LABEL = { true: "held", false: "failed", error: "error", skipped: "not evaluated" } as const;
+const RESULT_LABEL = {
+  true: "held",
+  false: "failed",
+  error: "error",
+  skipped: "not evaluated",
+} as const;
 
 function ConditionTree({ nodes }: { nodes: readonly TraceNode[] }) {
   return (
@@ -172,10 +203,20 @@ function ConditionTree({ nodes }: { nodes: readonly TraceNode[] }) {
             <span className="cr-result" aria-label={RESULT_LABEL[result]}>
               {RESULT_LABEL[result]}
             </span>{" "}
-            <code>{node.id}</code> <span className="cr-test">{describeTest(node)}</span>
-            {node.children.length > 0 ? null : <span className="cr-outcome"> - {describeOutcome(node)}</span>}
-            {node.index === undefined ? null : <span className="cr-outcome"> (element {showValue(node.index)})</span>}
-            {node.children.length > 0 ? <ConditionTree nodes={node.children} /> : null}
+            <code>{node.id}</code>{" "}
+            <span className="cr-test">{describeTest(node)}</span>
+            {node.children.length > 0 ? null : (
+              <span className="cr-outcome"> - {describeOutcome(node)}</span>
+            )}
+            {node.index === undefined ? null : (
+              <span className="cr-outcome">
+                {" "}
+                (element {showValue(node.index)})
+              </span>
+            )}
+            {node.children.length > 0 ? (
+              <ConditionTree nodes={node.children} />
+            ) : null}
           </li>
         );
       })}

@@ -34,8 +34,10 @@ describe("<ExecutionTrace>", () => {
   });
 
   test("skipped: the failed condition with the value the event had; no action ran", () => {
-    const { execution } = states.skipped;
-    render(<ExecutionTrace execution={execution} />);
+    const { execution, logs } = states.skipped;
+    expect(logs).toEqual([]);
+    render(<ExecutionTrace execution={execution} logs={logs} />);
+    expect(within(section("Logs")).getByText("No logs: a rule that did not run writes none.")).toBeTruthy();
     const failed = within(section("Conditions")).getByLabelText("failed").closest("li")!;
     expect(failed.textContent).toContain("c1 total gte 1000 - saw 250");
     expect(screen.getByText("skipped", { selector: ".cr-trace-header .cr-status" })).toBeTruthy();
