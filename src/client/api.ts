@@ -89,6 +89,29 @@ export function rulesApi<Is extends Integrations, DataModel extends GenericDataM
     await opts.auth(ctx, { name, ruleId, rule });
     return rule;
   };
+  const scopeOperation = async (
+    ctx: GenericQueryCtx<DataModel>,
+    name: "listRules" | "exportRules" | "listExecutions",
+    args: { integrationId: string; namespace?: string },
+  ) => await opts.auth(ctx, { name, integrationId: args.integrationId, namespace: args.namespace ?? "" });
+  // An execution is read first: auth is asked with its own scope, and a
+  // missing one answers null without asking.
+  const executionOperation = async (
+    ctx: GenericQueryCtx<DataModel>,
+    name: "getExecution" | "getExecutionLogs",
+    executionId: string,
+  ) => {
+    const execution = await rules.executions.get(ctx, { executionId });
+    if (execution) {
+      await opts.auth(ctx, {
+        name,
+        integrationId: execution.integrationId,
+        namespace: execution.namespace,
+        executionId,
+      });
+    }
+    return execution;
+  };
   // The three functions that take a rule check its shape themselves, with a
   // coded error naming the field, before auth sees it: Convex's argument
   // validation would refuse it with neither. Their types are still exact.
@@ -128,11 +151,7 @@ export function rulesApi<Is extends Integrations, DataModel extends GenericDataM
       args: vScopePageArgs.fields,
       returns: paginationResultValidator(vRuleExport),
       handler: async (ctx, args) => {
-        await opts.auth(ctx as GenericQueryCtx<DataModel>, {
-          name: "exportRules",
-          integrationId: args.integrationId,
-          namespace: args.namespace ?? "",
-        });
+        await scopeOperation(ctx as GenericQueryCtx<DataModel>, "exportRules", args);
         return await rules.export(ctx, args);
       },
     }),
@@ -146,11 +165,7 @@ export function rulesApi<Is extends Integrations, DataModel extends GenericDataM
       args: vScopePageArgs.fields,
       returns: paginationResultValidator(vRule),
       handler: async (ctx, args) => {
-        await opts.auth(ctx as GenericQueryCtx<DataModel>, {
-          name: "listRules",
-          integrationId: args.integrationId,
-          namespace: args.namespace ?? "",
-        });
+        await scopeOperation(ctx as GenericQueryCtx<DataModel>, "listRules", args);
         return await rules.list(ctx, args);
       },
     }),
@@ -190,11 +205,7 @@ export function rulesApi<Is extends Integrations, DataModel extends GenericDataM
       args: { ...vScopePageArgs.fields, status: v.optional(vExecutionStatus) },
       returns: paginationResultValidator(vExecution),
       handler: async (ctx, args) => {
-        await opts.auth(ctx as GenericQueryCtx<DataModel>, {
-          name: "listExecutions",
-          integrationId: args.integrationId,
-          namespace: args.namespace ?? "",
-        });
+        await scopeOperation(ctx as GenericQueryCtx<DataModel>, "listExecutions", args);
         return await rules.executions.list(ctx, args);
       },
     }),
@@ -211,31 +222,15 @@ export function rulesApi<Is extends Integrations, DataModel extends GenericDataM
     getExecution: queryGeneric({
       args: { executionId: v.string() },
       returns: v.union(vExecution, v.null()),
-      handler: async (ctx, args) => {
-        const execution = await rules.executions.get(ctx, args);
-        if (!execution) return null;
-        await opts.auth(ctx as GenericQueryCtx<DataModel>, {
-          name: "getExecution",
-          integrationId: execution.integrationId,
-          namespace: execution.namespace,
-          executionId: args.executionId,
-        });
-        return execution;
-      },
+      handler: async (ctx, args) =>
+        await executionOperation(ctx as GenericQueryCtx<DataModel>, "getExecution", args.executionId),
     }),
     getExecutionLogs: queryGeneric({
       args: { executionId: v.string() },
       returns: v.array(vExecutionLog),
       handler: async (ctx, args) => {
-        const execution = await rules.executions.get(ctx, args);
-        if (!execution) return [];
-        await opts.auth(ctx as GenericQueryCtx<DataModel>, {
-          name: "getExecutionLogs",
-          integrationId: execution.integrationId,
-          namespace: execution.namespace,
-          executionId: args.executionId,
-        });
-        return await rules.executions.getLogs(ctx, args);
+        const execution = await executionOperation(ctx as GenericQueryCtx<DataModel>, "getExecutionLogs", args.executionId);
+        return execution ? await rules.executions.getLogs(ctx, args) : [];
       },
     }),
     disableRule: mutationGeneric({

@@ -255,7 +255,7 @@ async function dispatchBatch(
     if (refusal) {
       // One document says why: a refused rule costs one write.
       const id = await insertExecution(ctx, {
-        ...(await baseOf()),
+        ...(base ?? (await baseOf())),
         ruleId: route.ruleId,
         ruleName: route.name,
         ruleVersion: route.version,
@@ -269,7 +269,7 @@ async function dispatchBatch(
     ran++;
     const { result, run } = await runRule(ctx, { ...route, compiledKey: route._id }, {
       event,
-      base: await baseOf(),
+      base: base ?? (await baseOf()),
       handlers: job.handlers,
       options,
     });
